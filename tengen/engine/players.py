@@ -1,0 +1,51 @@
+"""Move choosers behind one small interface, so the GTP layer never knows how a move is
+chosen. The network and the tree search plug in here later."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .board import BLACK, PASS
+from .game import GameState
+
+RESIGN = -1
+
+
+@dataclass
+class Clock:
+    """What the controller told us about time (GTP time_settings / kgs-time_settings /
+    time_left). Seconds; ``byo_stones == 0`` with ``byo_time > 0`` means Japanese
+    byo-yomi periods (``periods``), else Canadian."""
+    main_time: float | None = None  # None: no time limit announced
+    byo_time: float = 0.0
+    byo_stones: int = 0
+    periods: int = 0
+    time_left: dict = field(default_factory=dict)  # colour -> (seconds, stones)
+
+
+class Player(Protocol):
+    name: str
+
+    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
+        """A legal loc for ``pla`` in ``state``, PASS, or RESIGN."""
+        ...
+
+
+class RandomPlayer:
+    """Placeholder until the network arrives: a uniformly random legal move that does not
+    fill its own eye. It passes when the opponent has passed and it is not behind on the
+    area count, or when no such move is left, so games end."""
+
+    name = "random"
+
+    def __init__(self, seed: int | None = None):
+        self.rng = random.Random(seed)
+
+    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
+        if state.moves and state.moves[-1].loc == PASS:
+            score = state.area_score()
+            if score != 0 and (score > 0) == (pla == BLACK):
+                return PASS
+        moves = state.sensible_moves(pla)
+        return self.rng.choice(moves) if moves else PASS

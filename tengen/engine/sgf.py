@@ -1,0 +1,228 @@
+"""Game records: SGF in and out (sgfmill parses; this module decides what a record means).
+
+A malformed record raises a subclass of ``SgfError`` with a short ``kind`` that callers
+count by: ``parse`` (not SGF), ``content`` (SGF, but a property we cannot use), ``size``
+(unsupported board size), ``illegal`` (a move the rules forbid; ``reason`` says which).
+"""
+from __future__ import annotations
+
+import os
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from sgfmill import sgf as sgfmill_sgf
+
+from .board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
+from .coords import to_loc
+from .game import GameState, IllegalMove, Move
+
+_COLOR = {"b": BLACK, "w": WHITE}
+_SGF_COLOR = {BLACK: "b", WHITE: "w"}
+
+
+class SgfError(ValueError):
+    kind = "sgf"
+
+
+class SgfParseError(SgfError):
+    kind = "parse"
+
+
+class SgfContentError(SgfError):
+    kind = "content"
+
+
+class SgfSizeError(SgfError):
+    kind = "size"
+
+
+class SgfIllegalMove(SgfError):
+    kind = "illegal"
+
+    def __init__(self, move_number: int, reason: str, message: str):
+        self.move_number = move_number
+        self.reason = reason
+        super().__init__(f"move {move_number}: {message}")
+
+
+@dataclass
+class GameRecord:
+    size: int = 19
+    komi: float = 0.0
+    handicap: int = 0
+    setup_black: list[int] = field(default_factory=list)
+    setup_white: list[int] = field(default_factory=list)
+    first_player: int | None = None  # PL
+    moves: list[Move] = field(default_factory=list)
+    result: str | None = None
+    black_name: str | None = None
+    white_name: str | None = None
+    rules: str | None = None
+    comments: list[str | None] = field(default_factory=list)  # one per move
+
+    def winner(self) -> int | None:
+        """BLACK or WHITE from RE, None for draws, voids and unknown results."""
+        r = (self.result or "").strip().upper()
+        if r.startswith("B+"):
+            return BLACK
+        if r.startswith("W+"):
+            return WHITE
+        return None
+
+    def to_game_state(self, upto: int | None = None, superko: bool = True) -> GameState:
+        """Replay the setup and the first ``upto`` moves (all by default)."""
+        g = GameState(self.size, self.komi, superko=superko)
+        try:
+            if self.setup_black:
+                g.place_setup(BLACK, self.setup_black, handicap=self.handicap > 0)
+            if self.setup_white:
+                g.place_setup(WHITE, self.setup_white)
+        except IllegalMove as e:
+            raise SgfContentError(f"bad setup stones: {e}") from None
+        if self.first_player is not None:
+            g.to_play = self.first_player
+        elif self.setup_black and not self.setup_white and self.handicap > 0:
+            g.to_play = WHITE
+        moves = self.moves if upto is None else self.moves[:upto]
+        for i, m in enumerate(moves, 1):
+            try:
+                g.play(m.loc, m.pla)
+            except IllegalMove as e:
+                raise SgfIllegalMove(i, e.reason, str(e)) from None
+        return g
+
+
+def _point(p, size: int) -> int:
+    # sgfmill points are (row from the bottom, col)
+    row, col = p
+    return to_loc(size - 1 - row, col, size)
+
+
+def parse_sgf(data: bytes | str) -> GameRecord:
+    """Parse one game (the main line of the first game tree)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        game = sgfmill_sgf.Sgf_game.from_bytes(data)
+    except ValueError as e:
+        raise SgfParseError(str(e)) from None
+    size = game.get_size()
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise SgfSizeError(f"unsupported board size {size}")
+    root = game.get_root()
+    rec = GameRecord(size=size)
+    try:
+        rec.komi = float(game.get_komi())
+        rec.handicap = int(game.get_handicap() or 0)
+        black, white, empty = root.get_setup_stones()
+        if empty:
+            raise SgfContentError("AE in the root node is not supported")
+        rec.setup_black = sorted(_point(p, size) for p in black)
+        rec.setup_white = sorted(_point(p, size) for p in white)
+        if root.has_property("PL"):
+            rec.first_player = _COLOR[root.get("PL")]
+        rec.result = root.get("RE") if root.has_property("RE") else None
+        rec.black_name = game.get_player_name("b")
+        rec.white_name = game.get_player_name("w")
+        rec.rules = root.get("RU") if root.has_property("RU") else None
+        for node in game.get_main_sequence()[1:]:
+            if node.has_setup_stones():
+                raise SgfContentError("setup stones after the start are not supported")
+            colour, point = node.get_move()
+            if colour is None:
+                continue
+            loc = PASS if point is None else _point(point, size)
+            rec.moves.append(Move(_COLOR[colour], loc))
+            rec.comments.append(node.get("C") if node.has_property("C") else None)
+    except SgfError:
+        raise
+    except (ValueError, KeyError, IndexError) as e:
+        raise SgfContentError(str(e)) from None
+    return rec
+
+
+def read_sgf(path: str | os.PathLike) -> GameRecord:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise SgfParseError(f"cannot read {path}: {e.strerror}") from None
+    return parse_sgf(data)
+
+
+def game_to_sgf(state: GameState, *, result: str | None = None, black: str | None = None,
+                white: str | None = None, rules: str = "Chinese",
+                comments: list[str | None] | None = None, when: date | None = None,
+                extra: dict[str, str] | None = None) -> bytes:
+    """SGF (FF[4]) of a game: setup stones, every move, result, komi, rules, players."""
+    size = state.size
+    game = sgfmill_sgf.Sgf_game(size)
+    root = game.get_root()
+    root.set("KM", state.komi)
+    root.set("RU", rules)
+    root.set("DT", (when or date.today()).isoformat())
+    root.set("AP", ("tengen", "0.1"))
+    if black:
+        root.set("PB", black)
+    if white:
+        root.set("PW", white)
+    if result:
+        root.set("RE", result)
+    if state.handicap:
+        root.set("HA", len(state.handicap))
+
+    def sgf_point(loc):
+        r, c = divmod(loc, size + 2)
+        return size - r, c - 1  # padded row r is board row r - 1 from the top
+
+    setup = {BLACK: set(), WHITE: set()}
+    for m in state.setup:
+        setup[m.pla].add(sgf_point(m.loc))
+    if setup[BLACK] or setup[WHITE]:
+        root.set_setup_stones(setup[BLACK], setup[WHITE])
+    for key, value in (extra or {}).items():
+        root.set_raw(key, sgfmill_sgf.sgf_grammar.escape_text(value).encode())
+    for i, m in enumerate(state.moves):
+        node = game.extend_main_sequence()
+        node.set_move(_SGF_COLOR[m.pla], None if m.loc == PASS else sgf_point(m.loc))
+        if comments and i < len(comments) and comments[i]:
+            node.set("C", comments[i])
+    return game.serialise()
+
+
+# ------------------------------------------------------------------ collections of records
+
+SGF_SUFFIXES = (".sgf",)
+
+
+def iter_sgf_files(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of every .sgf in an archive (.tar.gz, .tar.bz2, .tgz, .tar, .zip),
+    a folder (recursively, sorted) or a single file, streaming."""
+    p = Path(path)
+    if p.is_dir():
+        for f in sorted(p.rglob("*")):
+            if f.is_file() and f.suffix.lower() in SGF_SUFFIXES:
+                yield str(f), f.read_bytes()
+        return
+    name = p.name.lower()
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(p) as z:
+            for info in z.infolist():
+                if info.filename.lower().endswith(SGF_SUFFIXES):
+                    yield info.filename, z.read(info)
+        return
+    if name.endswith((".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")):
+        with tarfile.open(p, "r|*") as t:  # streaming mode: one pass, little memory
+            for member in t:
+                if member.isfile() and member.name.lower().endswith(SGF_SUFFIXES):
+                    f = t.extractfile(member)
+                    if f is not None:
+                        yield member.name, f.read()
+        return
+    if name.endswith(SGF_SUFFIXES):
+        yield str(p), p.read_bytes()
+        return
+    raise ValueError(f"not an SGF file, folder or archive: {path}")
