@@ -272,7 +272,7 @@ def play(B, meta, zob, loc, pla, rec):
                 libs += 1
         B[LIBS, loc] = libs
     else:
-        for hd in (loc, a, b, c, d):
+        for hd in (np.int64(loc), a, b, c, d):  # one int type, whatever loc came as
             if hd >= 0 and hd != big:
                 x = hd
                 while True:  # relabel the absorbed chain

@@ -187,7 +187,10 @@ def game_to_sgf(state: GameState, *, result: str | None = None, black: str | Non
         root.set_raw(key, sgfmill_sgf.sgf_grammar.escape_text(value).encode())
     for i, m in enumerate(state.moves):
         node = game.extend_main_sequence()
-        node.set_move(_SGF_COLOR[m.pla], None if m.loc == PASS else sgf_point(m.loc))
+        if m.loc == PASS:
+            node.set_raw(_SGF_COLOR[m.pla].upper(), b"")  # FF[4] pass, not the old "tt"
+        else:
+            node.set_move(_SGF_COLOR[m.pla], sgf_point(m.loc))
         if comments and i < len(comments) and comments[i]:
             node.set("C", comments[i])
     return game.serialise()
@@ -226,3 +229,18 @@ def iter_sgf_files(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
         yield str(p), p.read_bytes()
         return
     raise ValueError(f"not an SGF file, folder or archive: {path}")
+
+
+def result_margin(result: str | None) -> float | None:
+    """Black-minus-white margin of an RE-style result (``B+3.5`` -> 3.5, ``W+4.0`` -> -4,
+    ``0``/``Draw`` -> 0); None for resignations, time, forfeits and unknown results."""
+    r = (result or "").strip()
+    if r in ("0", "Draw", "draw"):
+        return 0.0
+    if len(r) > 2 and r[0] in "BWbw" and r[1] == "+":
+        try:
+            margin = float(r[2:])
+        except ValueError:
+            return None
+        return margin if r[0] in "Bb" else -margin
+    return None

@@ -1,0 +1,33 @@
+import pytest
+
+from tengen.engine.board import PASS
+from tengen.engine.coords import (CoordError, all_locs, gtp_to_loc, loc_to_gtp, loc_to_sgf,
+                                  sgf_to_loc, to_loc)
+
+
+@pytest.mark.parametrize("size", [2, 9, 13, 19, 25])
+def test_round_trips(size):
+    locs = all_locs(size)
+    assert len(set(locs)) == size * size
+    for loc in locs:
+        assert gtp_to_loc(loc_to_gtp(loc, size), size) == loc
+        assert gtp_to_loc(loc_to_gtp(loc, size).lower(), size) == loc
+        assert sgf_to_loc(loc_to_sgf(loc, size), size) == loc
+
+
+def test_known_points():
+    assert gtp_to_loc("A1", 19) == to_loc(18, 0, 19)  # bottom-left
+    assert gtp_to_loc("T19", 19) == to_loc(0, 18, 19)  # top-right, no I
+    assert gtp_to_loc("J1", 9) == to_loc(8, 8, 9)
+    assert loc_to_gtp(to_loc(0, 8, 9), 9) == "J9"
+    assert sgf_to_loc("aa", 19) == to_loc(0, 0, 19)
+    assert sgf_to_loc("dp", 19) == gtp_to_loc("D4", 19)
+    assert gtp_to_loc("pass", 19) == gtp_to_loc("PASS", 19) == PASS
+    assert sgf_to_loc("", 19) == sgf_to_loc("tt", 19) == PASS
+    assert sgf_to_loc("tt", 21) == to_loc(19, 19, 21)  # tt is a point above 19x19
+
+
+@pytest.mark.parametrize("bad", ["I5", "Z99", "K10", "A0", "", "5", "AA", "A-1", "B2x"])
+def test_bad_gtp_vertices(bad):
+    with pytest.raises(CoordError):
+        gtp_to_loc(bad, 9)
