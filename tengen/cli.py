@@ -31,12 +31,57 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=None, help="random seed of the player")
     g.set_defaults(func=_gtp)
 
+    a = sub.add_parser("arena", help="play a refereed match between two GTP engines")
+    a.add_argument("--engine", help="GTP command line of the engine measured "
+                   "(default: tengen gtp)")
+    a.add_argument("--opponent", help="GTP command line of the opponent "
+                   "(default: gnugo --mode gtp --level 10 --chinese-rules)")
+    a.add_argument("--games", type=int, default=10)
+    a.add_argument("--size", type=int, default=19)
+    a.add_argument("--komi", type=float, default=7.5)
+    a.add_argument("--handicap", type=int, default=0, help="fixed handicap stones for black")
+    a.add_argument("--no-alternate", action="store_true",
+                   help="engine always black (default: colours alternate game by game)")
+    a.add_argument("--move-time", type=float, default=None,
+                   help="seconds per move for both engines (GTP time_settings 0 T 1)")
+    a.add_argument("--move-timeout", type=float, default=None,
+                   help="a genmove slower than this loses the game as a hang "
+                   "(default: 3 x move time + 10 s, or 60 s)")
+    a.add_argument("--max-moves", type=int, default=None, help="default 3 x size^2")
+    a.add_argument("--referee", help="GTP engine that counts finished games "
+                   "(default: GNU Go level 10, Chinese rules)")
+    a.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
+    a.add_argument("--jobs", type=int, default=1, help="games in parallel")
+    a.set_defaults(func=_arena)
+
     r = sub.add_parser("replay-check", help="replay SGF records and report which fail, why")
     r.add_argument("paths", nargs="+", help="SGF files, folders or archives")
     r.add_argument("--out", help="write the JSON report here")
     r.add_argument("--jobs", type=int, default=1)
     r.set_defaults(func=_replay_check)
     return p
+
+
+def _arena(args: argparse.Namespace) -> int:
+    import json
+
+    from .selfplay.arena import ArenaConfig, format_summary, run_match
+    from .selfplay.match_game import GameConfig
+
+    timeout = args.move_timeout or (3 * args.move_time + 10 if args.move_time else 60.0)
+    game = GameConfig(size=args.size, komi=args.komi, handicap=args.handicap,
+                      move_time=args.move_time, move_timeout=timeout,
+                      max_moves=args.max_moves, referee=args.referee)
+    cfg = ArenaConfig(games=args.games, out=args.out, jobs=args.jobs,
+                      alternate=not args.no_alternate, game=game)
+    if args.engine:
+        cfg.engine = args.engine
+    if args.opponent:
+        cfg.opponent = args.opponent
+    summary = run_match(cfg)
+    print(format_summary(summary))
+    print(json.dumps(summary))
+    return 0
 
 
 def _replay_check(args: argparse.Namespace) -> int:

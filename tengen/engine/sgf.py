@@ -156,7 +156,7 @@ def read_sgf(path: str | os.PathLike) -> GameRecord:
 def game_to_sgf(state: GameState, *, result: str | None = None, black: str | None = None,
                 white: str | None = None, rules: str = "Chinese",
                 comments: list[str | None] | None = None, when: date | None = None,
-                extra: dict[str, str] | None = None) -> bytes:
+                root_comment: str | None = None) -> bytes:
     """SGF (FF[4]) of a game: setup stones, every move, result, komi, rules, players."""
     size = state.size
     game = sgfmill_sgf.Sgf_game(size)
@@ -183,8 +183,8 @@ def game_to_sgf(state: GameState, *, result: str | None = None, black: str | Non
         setup[m.pla].add(sgf_point(m.loc))
     if setup[BLACK] or setup[WHITE]:
         root.set_setup_stones(setup[BLACK], setup[WHITE])
-    for key, value in (extra or {}).items():
-        root.set_raw(key, sgfmill_sgf.sgf_grammar.escape_text(value).encode())
+    if root_comment:
+        root.set("C", root_comment)
     for i, m in enumerate(state.moves):
         node = game.extend_main_sequence()
         if m.loc == PASS:

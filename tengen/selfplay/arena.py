@@ -1,0 +1,188 @@
+"""``tengen arena``: a match between two GTP engines, refereed, recorded, summarised.
+
+Each finished game leaves ``DIR/game-NNNN.sgf`` and then ``DIR/game-NNNN.json`` (written
+atomically, the JSON last): a game counts as played when its JSON exists, so a killed
+match loses only the games in flight and a rerun with the same folder plays only the rest.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .gtp_client import gnugo_command
+from .match_game import SIDES, GameConfig, GameResult, play_game
+from .stats import match_stats
+
+
+def default_engine_command() -> str:
+    exe = shutil.which("tengen")
+    return f"{exe} gtp" if exe else f"{sys.executable} -m tengen.cli gtp"
+
+
+@dataclass
+class ArenaConfig:
+    engine: str = field(default_factory=default_engine_command)
+    opponent: str = field(default_factory=lambda: gnugo_command(level=10))
+    games: int = 10
+    out: str = "arena"
+    jobs: int = 1
+    alternate: bool = True  # engine takes black in even games, white in odd ones
+    game: GameConfig = field(default_factory=GameConfig)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def finished_games(out: Path) -> dict[int, dict]:
+    done = {}
+    for p in sorted(out.glob("game-*.json")):
+        try:
+            rec = json.loads(p.read_text())
+            done[int(rec["index"])] = rec
+        except (ValueError, KeyError):
+            continue  # a torn file cannot happen with atomic writes, but never trust it
+    return done
+
+
+def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if cfg.game.referee is None:
+        cfg.game.referee = gnugo_command(level=10)
+    _atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=1))
+    done = finished_games(out)
+    todo = [i for i in range(cfg.games) if i not in done]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=cfg.games, initial=len(done), unit="game", file=sys.stderr,
+                   desc="arena")
+
+    def one(i: int) -> GameResult:
+        black = (i % 2 == 0) if cfg.alternate else True
+        return play_game(i, cfg.engine, cfg.opponent, cfg.game, str(out), black)
+
+    with ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
+        pending = {pool.submit(one, i) for i in todo}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                res = fut.result()
+                done[res.index] = res.to_json()
+                _atomic_write(out / f"game-{res.index:04d}.json",
+                              json.dumps(res.to_json(), indent=1))
+                if bar:
+                    s = summarize(list(done.values()))
+                    bar.set_postfix(w=s["wins"], l=s["losses"], fail=sum(s["failures"].values()))
+                    bar.update(1)
+    if bar:
+        bar.close()
+    results = [done[i] for i in sorted(done) if i < cfg.games]
+    summary = summarize(results)
+    summary["engine_command"], summary["opponent_command"] = cfg.engine, cfg.opponent
+    summary["size"], summary["komi"], summary["handicap"] = cfg.game.size, cfg.game.komi, cfg.game.handicap
+    _atomic_write(out / "summary.json", json.dumps(summary, indent=1))
+    plot_running_rate(results, out / "win_rate.png")
+    return summary
+
+
+def summarize(results: list[dict]) -> dict:
+    """Counts for ``--engine``: games, wins, losses, draws, per colour, failures by kind."""
+    decided = [r for r in results if r["winner"] in SIDES or r["reason"] == "score"]
+    wins = sum(r["winner"] == "engine" for r in decided)
+    losses = sum(r["winner"] == "opponent" for r in decided)
+    draws = sum(r["winner"] is None for r in decided)
+    by_color = {}
+    for color in ("black", "white"):
+        rs = [r for r in decided if r[color] == "engine"]
+        by_color[color] = {"games": len(rs), "wins": sum(r["winner"] == "engine" for r in rs),
+                           "losses": sum(r["winner"] == "opponent" for r in rs)}
+    failures: dict[str, int] = {}
+    failures_by_side: dict[str, dict[str, int]] = {s: {} for s in SIDES}
+    for r in results:
+        if r["failure"]:
+            failures[r["failure"]] = failures.get(r["failure"], 0) + 1
+            if r["failed_side"] in failures_by_side:
+                d = failures_by_side[r["failed_side"]]
+                d[r["failure"]] = d.get(r["failure"], 0) + 1
+    secs = {}
+    for s in SIDES:
+        all_t = [t for r in results for t in r["seconds"][s]]
+        secs[s] = round(sum(all_t) / len(all_t), 3) if all_t else None
+    return {
+        "games": len(results), "wins": wins, "losses": losses, "draws": draws,
+        "void": len(results) - len(decided),
+        **match_stats(wins, losses, draws),
+        "by_color": by_color,
+        "reasons": _count(r["reason"] for r in results),
+        "failures": failures, "failures_by_side": failures_by_side,
+        "seconds_per_move": secs,
+        "moves_per_game": round(sum(r["moves"] for r in results) / len(results), 1) if results else 0,
+    }
+
+
+def _count(items) -> dict:
+    out: dict = {}
+    for x in items:
+        out[x] = out.get(x, 0) + 1
+    return out
+
+
+def plot_running_rate(results: list[dict], path: Path) -> None:
+    """Running win rate of the engine after each game, with its Wilson 95% band."""
+    if not results:
+        return
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .stats import wilson_interval
+
+    xs, rate, lo, hi = [], [], [], []
+    score = n = 0.0
+    for r in results:
+        if r["winner"] is None and r["reason"] != "score":
+            continue  # void games do not count
+        n += 1
+        score += 1.0 if r["winner"] == "engine" else 0.5 if r["winner"] is None else 0.0
+        a, b = wilson_interval(score, int(n))
+        xs.append(n)
+        rate.append(score / n)
+        lo.append(a)
+        hi.append(b)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.fill_between(xs, lo, hi, alpha=0.25, label="Wilson 95%")
+    ax.plot(xs, rate, marker="o", label="engine win rate")
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("games")
+    ax.set_ylabel("win rate")
+    ax.legend(loc="best")
+    fig.tight_layout()
+    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def format_summary(s: dict) -> str:
+    lines = [
+        f"games {s['games']}: engine {s['wins']} wins, {s['losses']} losses, {s['draws']} draws"
+        f" ({s['void']} void)",
+        f"win rate {s['win_rate']:.3f}  [{s['wilson_low']:.3f}, {s['wilson_high']:.3f}] (Wilson 95%)",
+        f"Elo {s['elo']:+.0f}  [{s['elo_low']:+.0f}, {s['elo_high']:+.0f}]",
+        "as black: {games} games, {wins} wins; ".format(**s["by_color"]["black"])
+        + "as white: {games} games, {wins} wins".format(**s["by_color"]["white"]),
+        f"seconds per move: engine {s['seconds_per_move']['engine']}, "
+        f"opponent {s['seconds_per_move']['opponent']}",
+        f"endings: {s['reasons']}; failures: {s['failures'] or 'none'}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,222 @@
+"""One refereed game between two GTP engines.
+
+We keep our own ``GameState`` as the record and the legality referee (Chinese rules:
+positional superko, no suicide). A game ends on two passes, a resignation, the move cap,
+or a fault. A fault (illegal move, crash, hang, unparsable answer, an error answer, or
+refusing the other side's legal move) loses the game for the side at fault, and says so.
+After two passes (or the cap) a referee engine counts the final position
+(``final_score``, area scoring); both players' own ``final_score`` are kept beside it.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from ..engine.board import BLACK, PASS, WHITE
+from ..engine.coords import CoordError, gtp_to_loc, loc_to_gtp
+from ..engine.game import GameState, IllegalMove
+from ..engine.sgf import game_to_sgf, result_margin
+from .gtp_client import GtpClient, GtpClientError
+
+SIDES = ("engine", "opponent")
+
+
+@dataclass
+class GameConfig:
+    size: int = 9
+    komi: float = 7.5
+    handicap: int = 0
+    move_time: float | None = None  # seconds per move, sent as time_settings 0 T 1
+    move_timeout: float = 60.0  # a genmove taking longer than this is a hang
+    max_moves: int | None = None  # default: 3 * size * size
+    referee: str | None = None  # GTP command line of the counting referee
+
+
+@dataclass
+class GameResult:
+    index: int
+    black: str  # "engine" or "opponent"
+    white: str
+    winner: str | None  # "engine", "opponent", or None for a draw or a void game
+    result: str  # SGF RE value
+    reason: str  # score, resign, max_moves, or a failure kind
+    failure: str | None = None  # illegal, crash, timeout, protocol, error, desync, referee
+    failed_side: str | None = None
+    moves: int = 0
+    seconds: dict = field(default_factory=lambda: {s: [] for s in SIDES})
+    referee_score: str | None = None
+    own_scores: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+    sgf: str = ""
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class _Fault(Exception):
+    def __init__(self, side: str, kind: str, detail: str):
+        super().__init__(detail)
+        self.side, self.kind, self.detail = side, kind, detail
+
+
+def _color(pla: int) -> str:
+    return "b" if pla == BLACK else "w"
+
+
+def _send(client: GtpClient, side: str, command: str, timeout: float = 30.0) -> str:
+    try:
+        return client.send(command, timeout=timeout)
+    except GtpClientError as e:
+        raise _Fault(side, e.kind, f"{command.split()[0]}: {e}") from None
+
+
+def _engine_name(client: GtpClient, side: str) -> str:
+    name = _send(client, side, "name")
+    try:
+        version = client.send("version", timeout=30)
+    except GtpClientError:
+        version = ""
+    return f"{name} {version}".strip()
+
+
+def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
+              out_dir: str, engine_is_black: bool) -> GameResult:
+    """Play game ``index``; write its SGF into ``out_dir`` and return the result."""
+    colors = {BLACK: "engine" if engine_is_black else "opponent"}
+    colors[WHITE] = "opponent" if engine_is_black else "engine"
+    res = GameResult(index, colors[BLACK], colors[WHITE], None, "Void", "void")
+    logs = os.path.join(out_dir, "logs")
+    os.makedirs(logs, exist_ok=True)
+    clients: dict[str, GtpClient] = {}
+    state = GameState(cfg.size, cfg.komi)
+    comments: list[str | None] = []
+    try:
+        for side, cmd in (("engine", engine_cmd), ("opponent", opponent_cmd)):
+            try:
+                clients[side] = GtpClient(
+                    cmd, stderr_path=os.path.join(logs, f"game-{index:04d}-{side}.log"))
+            except GtpClientError as e:
+                raise _Fault(side, "crash", str(e)) from None
+            res.names[side] = _engine_name(clients[side], side)
+        for side, c in clients.items():
+            _send(c, side, f"boardsize {cfg.size}")
+            _send(c, side, "clear_board")
+            _send(c, side, f"komi {cfg.komi:g}")
+            if cfg.move_time:
+                _send(c, side, f"time_settings 0 {cfg.move_time:g} 1")
+        if cfg.handicap >= 2:
+            _setup_handicap(state, clients, colors, cfg)
+        _play_moves(state, clients, colors, cfg, res, comments)
+    except _Fault as f:
+        res.failure, res.failed_side, res.detail = f.kind, f.side, f.detail
+        res.reason = f.kind
+        res.winner = "opponent" if f.side == "engine" else "engine"
+        loser_color = "B" if colors[BLACK] == f.side else "W"
+        res.result = ("W" if loser_color == "B" else "B") + "+Forfeit"
+    finally:
+        for c in clients.values():
+            c.close(timeout=5)
+    res.moves = len(state.moves)
+    res.sgf = f"game-{index:04d}.sgf"
+    _write_sgf(state, res, comments, os.path.join(out_dir, res.sgf))
+    return res
+
+
+def _setup_handicap(state, clients, colors, cfg) -> None:
+    black, white = colors[BLACK], colors[WHITE]
+    answer = _send(clients[black], black, f"fixed_handicap {cfg.handicap}")
+    try:
+        locs = [gtp_to_loc(v, cfg.size) for v in answer.split()]
+        state.place_setup(BLACK, locs, handicap=True)
+    except (CoordError, IllegalMove):
+        raise _Fault(black, "protocol", f"bad handicap answer {answer!r}") from None
+    _send(clients[white], white, "set_free_handicap " + " ".join(
+        loc_to_gtp(loc, cfg.size) for loc in locs))
+    state.to_play = WHITE
+
+
+def _play_moves(state, clients, colors, cfg, res, comments) -> None:
+    cap = cfg.max_moves or 3 * cfg.size * cfg.size
+    while not state.is_over():
+        if len(state.moves) >= cap:
+            res.reason = "max_moves"
+            break
+        pla = state.to_play
+        side = colors[pla]
+        other = colors[3 - pla]
+        t0 = time.monotonic()
+        answer = _send(clients[side], side, f"genmove {_color(pla)}", cfg.move_timeout)
+        dt = time.monotonic() - t0
+        res.seconds[side].append(round(dt, 3))
+        if answer.strip().lower() == "resign":
+            res.reason = "resign"
+            res.winner = other
+            res.result = ("W" if pla == BLACK else "B") + "+R"
+            comments.append(f"{side} resigned after {dt:.2f}s")
+            return
+        try:
+            loc = gtp_to_loc(answer, cfg.size)
+        except CoordError:
+            raise _Fault(side, "protocol", f"genmove answered {answer[:40]!r}") from None
+        reason = state.illegal_reason(loc, pla)
+        if reason:
+            raise _Fault(side, "illegal", f"{answer} ({reason}) at move {len(state.moves) + 1}")
+        state.play(loc, pla)
+        comments.append(f"{dt:.2f}s")
+        try:
+            clients[other].send(f"play {_color(pla)} {loc_to_gtp(loc, cfg.size)}", timeout=30)
+        except GtpClientError as e:
+            kind = "desync" if e.kind == "error" else e.kind
+            raise _Fault(other, kind, f"play {answer}: {e}") from None
+    for side, c in clients.items():
+        try:
+            res.own_scores[side] = c.send("final_score", timeout=60)
+        except GtpClientError as e:
+            res.own_scores[side] = f"? {e}"
+    if res.reason != "max_moves":
+        res.reason = "score"
+    _referee(state, cfg, res, colors)
+
+
+def _referee(state, cfg, res, colors) -> None:
+    """Count the final position with the referee engine (fresh process, via SGF)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "final.sgf")
+        with open(path, "wb") as f:
+            f.write(game_to_sgf(state))
+        try:
+            with GtpClient(cfg.referee, default_timeout=120) as ref:
+                ref.send(f"loadsgf {path}")
+                score = ref.send("final_score")
+        except GtpClientError as e:
+            res.failure, res.detail = "referee", str(e)
+            res.reason, res.result, res.winner = "referee", "Void", None
+            return
+    res.referee_score = score
+    margin = result_margin(score)
+    if margin is None:
+        res.failure, res.detail = "referee", f"unparsable final_score {score!r}"
+        res.reason, res.result, res.winner = "referee", "Void", None
+        return
+    res.result = "0" if margin == 0 else (f"B+{margin:g}" if margin > 0 else f"W+{-margin:g}")
+    res.winner = None if margin == 0 else colors[BLACK if margin > 0 else WHITE]
+
+
+def _write_sgf(state, res, comments, path) -> None:
+    names = {BLACK: res.names.get(res.black, res.black), WHITE: res.names.get(res.white, res.white)}
+    note = (f"tengen arena game {res.index}: {res.reason}"
+            + (f"; failure {res.failure} by {res.failed_side}: {res.detail}" if res.failure else "")
+            + (f"; referee final_score {res.referee_score}" if res.referee_score else "")
+            + "".join(f"; {side} final_score {s}" for side, s in res.own_scores.items()))
+    data = game_to_sgf(state, result=res.result, black=f"{names[BLACK]} ({res.black})",
+                       white=f"{names[WHITE]} ({res.white})", comments=comments,
+                       when=date.today(), root_comment=note)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)

@@ -1,0 +1,43 @@
+"""Match statistics: Wilson score interval for a win rate and the Elo difference it implies."""
+from __future__ import annotations
+
+import math
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(wins: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (draws count as half a win)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = wins / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def elo_from_rate(p: float, n: int) -> float:
+    """Elo difference for expected score ``p``; ``p`` is kept half a game away from 0 and 1
+    so a clean sweep gives a large finite number rather than infinity."""
+    lo = 0.5 / max(n, 1)
+    p = min(max(p, lo), 1 - lo)
+    return -400.0 * math.log10(1 / p - 1)
+
+
+def match_stats(wins: int, losses: int, draws: int = 0) -> dict:
+    n = wins + losses + draws
+    score = wins + 0.5 * draws
+    rate = score / n if n else 0.5
+    low, high = wilson_interval(score, n)
+    return {
+        "win_rate": round(rate, 4),
+        "wilson_low": round(low, 4),
+        "wilson_high": round(high, 4),
+        "elo": round(elo_from_rate(rate, n), 1),
+        "elo_low": round(elo_from_rate(low, n), 1),
+        "elo_high": round(elo_from_rate(high, n), 1),
+        # a rate of 0 or 1 has no finite Elo: the figures above are then held half a game
+        # from the edge, and this says so
+        "elo_clipped": bool(n) and (low < 0.5 / n or high > 1 - 0.5 / n),
+    }

@@ -1,0 +1,43 @@
+"""A scripted GTP engine for the match runner's fault tests only.
+
+usage: fake_gtp_engine.py MODE where MODE is
+  illegal  - every genmove answers A1 (illegal once A1 is taken)
+  die      - plays legal-looking moves, then exits in the middle of its 3rd genmove
+  hang     - sleeps forever on its 2nd genmove
+  garbage  - answers its 2nd genmove with an unparsable vertex
+"""
+import sys
+import time
+
+mode = sys.argv[1]
+genmoves = 0
+cols = "ABCDEFGHJ"
+for line in sys.stdin:
+    parts = line.split()
+    if not parts:
+        continue
+    ident = parts[0] if parts[0].isdigit() else ""
+    cmd = parts[1] if ident else parts[0]
+    answer = ""
+    if cmd == "name":
+        answer = "fake-" + mode
+    elif cmd == "version":
+        answer = "1"
+    elif cmd == "genmove":
+        genmoves += 1
+        if mode == "illegal":
+            answer = "A1"
+        elif mode == "die" and genmoves == 3:
+            sys.exit(3)
+        elif mode == "hang" and genmoves == 2:
+            time.sleep(3600)
+        elif mode == "garbage" and genmoves == 2:
+            answer = "Z-not-a-vertex"
+        else:
+            answer = f"{cols[genmoves % 9]}{1 + (genmoves // 9) % 9}"
+    elif cmd == "final_score":
+        answer = "0"
+    sys.stdout.write(f"={ident} {answer}\n\n")
+    sys.stdout.flush()
+    if cmd == "quit":
+        break

@@ -1,0 +1,105 @@
+"""The match runner against real GNU Go; fault cases with a scripted fake engine."""
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tengen.engine.sgf import read_sgf, result_margin
+from tengen.selfplay.arena import ArenaConfig, run_match, summarize
+from tengen.selfplay.match_game import GameConfig
+from tengen.selfplay.stats import elo_from_rate, match_stats, wilson_interval
+
+pytestmark = pytest.mark.slow
+HERE = Path(__file__).resolve().parent
+FAKE = f"{sys.executable} {HERE / 'fake_gtp_engine.py'}"
+TENGEN = f"{sys.executable} -m tengen.cli gtp --seed 3"
+
+
+def config(tmp_path, gnugo_cmd, **kw):
+    game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=30)
+    for k in ("move_timeout", "max_moves", "handicap"):
+        if k in kw:
+            setattr(game, k, kw.pop(k))
+    return ArenaConfig(engine=kw.pop("engine", TENGEN), opponent=kw.pop("opponent", gnugo_cmd),
+                       out=str(tmp_path / "match"), game=game, **kw)
+
+
+def test_short_match_against_gnugo_end_to_end(tmp_path, gnugo_cmd):
+    s = run_match(config(tmp_path, gnugo_cmd, games=2, jobs=2), progress=False)
+    out = tmp_path / "match"
+    assert s["games"] == 2 == s["wins"] + s["losses"] + s["draws"] + s["void"]
+    assert s["by_color"]["black"]["games"] == s["by_color"]["white"]["games"] == 1
+    assert s["by_color"]["black"]["wins"] + s["by_color"]["white"]["wins"] == s["wins"]
+    assert 0 <= s["wilson_low"] <= s["win_rate"] <= s["wilson_high"] <= 1
+    assert s["elo_low"] <= s["elo"] <= s["elo_high"]
+    assert s["failures"] == {}
+    assert json.loads((out / "summary.json").read_text())["games"] == 2
+    assert (out / "win_rate.png").stat().st_size > 1000
+    for i in range(2):
+        rec = json.loads((out / f"game-{i:04d}.json").read_text())
+        game = read_sgf(out / rec["sgf"])
+        g = game.to_game_state()  # every recorded move replays legally
+        assert len(game.moves) == rec["moves"] == len(rec["seconds"]["engine"]) + len(
+            rec["seconds"]["opponent"])
+        assert game.result == rec["result"] and game.komi == 7.5
+        assert "GNU Go" in (game.white_name + game.black_name)
+        assert all(c and c.endswith("s") for c in game.comments)  # per-move times
+        if rec["reason"] == "score":
+            assert g.is_over()
+            assert result_margin(rec["referee_score"]) == result_margin(game.result)
+            assert set(rec["own_scores"]) == {"engine", "opponent"}
+    # colours alternate: tengen is black in game 0, white in game 1
+    recs = [json.loads((out / f"game-{i:04d}.json").read_text()) for i in range(2)]
+    assert [r["black"] for r in recs] == ["engine", "opponent"]
+
+
+def test_killed_match_resumes_without_replaying(tmp_path, gnugo_cmd):
+    out = tmp_path / "match"
+    cmd = [sys.executable, "-m", "tengen.cli", "arena", "--engine", TENGEN, "--opponent",
+           gnugo_cmd, "--referee", gnugo_cmd, "--games", "3", "--size", "9", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (out / "game-0000.json").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    first = (out / "game-0000.json").read_text()
+    first_sgf = (out / "game-0000.sgf").read_bytes()
+    s = run_match(config(tmp_path, gnugo_cmd, games=3), progress=False)
+    assert s["games"] == 3
+    assert (out / "game-0000.json").read_text() == first  # not replayed
+    assert (out / "game-0000.sgf").read_bytes() == first_sgf
+    assert not list(out.glob("*.tmp*"))
+    # a third run has nothing left to play and changes nothing
+    again = run_match(config(tmp_path, gnugo_cmd, games=3), progress=False)
+    assert again == s
+
+
+@pytest.mark.parametrize("mode, kind", [("illegal", "illegal"), ("die", "crash"),
+                                        ("hang", "timeout"), ("garbage", "protocol")])
+def test_faulty_engine_loses_with_the_right_reason(tmp_path, gnugo_cmd, mode, kind):
+    cfg = config(tmp_path, gnugo_cmd, games=2, engine=f"{FAKE} {mode}", move_timeout=3)
+    s = run_match(cfg, progress=False)
+    assert s["losses"] == 2 and s["wins"] == 0
+    assert s["failures"] == {kind: 2}
+    assert s["failures_by_side"]["engine"] == {kind: 2}
+    for i in range(2):
+        rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
+        assert rec["failure"] == kind and rec["failed_side"] == "engine"
+        assert rec["winner"] == "opponent" and rec["result"].endswith("+Forfeit")
+        sgf = read_sgf(tmp_path / "match" / rec["sgf"])  # the record is still written
+        assert sgf.result == rec["result"]
+
+
+def test_stats():
+    lo, hi = wilson_interval(15, 20)
+    assert 0.53 < lo < 0.54 and 0.88 < hi < 0.89  # textbook values for 15/20
+    assert elo_from_rate(0.5, 10) == 0
+    assert round(elo_from_rate(0.75, 10)) == 191
+    s = match_stats(0, 10)
+    assert s["elo_clipped"] and s["elo"] < -300
+    assert summarize([])["games"] == 0
