@@ -1,3 +1,4 @@
+import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import os
 import shutil
 from pathlib import Path

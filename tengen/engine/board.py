@@ -662,3 +662,35 @@ class Board:
 
     def check_consistency(self) -> int:
         return int(check_consistency(self.B, self.meta, self.zob))
+
+
+@njit(cache=True)
+def load_colors(B, meta, zob, colors, ko, ko_pla):
+    """Set an empty board of the right size to the position ``colors`` (int8 per padded
+    loc, BORDER ignored): chains, liberties, empties and hash rebuilt from scratch.
+    Chains without liberties are left as given (the caller supplies real positions)."""
+    n = meta[M_SIZE]
+    w = n + 2
+    h = np.int64(0)
+    ne = 0
+    for r in range(n):
+        for c in range(n):
+            loc = (r + 1) * w + c + 1
+            col = colors[loc]
+            B[COLOR, loc] = col
+            if col == EMPTY:
+                B[EMPTIES, ne] = loc
+                B[EPOS, loc] = ne
+                ne += 1
+            else:
+                h ^= zob[col, loc]
+    meta[M_NEMPTY] = ne
+    meta[M_HASH] = h
+    meta[M_KO] = ko
+    meta[M_KO_PLA] = ko_pla
+    done = _new_stamp(B, meta)
+    for r in range(n):
+        for c in range(n):
+            loc = (r + 1) * w + c + 1
+            if B[COLOR, loc] != EMPTY and B[MARK, loc] != done:
+                _rebuild_chain(B, meta, loc, done)

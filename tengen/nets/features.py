@@ -1,0 +1,304 @@
+"""AlphaGo's 48 input planes (Nature 2016, Extended Data Table 2) plus a colour plane.
+
+Computed in Numba straight from the board kernels (play + undo per candidate point), so a
+19x19 position costs well under a millisecond. Planes, in order:
+
+====  =======================  ==========================================================
+ 0-2  stone colour             own, opponent, empty
+ 3    ones                     constant 1 (marks the board inside zero padding)
+ 4-11 turns since              stone played 1, 2, ..., 7, >= 8 turns ago
+12-19 liberties                liberties of the chain at the stone: 1, ..., 7, >= 8
+20-27 capture size             opponent stones a move here captures: 0, ..., 6, >= 7
+28-35 self-atari size          own stones left in atari by a move here: 1, ..., 7, >= 8
+36-43 liberties after move     liberties of the chain a move here makes: 1, ..., 7, >= 8
+44    ladder capture           a move here wins a ladder against an adjacent chain
+45    ladder escape            a move here saves an own chain in atari from the ladder
+46    sensible                 legal and does not fill one's own eye
+47    zeros                    constant 0
+48    colour to play           1 when black is to play (the value head's 49th plane)
+====  =======================  ==========================================================
+Move planes (20-46) are set on legal points only.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
+                            META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, Board, is_legal,
+                            is_own_eye, load_colors, new_board_arrays, new_record, play, undo,
+                            zobrist_table)
+
+NUM_PLANES = 49
+FEATURE_SET = "alphago48+color"
+MAX_AGE = 8
+LADDER_DEPTH = 60  # plies of ladder reading; a longer ladder is taken to fail
+
+
+# ------------------------------------------------------------------ ladders
+
+
+@njit(cache=True)
+def _chain_libs2(B, w, head):
+    """The first two liberties of a chain (-1 where missing)."""
+    a = -1
+    b = -1
+    x = head
+    while True:
+        for nb in (x - w, x - 1, x + 1, x + w):
+            if B[COLOR, nb] == EMPTY and nb != a and nb != b:
+                if a < 0:
+                    a = nb
+                else:
+                    b = nb
+                    return a, b
+        x = B[NEXT, x]
+        if x == head:
+            break
+    return a, b
+
+
+@njit(cache=True)
+def _single_lib(B, w, head):
+    a, _ = _chain_libs2(B, w, head)
+    return a
+
+
+@njit(cache=True)
+def _ladder_candidates(B, meta, stone, defender_to_move, row):
+    """Moves to try at one node into ``row``; returns how many. The defender extends at
+    its liberty or captures an adjacent attacker chain in atari; the attacker takes
+    either of the two liberties."""
+    w = meta[M_SIZE] + 2
+    head = B[HEAD, stone]
+    if not defender_to_move:
+        a, b = _chain_libs2(B, w, head)
+        row[0] = a
+        row[1] = b
+        return 2
+    attacker = 3 - B[COLOR, stone]
+    row[0] = _single_lib(B, w, head)
+    k = 1
+    x = head
+    while True:
+        for nb in (x - w, x - 1, x + 1, x + w):
+            if k < row.shape[0] and B[COLOR, nb] == attacker and B[LIBS, B[HEAD, nb]] == 1:
+                row[k] = _single_lib(B, w, B[HEAD, nb])
+                k += 1
+        x = B[NEXT, x]
+        if x == head:
+            break
+    return k
+
+
+@njit(cache=True)
+def ladder_captured(B, meta, zob, stone, defender_to_move, recs):
+    """Is the chain through ``stone`` caught in a ladder? It has one liberty when the
+    defender is to move, two when the attacker is. Reads an AND-OR tree depth first with
+    an explicit stack (Numba's cache cannot hold recursive functions); ``recs`` holds one
+    undo record per ply and bounds the depth: a longer ladder is taken to fail."""
+    maxd = recs.shape[0]
+    cands = np.empty((maxd, 16), np.int64)
+    ncand = np.empty(maxd, np.int64)
+    nexti = np.zeros(maxd, np.int64)
+    defender = B[COLOR, stone]
+    attacker = 3 - defender
+    d = 0
+    is_def = defender_to_move
+    ncand[0] = _ladder_candidates(B, meta, stone, is_def, cands[0])
+    nexti[0] = 0
+    child_value = False
+    returning = False
+    while True:
+        is_def = (d % 2 == 0) == defender_to_move
+        value = -1  # -1: undecided; 0: not captured; 1: captured
+        if returning:
+            returning = False
+            undo(B, meta, zob, recs[d])
+            if is_def and not child_value:
+                value = 0  # the attacker found no capture after this defence
+            elif not is_def and child_value:
+                value = 1  # the defender could not escape after this attack
+        pushed = False
+        while value < 0 and nexti[d] < ncand[d]:
+            m = cands[d, nexti[d]]
+            nexti[d] += 1
+            mover = defender if is_def else attacker
+            if m <= 0 or not is_legal(B, meta, m, mover):
+                continue
+            play(B, meta, zob, m, mover, recs[d])
+            libs = B[LIBS, B[HEAD, stone]]
+            if is_def:
+                if libs >= 3 or (libs == 2 and d + 1 >= maxd):
+                    value = 0
+                elif libs == 2:
+                    pushed = True
+                    break
+            elif libs == 1 and d + 1 < maxd:
+                pushed = True
+                break
+            undo(B, meta, zob, recs[d])
+        if pushed:
+            d += 1
+            ncand[d] = _ladder_candidates(B, meta, stone, not is_def, cands[d])
+            nexti[d] = 0
+            continue
+        if value < 0:  # candidates exhausted
+            value = 1 if is_def else 0
+        if d == 0:
+            return value == 1
+        d -= 1
+        child_value = value == 1
+        returning = True
+
+
+# ------------------------------------------------------------------ planes
+
+
+@njit(cache=True)
+def _onehot(out, base, value, cap, r, c):
+    """Set plane base + min(value, cap) - 1 (value >= 1)."""
+    v = value if value < cap else cap
+    out[base + v - 1, r, c] = 1
+
+
+@njit(cache=True)
+def compute_planes(B, meta, zob, pla, ages, out, recs):
+    """Fill ``out`` (float32 or uint8, shape (49, n, n), zeroed here) for ``pla`` to move.
+    ``ages``: turns since the stone on each padded loc was played (0: unknown / empty)."""
+    n = meta[M_SIZE]
+    w = n + 2
+    opp = 3 - pla
+    out[:] = 0
+    for r in range(n):
+        for c in range(n):
+            loc = (r + 1) * w + c + 1
+            col = B[COLOR, loc]
+            out[3, r, c] = 1
+            if pla == BLACK:
+                out[48, r, c] = 1
+            if col != EMPTY:
+                out[0 if col == pla else 1, r, c] = 1
+                age = ages[loc]
+                if age < 1 or age > MAX_AGE:
+                    age = MAX_AGE
+                out[4 + age - 1, r, c] = 1
+                _onehot(out, 12, B[LIBS, B[HEAD, loc]], 8, r, c)
+                continue
+            out[2, r, c] = 1
+            if not is_legal(B, meta, loc, pla):
+                continue
+            if not is_own_eye(B, meta, loc, pla):
+                out[46, r, c] = 1
+            # ladder candidates, read before the move is made
+            escape_stone = -1
+            for nb in (loc - w, loc - 1, loc + 1, loc + w):
+                if B[COLOR, nb] == pla and B[LIBS, B[HEAD, nb]] == 1:
+                    escape_stone = nb
+            play(B, meta, zob, loc, pla, recs[0])
+            captured = recs[0][R_NCAP]
+            _onehot(out, 20, captured + 1, 8, r, c)
+            me = B[HEAD, loc]
+            libs = B[LIBS, me]
+            _onehot(out, 36, libs, 8, r, c)
+            if libs == 1:
+                _onehot(out, 28, B[SIZE, me], 8, r, c)
+            if escape_stone > 0:
+                if libs >= 3 or (libs == 2 and not ladder_captured(B, meta, zob, loc, False,
+                                                                   recs[1:])):
+                    out[45, r, c] = 1
+            # ladder capture: an adjacent opponent chain now in atari that cannot escape
+            for nb in (loc - w, loc - 1, loc + 1, loc + w):
+                if B[COLOR, nb] == opp and B[LIBS, B[HEAD, nb]] == 1:
+                    if ladder_captured(B, meta, zob, nb, True, recs[1:]):
+                        out[44, r, c] = 1
+                        break
+            undo(B, meta, zob, recs[0])
+    return out
+
+
+def new_ladder_records(size: int) -> np.ndarray:
+    return np.zeros((LADDER_DEPTH, new_record(size).shape[0]), np.int32)
+
+
+def ages_from_moves(size: int, moves, colors_padded: np.ndarray) -> np.ndarray:
+    """Turns since each stone still on the board was played (1 = the last move)."""
+    ages = np.zeros((size + 2) ** 2, np.int8)
+    seen = set()
+    for k, m in enumerate(reversed(moves[-MAX_AGE:]), 1):
+        if m.loc and m.loc not in seen:
+            seen.add(m.loc)
+            if colors_padded[m.loc] == m.pla:
+                ages[m.loc] = k
+    return ages
+
+
+def state_planes(state, out: np.ndarray | None = None) -> np.ndarray:
+    """The 49 planes of a ``GameState`` for the side to move (uint8)."""
+    n = state.size
+    b = state.board
+    if out is None:
+        out = np.zeros((NUM_PLANES, n, n), np.uint8)
+    ages = ages_from_moves(n, state.moves, b.B[COLOR])
+    scratch = b.copy()  # the ladder reader plays and undoes on it
+    compute_planes(scratch.B, scratch.meta, scratch.zob, state.to_play, ages, out,
+                   new_ladder_records(n))
+    return out
+
+
+@njit(cache=True)
+def _planes_from_packed(B, meta, zob, packed, ko, ko_pla, pla, out, recs, colors, ages):
+    """Rebuild a position from one packed shard row and compute its planes."""
+    n = meta[M_SIZE]
+    w = n + 2
+    colors[:] = BORDER
+    ages[:] = 0
+    for r in range(n):
+        for c in range(n):
+            v = packed[r * n + c]
+            loc = (r + 1) * w + c + 1
+            colors[loc] = v & 3
+            ages[loc] = v >> 2
+    load_colors(B, meta, zob, colors, ko, ko_pla)
+    compute_planes(B, meta, zob, pla, ages, out, recs)
+
+
+@njit(cache=True)
+def batch_planes(size, zob, packed, ko, ko_pla, pla, out):
+    """Planes for a batch of packed positions: ``packed`` (N, n*n) uint8 with colour in
+    bits 0-1 and age in bits 2-5; ``out`` (N, 49, n, n)."""
+    B, meta = _empty_board(size)
+    w = size + 2
+    recs = np.zeros((LADDER_DEPTH, R_CAPS + size * size), np.int32)
+    colors = np.zeros(w * w, np.int32)
+    ages = np.zeros(w * w, np.int32)
+    for i in range(packed.shape[0]):
+        _planes_from_packed(B, meta, zob, packed[i], ko[i], ko_pla[i], pla[i], out[i], recs,
+                            colors, ages)
+    return out
+
+
+@njit(cache=True)
+def _empty_board(size):
+    w = size + 2
+    B = np.zeros((NROWS, w * w), np.int32)
+    meta = np.zeros(META_LEN, np.int64)
+    B[COLOR, :] = BORDER
+    meta[M_SIZE] = size
+    return B, meta
+
+
+def pack_position(state) -> tuple[np.ndarray, int, int]:
+    """A GameState as one shard row: (packed uint8[n*n], ko loc, ko player)."""
+    n = state.size
+    b = state.board
+    colors = b.B[COLOR]
+    ages = ages_from_moves(n, state.moves, colors)
+    grid = colors.reshape(n + 2, n + 2)[1:-1, 1:-1].astype(np.uint8)
+    age = ages.reshape(n + 2, n + 2)[1:-1, 1:-1].astype(np.uint8)
+    return (grid | (age << 2)).reshape(-1), int(b.meta[M_KO]), int(b.meta[M_KO_PLA])
+
+
+__all__ = ["NUM_PLANES", "FEATURE_SET", "compute_planes", "state_planes", "batch_planes",
+           "pack_position", "ladder_captured", "new_ladder_records", "zobrist_table",
+           "Board", "new_board_arrays"]
