@@ -11,14 +11,29 @@ def _gtp(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
     from .engine.gtp import GtpEngine
-    from .engine.players import RandomPlayer
 
-    engine = GtpEngine(RandomPlayer(seed=args.seed), size=args.size, komi=args.komi)
+    engine = GtpEngine(_make_player(args), size=args.size, komi=args.komi)
     try:
         engine.serve(sys.stdin.buffer, out)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     return 0
+
+
+def _make_player(args: argparse.Namespace):
+    """The shipped network unless told otherwise; the random placeholder if none is
+    installed (said on stderr, which GUIs show in their console)."""
+    from .engine.players import RandomPlayer
+
+    if args.player == "random":
+        return RandomPlayer(seed=args.seed)
+    from .nets.evaluate import default_net_path
+    path = args.net or default_net_path()
+    if not args.net and not path.exists():
+        print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
+        return RandomPlayer(seed=args.seed)
+    from .nets.player import PolicyPlayer
+    return PolicyPlayer(str(path))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GNU Go, ...)")
     g.add_argument("--size", type=int, default=19, help="initial board size")
     g.add_argument("--komi", type=float, default=7.5, help="initial komi")
-    g.add_argument("--seed", type=int, default=None, help="random seed of the player")
+    g.add_argument("--seed", type=int, default=None, help="random seed of the random player")
+    g.add_argument("--player", choices=("policy", "random"), default="policy",
+                   help="policy: the network's move, no search (default); random: placeholder")
+    g.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
     g.set_defaults(func=_gtp)
 
     a = sub.add_parser("arena", help="play a refereed match between two GTP engines")
@@ -53,6 +71,34 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
     a.add_argument("--jobs", type=int, default=1, help="games in parallel")
     a.set_defaults(func=_arena)
+
+    d = sub.add_parser("build-data", help="KGS archives / SGF folders -> position shards")
+    d.add_argument("sources", nargs="+", help="archives (.tar.gz, .tar.bz2, .zip) or folders")
+    d.add_argument("--out", required=True, help="shard folder (train/ and val/ inside)")
+    d.add_argument("--validation", default="KGS-2017_05",
+                   help="comma-separated name patterns of validation sources")
+    d.add_argument("--min-moves", type=int, default=30)
+    d.add_argument("--jobs", type=int, default=1)
+    d.set_defaults(func=_build_data)
+
+    t = sub.add_parser("train-sl", help="supervised training on position shards")
+    from dataclasses import fields as _fields
+    from .nets.train_sl import TrainConfig
+    for f in _fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in ("bool", bool):
+            t.add_argument(flag, action="store_true", default=f.default)
+        else:
+            kind = {"int": int, "float": float}.get(str(f.type), str)
+            t.add_argument(flag, type=kind, default=f.default)
+    t.set_defaults(func=_train_sl)
+
+    e = sub.add_parser("eval-policy", help="top-1/top-5 and value MSE of a net on an archive")
+    e.add_argument("--net", default=None, help="checkpoint (default: the shipped network)")
+    e.add_argument("--archive", required=True, help="archive, folder or SGF file")
+    e.add_argument("--games", type=int, default=None, help="first N games (default: all)")
+    e.add_argument("--batch", type=int, default=256)
+    e.set_defaults(func=_eval_policy)
 
     r = sub.add_parser("replay-check", help="replay SGF records and report which fail, why")
     r.add_argument("paths", nargs="+", help="SGF files, folders or archives")
@@ -81,6 +127,35 @@ def _arena(args: argparse.Namespace) -> int:
     summary = run_match(cfg)
     print(format_summary(summary))
     print(json.dumps(summary))
+    return 0
+
+
+def _build_data(args: argparse.Namespace) -> int:
+    import json
+
+    from .nets.data import DataConfig, build_shards
+    cfg = DataConfig(min_moves=args.min_moves, jobs=args.jobs,
+                     validation=tuple(v for v in args.validation.split(",") if v))
+    total = build_shards(args.sources, args.out, cfg)
+    print(json.dumps({k: v for k, v in total.items() if k != "sources"}))
+    return 0
+
+
+def _train_sl(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import fields
+
+    from .nets.train_sl import TrainConfig, train
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    print(json.dumps(train(cfg)))
+    return 0
+
+
+def _eval_policy(args: argparse.Namespace) -> int:
+    import json
+
+    from .nets.evaluate import evaluate_archive
+    print(json.dumps(evaluate_archive(args.net, args.archive, args.games, args.batch)))
     return 0
 
 

@@ -1,0 +1,65 @@
+"""``tengen eval-policy``: how well a network predicts the moves and winners of real games."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..engine.board import zobrist_table
+from ..engine.game import IllegalMove
+from ..engine.sgf import SgfError, iter_sgf_files, parse_sgf
+from .data import game_positions
+from .features import NUM_PLANES, batch_planes
+from .model import load_checkpoint
+
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "policy.pt"
+
+
+def default_net_path() -> Path:
+    return SHIPPED
+
+
+def evaluate_archive(net: str | None, archive: str, games: int | None = None,
+                     batch: int = 256) -> dict:
+    """Top-1, top-5 and value MSE over all positions of the first ``games`` games."""
+    model, _ = load_checkpoint(str(net or SHIPPED))
+    size = 19
+    zob = zobrist_table(size)
+    rows, used, skipped = [], 0, Counter()
+    for _, data in iter_sgf_files(archive):
+        if games is not None and used >= games:
+            break
+        try:
+            rec = parse_sgf(data)
+            if rec.size != size:
+                skipped["wrong size"] += 1
+                continue
+            rows.extend(game_positions(rec, size))
+            used += 1
+        except (SgfError, IllegalMove):
+            skipped["unreadable"] += 1
+    top1 = top5 = 0
+    se, nv = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(rows), batch):
+            chunk = rows[i:i + batch]
+            packed = np.stack([r[0] for r in chunk])
+            planes = np.zeros((len(chunk), NUM_PLANES, size, size), np.uint8)
+            batch_planes(size, zob, packed, np.array([r[1] for r in chunk]),
+                         np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]),
+                         planes)
+            logits, value = model(torch.from_numpy(planes).float())
+            y = torch.tensor([r[4] for r in chunk])
+            top = logits.topk(5, dim=1).indices
+            top1 += (top[:, 0] == y).sum().item()
+            top5 += (top == y[:, None]).any(dim=1).sum().item()
+            z = torch.tensor([float(r[5]) for r in chunk])
+            known = z != 0
+            se += ((value - z)[known] ** 2).sum().item()
+            nv += int(known.sum())
+    n = max(len(rows), 1)
+    return {"games": used, "positions": len(rows), "skipped": dict(skipped),
+            "top1": round(top1 / n, 4), "top5": round(top5 / n, 4),
+            "value_mse": round(se / max(nv, 1), 4), "net": str(net or SHIPPED)}

@@ -1,0 +1,116 @@
+"""Residual policy-value network (AlphaGo Zero's tower, fully convolutional).
+
+Policy: one logit per point from a 1x1 convolution, plus a pass logit from globally pooled
+policy features, so the same weights play on any board size. Value: 1x1 convolution,
+global average pooling, two dense layers, tanh. A checkpoint carries the config, the
+feature set and training metadata with the weights, so loading needs nothing else.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+from .features import FEATURE_SET, NUM_PLANES
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    blocks: int = 6
+    channels: int = 64
+    in_planes: int = NUM_PLANES
+    policy_channels: int = 32
+    value_channels: int = 32
+    value_hidden: int = 128
+
+
+CONFIGS = {
+    "b1c8": ModelConfig(1, 8, policy_channels=4, value_channels=4, value_hidden=8),
+    "b4c48": ModelConfig(4, 48),
+    "b6c64": ModelConfig(6, 64),
+    "b6c96": ModelConfig(6, 96),
+    "b10c128": ModelConfig(10, 128),
+    "b20c256": ModelConfig(20, 256, policy_channels=48, value_channels=48, value_hidden=256),
+}
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(x + y)
+
+
+class PolicyValueNet(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        c = cfg.channels
+        self.stem = nn.Sequential(nn.Conv2d(cfg.in_planes, c, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        self.tower = nn.Sequential(*[ResBlock(c) for _ in range(cfg.blocks)])
+        pc, vc = cfg.policy_channels, cfg.value_channels
+        self.policy_conv = nn.Sequential(nn.Conv2d(c, pc, 1, bias=False), nn.BatchNorm2d(pc),
+                                         nn.ReLU(inplace=True))
+        self.policy_point = nn.Conv2d(pc, 1, 1)
+        self.policy_pass = nn.Linear(pc, 1)
+        self.value_conv = nn.Sequential(nn.Conv2d(c, vc, 1, bias=False), nn.BatchNorm2d(vc),
+                                        nn.ReLU(inplace=True))
+        self.value_fc = nn.Sequential(nn.Linear(vc, cfg.value_hidden), nn.ReLU(inplace=True),
+                                      nn.Linear(cfg.value_hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (N, planes, n, n) -> policy logits (N, n*n + 1), value in [-1, 1] (N,)."""
+        h = self.tower(self.stem(x))
+        p = self.policy_conv(h)
+        points = self.policy_point(p).flatten(1)
+        pass_logit = self.policy_pass(p.mean(dim=(2, 3)))
+        v = self.value_conv(h).mean(dim=(2, 3))
+        value = torch.tanh(self.value_fc(v)).squeeze(1)
+        return torch.cat([points, pass_logit], dim=1), value
+
+
+def build_model(name_or_cfg: str | ModelConfig) -> PolicyValueNet:
+    cfg = CONFIGS[name_or_cfg] if isinstance(name_or_cfg, str) else name_or_cfg
+    return PolicyValueNet(cfg)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def save_checkpoint(path: str, model: PolicyValueNet, meta: dict | None = None,
+                    extra: dict | None = None) -> None:
+    """Atomic: written to a temporary file, then renamed over ``path``."""
+    state = {
+        "config": asdict(model.cfg),
+        "feature_set": FEATURE_SET,
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "meta": meta or {},
+    }
+    if extra:
+        state.update(extra)
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str, map_location: str = "cpu") -> tuple[PolicyValueNet, dict]:
+    state = torch.load(path, map_location=map_location, weights_only=False)
+    if state.get("feature_set") != FEATURE_SET:
+        raise ValueError(f"{path}: feature set {state.get('feature_set')!r}, "
+                         f"this tengen computes {FEATURE_SET!r}")
+    model = PolicyValueNet(ModelConfig(**state["config"]))
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, state

@@ -1,0 +1,166 @@
+"""The network path with a tiny config on a few games: model, checkpoints, shards,
+symmetries, training (overfit, exact resume), eval-policy, the policy player."""
+import json
+import subprocess
+import sys
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tengen.engine.board import PASS
+from tengen.engine.coords import from_loc, gtp_to_loc, to_loc
+from tengen.engine.game import GameState
+from tengen.engine.gtp import GtpEngine
+from tengen.engine.sgf import game_to_sgf, iter_sgf_files, parse_sgf
+from tengen.nets.data import DataConfig, ShardSet, apply_symmetry, build_shard, symmetry_maps
+from tengen.nets.features import NUM_PLANES, state_planes
+from tengen.nets.model import (CONFIGS, build_model, count_parameters, load_checkpoint,
+                               save_checkpoint)
+from tengen.nets.player import PolicyPlayer
+from tengen.nets.train_sl import TrainConfig, train
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def games_dir(tmp_path_factory):
+    """A folder of SGFs: 12 real KGS games when the archives are here, else 12 random
+    19x19 games written by our own SGF writer; plus one corrupt, one 9x9, one short."""
+    d = tmp_path_factory.mktemp("games")
+    archive = ROOT.parent / "shared" / "kgs" / "KGS-2017_05-19-847-.tar.gz"
+    if archive.exists():
+        for i, (_, data) in enumerate(islice(iter_sgf_files(archive), 12)):
+            (d / f"kgs{i:02d}.sgf").write_bytes(data)
+    else:
+        from tengen.engine.playout import new_rng, random_move
+        rng = new_rng(3)
+        for i in range(12):
+            g = GameState(19)
+            for _ in range(120):
+                g.play(random_move(g.board.B, g.board.meta, g.to_play, rng))
+            (d / f"rand{i:02d}.sgf").write_bytes(game_to_sgf(g, result="B+R"))
+    (d / "corrupt.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[")
+    (d / "small.sgf").write_bytes((ROOT / "sgf_data" / "selfplay_9x9_random.sgf").read_bytes())
+    (d / "short.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[pp])")
+    return d
+
+
+@pytest.fixture(scope="module")
+def shards(games_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("shards")
+    build_shard(str(games_dir), str(out / "train"), DataConfig())
+    build_shard(str(games_dir), str(out / "val"), DataConfig())
+    return out
+
+
+@pytest.mark.parametrize("size", [9, 13, 19])
+def test_model_is_fully_convolutional(size):
+    model = build_model("b1c8").eval()
+    logits, value = model(torch.zeros(3, NUM_PLANES, size, size))
+    assert logits.shape == (3, size * size + 1) and value.shape == (3,)
+    assert (value.abs() <= 1).all()
+
+
+def test_named_configs_and_checkpoint_round_trip(tmp_path):
+    assert count_parameters(build_model("b6c64")) < count_parameters(build_model("b10c128"))
+    model = build_model("b1c8")
+    path = tmp_path / "net.pt"
+    save_checkpoint(str(path), model, {"step": 7})
+    loaded, state = load_checkpoint(str(path))
+    assert state["meta"]["step"] == 7 and state["config"]["channels"] == 8
+    x = torch.rand(2, NUM_PLANES, 9, 9)
+    model.eval()
+    assert torch.allclose(loaded(x)[0], model(x)[0])
+    state["feature_set"] = "something else"
+    torch.save(state, path)
+    with pytest.raises(ValueError):
+        load_checkpoint(str(path))
+
+
+def test_shards_count_games_positions_and_skips(shards, games_dir):
+    stats = json.loads((shards / "train" / games_dir.name / "stats.json").read_text())
+    assert stats["skipped"] == {"corrupt": 1, "wrong size": 1, "too short": 1}
+    assert stats["games"] == 12
+    total_moves = sum(len(parse_sgf(p.read_bytes()).moves)
+                      for p in games_dir.glob("*.sgf") if p.name[:3] in ("kgs", "ran"))
+    assert stats["positions"] == total_moves == len(ShardSet(shards / "train"))
+
+
+def test_shard_rows_rebuild_the_real_positions(shards, games_dir):
+    """Row k of a game is the position before move k: its planes match state_planes."""
+    first = sorted(p for p in games_dir.glob("*.sgf") if p.name[:3] in ("kgs", "ran"))[0]
+    rec = parse_sgf(first.read_bytes())
+    data = ShardSet(shards / "train")
+    for k in (0, 1, 37, len(rec.moves) - 1):
+        planes, moves, outcome = data.batch(np.array([k]))
+        g = rec.to_game_state(upto=k, superko=False)
+        g.to_play = rec.moves[k].pla
+        assert np.array_equal(planes[0], state_planes(g))
+        m = rec.moves[k].loc
+        assert moves[0] == (361 if m == PASS else from_loc(m, 19)[0] * 19 + from_loc(m, 19)[1])
+
+
+def test_symmetries_transform_planes_and_moves_together(shards):
+    data = ShardSet(shards / "train")
+    idx = np.arange(0, len(data), 11)
+    base_planes, base_moves, _ = data.batch(idx)
+    maps = symmetry_maps(19)
+    for k in range(8):
+        planes, moves, _ = data.batch(idx, np.full(len(idx), k))
+        assert np.array_equal(planes, apply_symmetry(base_planes, k))
+        assert np.array_equal(moves, maps[k][base_moves])
+        played = moves < 361
+        r, c = np.divmod(moves[played], 19)
+        assert planes[played, 2, r, c].all()  # the target is an empty point
+        assert planes[played, 46, r, c].mean() > 0.95  # and almost always sensible
+
+
+def test_training_overfits_and_resumes_exactly(shards, tmp_path):
+    base = dict(data=str(shards), model="b1c8", batch_size=32, lr=0.02, warmup_steps=5,
+                eval_every=40, val_positions=256, checkpoint_every=10, seed=5,
+                optimizer="adamw")
+    straight = train(TrainConfig(out=str(tmp_path / "a"), steps=40, **base), progress=False)
+    train(TrainConfig(out=str(tmp_path / "b"), steps=40, max_minutes=1e-9, **base),
+          progress=False)  # stops after its first checkpoint (step 1)
+    resumed = train(TrainConfig(out=str(tmp_path / "b"), steps=40, **base), progress=False)
+    a = torch.load(tmp_path / "a" / "latest.pt", weights_only=False)["model"]
+    b = torch.load(tmp_path / "b" / "latest.pt", weights_only=False)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert straight["val_top1"] == resumed["val_top1"]
+    assert straight["val_top1"] > 3 / 362  # learned something: well above chance
+    assert (tmp_path / "a" / "curves.png").exists() and (tmp_path / "a" / "best.pt").exists()
+
+
+def test_eval_policy_cli(shards, games_dir, tmp_path):
+    net = tmp_path / "net.pt"
+    save_checkpoint(str(net), build_model("b1c8"))
+    proc = subprocess.run([sys.executable, "-m", "tengen.cli", "eval-policy", "--net", str(net),
+                           "--archive", str(games_dir), "--games", "3"],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    result = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    assert result["games"] == 3 and result["positions"] > 100
+    assert 0 <= result["top1"] <= result["top5"] <= 1 and result["value_mse"] >= 0
+
+
+def test_policy_player_never_plays_illegal_and_ends_games(tmp_path):
+    net = tmp_path / "net.pt"
+    torch.manual_seed(0)
+    save_checkpoint(str(net), build_model("b1c8"))
+    player = PolicyPlayer(str(net))
+    engine = GtpEngine(player, size=9)
+    referee = GameState(9)
+    color = "b"
+    for _ in range(300):
+        answer = engine.handle_line(f"genmove {color}").strip()
+        vertex = answer[2:]
+        if vertex == "resign":
+            break
+        referee.play(gtp_to_loc(vertex, 9))
+        color = "w" if color == "b" else "b"
+        if referee.is_over():
+            break
+    assert referee.is_over() or vertex == "resign"
