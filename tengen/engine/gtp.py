@@ -303,27 +303,23 @@ class GtpEngine:
                                byo_stones=nums[2])
         return ""
 
-    def cmd_fixed_handicap(self, args):
+    def _handicap(self, args, choose) -> str:
+        """fixed_handicap and place_free_handicap: same checks, different points."""
         _need(args, 1)
         n = parse_int(args[0])
         self._require_empty()
         try:
-            locs = fixed_handicap(self.size, n)
+            locs = choose(self.size, n)
         except ValueError:
             raise GtpError("invalid number of stones") from None
         self._place_handicap(locs)
         return " ".join(loc_to_gtp(loc, self.size) for loc in locs)
 
+    def cmd_fixed_handicap(self, args):
+        return self._handicap(args, fixed_handicap)
+
     def cmd_place_free_handicap(self, args):
-        _need(args, 1)
-        n = parse_int(args[0])
-        self._require_empty()
-        try:
-            locs = free_handicap(self.size, n)
-        except ValueError:
-            raise GtpError("invalid number of stones") from None
-        self._place_handicap(locs)
-        return " ".join(loc_to_gtp(loc, self.size) for loc in locs)
+        return self._handicap(args, free_handicap)
 
     def cmd_set_free_handicap(self, args):
         self._require_empty()
