@@ -27,13 +27,20 @@ def _make_player(args: argparse.Namespace):
 
     if args.player == "random":
         return RandomPlayer(seed=args.seed)
-    from .nets.evaluate import default_net_path
-    path = args.net or default_net_path()
+    from pathlib import Path
+
+    path = Path(args.net) if args.net else Path(__file__).parent / "data" / "policy.pt"
     if not args.net and not path.exists():
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=args.seed)
-    from .nets.player import PolicyPlayer
-    return PolicyPlayer(str(path))
+    from .engine.players import BackgroundPlayer
+
+    def load():
+        from .nets.player import PolicyPlayer
+        player = PolicyPlayer(str(path))
+        player.warm_up()
+        return player
+    return BackgroundPlayer(load, name="policy")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train-sl", help="supervised training on position shards")
     from dataclasses import fields as _fields
-    from .nets.train_sl import TrainConfig
+    from .nets.train_config import TrainConfig
     for f in _fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         if f.type in ("bool", bool):
@@ -145,7 +152,8 @@ def _train_sl(args: argparse.Namespace) -> int:
     import json
     from dataclasses import fields
 
-    from .nets.train_sl import TrainConfig, train
+    from .nets.train_config import TrainConfig
+    from .nets.train_sl import train
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     print(json.dumps(train(cfg)))
     return 0

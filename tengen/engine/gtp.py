@@ -142,6 +142,9 @@ class GtpEngine:
             if response is not None:
                 out.write(response.encode("ascii", "replace"))
                 out.flush()
+                start = getattr(self.player, "start", None)
+                if start is not None:
+                    start()  # background loading begins once the first answer is out
             if self.done:
                 break
 

@@ -49,3 +49,41 @@ class RandomPlayer:
                 return PASS
         moves = state.sensible_moves(pla)
         return self.rng.choice(moves) if moves else PASS
+
+
+class BackgroundPlayer:
+    """Builds a slow-to-load player (imports, weights, JIT warm-up) in a thread, so the
+    first GTP commands a GUI sends on attach are answered at once; ``choose_move`` waits
+    for it. A load error surfaces at the first genmove (as one ``?`` answer)."""
+
+    def __init__(self, factory, name: str = "player"):
+        import threading
+
+        self.name = name
+        self._player: Player | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, args=(factory,), daemon=True)
+        self._started = False
+
+    def start(self) -> None:
+        """Begin loading (the GTP loop calls this once its first answer is out: a loading
+        thread holds the GIL through long imports and would delay that answer)."""
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    def _load(self, factory) -> None:
+        try:
+            self._player = factory()
+        except BaseException as e:  # reported when a move is asked for
+            self._error = e
+
+    def ready(self) -> Player:
+        self.start()
+        self._thread.join()
+        if self._error is not None:
+            raise RuntimeError(f"player failed to load: {self._error}") from self._error
+        return self._player
+
+    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
+        return self.ready().choose_move(state, pla, clock)

@@ -30,6 +30,10 @@ class PolicyPlayer:
         self.cfg = cfg or PolicyPlayerConfig()
         self._low = 0
 
+    def warm_up(self, size: int = 19) -> None:
+        """One evaluation, so kernels are loaded and torch is primed before the first move."""
+        self.evaluate(GameState(size))
+
     @torch.no_grad()
     def evaluate(self, state: GameState) -> tuple[np.ndarray, float]:
         """Move probabilities (n*n + 1, pass last) and value for the side to move."""
