@@ -227,3 +227,15 @@ def test_genmove_self_play_is_always_legal(size):
     assert referee.is_over()
     (score,), _ = answers(["final_score"], engine)
     assert score == "= " + referee.result_string()
+
+
+def test_background_player_load_error_costs_one_answer():
+    from tengen.engine.players import BackgroundPlayer
+
+    def broken():
+        raise OSError("no weights here")
+
+    out, engine = answers(["name", "genmove b", "play b e5", "genmove w"],
+                          GtpEngine(BackgroundPlayer(broken), size=9))
+    assert out[0] == "= tengen" and out[1].startswith("? ") and out[2] == "="
+    assert out[3].startswith("? ") and not engine.done
