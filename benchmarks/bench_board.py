@@ -12,7 +12,7 @@ import numba
 import numpy as np
 from numba import njit
 
-from tengen.engine.board import BLACK, PASS, Board, is_legal, new_record, play, undo
+from tengen.engine.board import BLACK, Board, is_legal, new_record, play, undo
 from tengen.engine.playout import new_rng, playout_batch, random_move
 
 

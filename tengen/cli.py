@@ -29,7 +29,8 @@ def _make_player(args: argparse.Namespace):
         return RandomPlayer(seed=args.seed)
     from pathlib import Path
 
-    path = Path(args.net) if args.net else Path(__file__).parent / "data" / "policy.pt"
+    from .nets import SHIPPED_NET
+    path = Path(args.net) if args.net else SHIPPED_NET
     if not args.net and not path.exists():
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=args.seed)

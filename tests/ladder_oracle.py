@@ -1,6 +1,6 @@
 """A deliberately plain ladder reader on GameState (recursive, copies positions), written
 separately from the Numba one so the feature tests have something to compare with."""
-from tengen.engine.board import EMPTY, PASS
+from tengen.engine.board import EMPTY
 from tengen.engine.coords import all_locs
 
 

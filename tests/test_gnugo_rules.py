@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from tengen.engine.board import BLACK, PASS, Board, new_record
+from tengen.engine.board import BLACK, Board, new_record
 from tengen.engine.coords import loc_to_gtp
 from tengen.engine.game import GameState, board_is_legal
 from tengen.engine.playout import new_rng, random_move, random_playout

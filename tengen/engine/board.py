@@ -646,10 +646,11 @@ class Board:
             raise ValueError("point is occupied")
         if not is_legal(self.B, self.meta, loc, pla):
             raise ValueError("setup stone would have no liberties")
-        rec = new_record(self.size)
-        play(self.B, self.meta, self.zob, loc, pla, rec)
-        if rec[R_NCAP]:
-            raise ValueError("setup stone would capture")
+        w = self.width
+        for nb in (loc - w, loc - 1, loc + 1, loc + w):  # checked before, so an error
+            if self.B[COLOR, nb] == 3 - pla and self.libs(nb) == 1:  # leaves no trace
+                raise ValueError("setup stone would capture")
+        play(self.B, self.meta, self.zob, loc, pla, new_record(self.size))
         self.meta[M_KO] = PASS
         self._records.clear()
         self._depth = 0

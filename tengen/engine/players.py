@@ -24,6 +24,15 @@ class Clock:
     time_left: dict = field(default_factory=dict)  # colour -> (seconds, stones)
 
 
+def passing_wins(state: GameState, pla: int) -> bool:
+    """The opponent has just passed and the board as it stands already wins for ``pla``:
+    passing ends the game with that count."""
+    if not state.moves or state.moves[-1].loc != PASS:
+        return False
+    score = state.area_score()
+    return score != 0 and (score > 0) == (pla == BLACK)
+
+
 class Player(Protocol):
     name: str
 
@@ -43,10 +52,8 @@ class RandomPlayer:
         self.rng = random.Random(seed)
 
     def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
-        if state.moves and state.moves[-1].loc == PASS:
-            score = state.area_score()
-            if score != 0 and (score > 0) == (pla == BLACK):
-                return PASS
+        if passing_wins(state, pla):
+            return PASS
         moves = state.sensible_moves(pla)
         return self.rng.choice(moves) if moves else PASS
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .board import (BLACK, EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_legal,
-                    is_own_eye, play)
+from .board import (EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_legal, is_own_eye,
+                    play)
 
 _MUL = np.uint64(0x2545F4914F6CDD1D)
 
@@ -78,11 +78,3 @@ def playout_batch(B0, meta0, zob, pla, count, rng, rec):
         _, m = random_playout(B, meta, zob, pla, 0, 3 * n * n, rng, rec)
         total += m
     return total
-
-
-def default_move_cap(size: int) -> int:
-    return 3 * size * size
-
-
-__all__ = ["new_rng", "rand_below", "random_move", "random_playout", "playout_batch",
-           "default_move_cap", "BLACK"]

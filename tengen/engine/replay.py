@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .sgf import GameRecord, SgfError, SgfIllegalMove, iter_sgf_files, parse_sgf
+from .sgf import (GameRecord, SgfError, SgfIllegalMove, iter_sgf_files, parse_sgf,
+                  sgfmill_point)
 
 
 @dataclass
@@ -108,11 +109,8 @@ def compare_with_sgfmill(rec: GameRecord) -> int | None:
 
     size = rec.size
     theirs = boards.Board(size)
-    black = [(size - 1 - ((loc // (size + 2)) - 1), loc % (size + 2) - 1)
-             for loc in rec.setup_black]
-    white = [(size - 1 - ((loc // (size + 2)) - 1), loc % (size + 2) - 1)
-             for loc in rec.setup_white]
-    theirs.apply_setup(black, white, [])
+    theirs.apply_setup([sgfmill_point(loc, size) for loc in rec.setup_black],
+                       [sgfmill_point(loc, size) for loc in rec.setup_white], [])
     ours = rec.to_game_state(upto=0, superko=False)
     code = {None: 0, "b": 1, "w": 2}
 
@@ -126,8 +124,7 @@ def compare_with_sgfmill(rec: GameRecord) -> int | None:
     for i, m in enumerate(rec.moves, 1):
         ours.play(m.loc, m.pla)
         if m.loc:
-            r, c = divmod(m.loc, size + 2)
-            theirs.play(size - r, c - 1, "b" if m.pla == 1 else "w")
+            theirs.play(*sgfmill_point(m.loc, size), "b" if m.pla == 1 else "w")
         if not same():
             return i
     return None

@@ -17,7 +17,7 @@ from typing import Iterator
 from sgfmill import sgf as sgfmill_sgf
 
 from .board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
-from .coords import to_loc
+from .coords import from_loc, to_loc
 from .game import GameState, IllegalMove, Move
 
 _COLOR = {"b": BLACK, "w": WHITE}
@@ -102,6 +102,12 @@ def _point(p, size: int) -> int:
     return to_loc(size - 1 - row, col, size)
 
 
+def sgfmill_point(loc: int, size: int) -> tuple[int, int]:
+    """The inverse of ``_point``: a padded loc as sgfmill's (row from the bottom, col)."""
+    r, c = from_loc(loc, size)
+    return size - 1 - r, c
+
+
 def parse_sgf(data: bytes | str) -> GameRecord:
     """Parse one game (the main line of the first game tree)."""
     if isinstance(data, str):
@@ -174,13 +180,9 @@ def game_to_sgf(state: GameState, *, result: str | None = None, black: str | Non
     if state.handicap:
         root.set("HA", len(state.handicap))
 
-    def sgf_point(loc):
-        r, c = divmod(loc, size + 2)
-        return size - r, c - 1  # padded row r is board row r - 1 from the top
-
     setup = {BLACK: set(), WHITE: set()}
     for m in state.setup:
-        setup[m.pla].add(sgf_point(m.loc))
+        setup[m.pla].add(sgfmill_point(m.loc, size))
     if setup[BLACK] or setup[WHITE]:
         root.set_setup_stones(setup[BLACK], setup[WHITE])
     if root_comment:
@@ -190,7 +192,7 @@ def game_to_sgf(state: GameState, *, result: str | None = None, black: str | Non
         if m.loc == PASS:
             node.set_raw(_SGF_COLOR[m.pla].upper(), b"")  # FF[4] pass, not the old "tt"
         else:
-            node.set_move(_SGF_COLOR[m.pla], sgf_point(m.loc))
+            node.set_move(_SGF_COLOR[m.pla], sgfmill_point(m.loc, size))
         if comments and i < len(comments) and comments[i]:
             node.set("C", comments[i])
     return game.serialise()

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -14,17 +12,22 @@ from .data import game_positions
 from .features import NUM_PLANES, batch_planes
 from .model import load_checkpoint
 
-SHIPPED = Path(__file__).resolve().parent.parent / "data" / "policy.pt"
+from . import SHIPPED_NET
 
 
-def default_net_path() -> Path:
-    return SHIPPED
+def accuracy_counts(logits: torch.Tensor, value: torch.Tensor, moves: torch.Tensor,
+                    outcome: torch.Tensor) -> tuple[int, int, float, int]:
+    """(top-1 hits, top-5 hits, value squared error, positions with a known outcome)."""
+    top = logits.float().topk(5, dim=1).indices
+    known = outcome != 0
+    return (int((top[:, 0] == moves).sum()), int((top == moves[:, None]).any(dim=1).sum()),
+            float(((value.float() - outcome)[known] ** 2).sum()), int(known.sum()))
 
 
 def evaluate_archive(net: str | None, archive: str, games: int | None = None,
                      batch: int = 256) -> dict:
     """Top-1, top-5 and value MSE over all positions of the first ``games`` games."""
-    model, _ = load_checkpoint(str(net or SHIPPED))
+    model, _ = load_checkpoint(str(net or SHIPPED_NET))
     size = 19
     zob = zobrist_table(size)
     rows, used, skipped = [], 0, Counter()
@@ -51,15 +54,10 @@ def evaluate_archive(net: str | None, archive: str, games: int | None = None,
                          np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]),
                          planes)
             logits, value = model(torch.from_numpy(planes).float())
-            y = torch.tensor([r[4] for r in chunk])
-            top = logits.topk(5, dim=1).indices
-            top1 += (top[:, 0] == y).sum().item()
-            top5 += (top == y[:, None]).any(dim=1).sum().item()
-            z = torch.tensor([float(r[5]) for r in chunk])
-            known = z != 0
-            se += ((value - z)[known] ** 2).sum().item()
-            nv += int(known.sum())
+            a, b, c, d = accuracy_counts(logits, value, torch.tensor([r[4] for r in chunk]),
+                                         torch.tensor([float(r[5]) for r in chunk]))
+            top1, top5, se, nv = top1 + a, top5 + b, se + c, nv + d
     n = max(len(rows), 1)
     return {"games": used, "positions": len(rows), "skipped": dict(skipped),
             "top1": round(top1 / n, 4), "top5": round(top5 / n, 4),
-            "value_mse": round(se / max(nv, 1), 4), "net": str(net or SHIPPED)}
+            "value_mse": round(se / max(nv, 1), 4), "net": str(net or SHIPPED_NET)}

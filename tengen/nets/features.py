@@ -25,9 +25,8 @@ import numpy as np
 from numba import njit
 
 from ..engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
-                            META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, Board, is_legal,
-                            is_own_eye, load_colors, new_board_arrays, new_record, play, undo,
-                            zobrist_table)
+                            META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
+                            load_colors, new_record, play, undo)
 
 NUM_PLANES = 49
 FEATURE_SET = "alphago48+color"
@@ -300,5 +299,4 @@ def pack_position(state) -> tuple[np.ndarray, int, int]:
 
 
 __all__ = ["NUM_PLANES", "FEATURE_SET", "compute_planes", "state_planes", "batch_planes",
-           "pack_position", "ladder_captured", "new_ladder_records", "zobrist_table",
-           "Board", "new_board_arrays"]
+           "pack_position", "ladder_captured", "new_ladder_records"]

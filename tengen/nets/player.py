@@ -6,10 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..engine.board import BLACK, PASS
-from ..engine.coords import to_loc
+from ..engine.board import PASS
 from ..engine.game import GameState
-from ..engine.players import RESIGN, Clock
+from ..engine.players import RESIGN, Clock, passing_wins
 from .features import state_planes
 from .model import load_checkpoint
 
@@ -54,10 +53,8 @@ class PolicyPlayer:
         sensible = state.sensible_moves(pla)
         if not sensible:
             return PASS
-        if state.moves and state.moves[-1].loc == PASS:
-            score = state.area_score()  # as the board stands: pass if that already wins
-            if score != 0 and (score > 0) == (pla == BLACK):
-                return PASS
+        if passing_wins(state, pla):
+            return PASS
         best = max(sensible, key=lambda loc: probs[_index(loc, n)])
         if probs[n * n] > probs[_index(best, n)] and len(state.moves) > n * n // 2:
             return PASS  # the network thinks the game is over
@@ -69,4 +66,4 @@ def _index(loc: int, n: int) -> int:
     return (loc // w - 1) * n + (loc % w - 1)
 
 
-__all__ = ["PolicyPlayer", "PolicyPlayerConfig", "to_loc"]
+__all__ = ["PolicyPlayer", "PolicyPlayerConfig"]

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import ShardSet
+from .evaluate import accuracy_counts
 from .model import CONFIGS, ModelConfig, build_model, count_parameters, save_checkpoint
 from .train_config import TrainConfig
 
@@ -87,15 +88,9 @@ def evaluate(model, val: ShardSet, count: int, device, batch: int = 512,
             x = torch.from_numpy(planes).to(device, torch.float32)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits, value = model(x)
-            logits = logits.float()
-            y = torch.from_numpy(moves).to(device)
-            top = logits.topk(5, dim=1).indices
-            top1 += (top[:, 0] == y).sum().item()
-            top5 += (top == y[:, None]).any(dim=1).sum().item()
-            z = torch.from_numpy(outcome).to(device)
-            known = z != 0
-            se += ((value.float() - z)[known] ** 2).sum().item()
-            nv += known.sum().item()
+            a, b, c, d = accuracy_counts(logits, value, torch.from_numpy(moves).to(device),
+                                         torch.from_numpy(outcome).to(device))
+            top1, top5, se, nv = top1 + a, top5 + b, se + c, nv + d
     model.train()
     return {"val_top1": top1 / n, "val_top5": top5 / n,
             "val_value_mse": se / max(nv, 1), "val_positions": n}

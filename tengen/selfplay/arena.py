@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import shutil
 import sys
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -122,18 +123,11 @@ def summarize(results: list[dict]) -> dict:
         "void": len(results) - len(decided),
         **match_stats(wins, losses, draws),
         "by_color": by_color,
-        "reasons": _count(r["reason"] for r in results),
+        "reasons": dict(Counter(r["reason"] for r in results)),
         "failures": failures, "failures_by_side": failures_by_side,
         "seconds_per_move": secs,
         "moves_per_game": round(sum(r["moves"] for r in results) / len(results), 1) if results else 0,
     }
-
-
-def _count(items) -> dict:
-    out: dict = {}
-    for x in items:
-        out[x] = out.get(x, 0) + 1
-    return out
 
 
 def plot_running_rate(results: list[dict], path: Path) -> None:

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from ..engine.board import BLACK, PASS, WHITE
+from ..engine.board import BLACK, WHITE
 from ..engine.coords import CoordError, gtp_to_loc, loc_to_gtp
 from ..engine.game import GameState, IllegalMove
 from ..engine.sgf import game_to_sgf, result_margin
