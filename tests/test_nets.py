@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tengen.engine.board import PASS
-from tengen.engine.coords import from_loc, gtp_to_loc
+from tengen.engine.coords import from_loc, gtp_to_loc, to_loc
 from tengen.engine.game import GameState
 from tengen.engine.gtp import GtpEngine
 from tengen.engine.sgf import game_to_sgf, iter_sgf_files, parse_sgf
@@ -26,20 +26,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def games_dir(tmp_path_factory):
-    """A folder of SGFs: 12 real KGS games when the archives are here, else 12 random
-    19x19 games written by our own SGF writer; plus one corrupt, one 9x9, one short."""
+    """A folder of SGFs: 12 real KGS games when the archives are here, else 12 games our
+    own SGF writer makes, in which each move is the first empty point after the previous
+    one (learnable from the last-move plane, unlike random moves); plus one corrupt, one
+    9x9 and one short record."""
+    from conftest import KGS_DIR
     d = tmp_path_factory.mktemp("games")
-    archive = ROOT.parent / "shared" / "kgs" / "KGS-2017_05-19-847-.tar.gz"
+    archive = KGS_DIR / "KGS-2017_05-19-847-.tar.gz"
     if archive.exists():
         for i, (_, data) in enumerate(islice(iter_sgf_files(archive), 12)):
             (d / f"kgs{i:02d}.sgf").write_bytes(data)
     else:
-        from tengen.engine.playout import new_rng, random_move
-        rng = new_rng(3)
+        points = sorted(to_loc(r, c, 19) for r in range(19) for c in range(19))
         for i in range(12):
             g = GameState(19)
+            k = 23 * i
             for _ in range(120):
-                g.play(random_move(g.board.B, g.board.meta, g.to_play, rng))
+                while not g.is_legal(points[k % len(points)]):
+                    k += 1
+                g.play(points[k % len(points)])
             (d / f"rand{i:02d}.sgf").write_bytes(game_to_sgf(g, result="B+R"))
     (d / "corrupt.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[")
     (d / "small.sgf").write_bytes((ROOT / "sgf_data" / "selfplay_9x9_random.sgf").read_bytes())
