@@ -5,6 +5,7 @@ usage: fake_gtp_engine.py MODE where MODE is
   die      - plays legal-looking moves, then exits in the middle of its 3rd genmove
   hang     - sleeps forever on its 2nd genmove
   garbage  - answers its 2nd genmove with an unparsable vertex
+  resign   - resigns at its 2nd genmove (a legal ending, not a fault)
 """
 import sys
 import time
@@ -33,6 +34,8 @@ for line in sys.stdin:
             time.sleep(3600)
         elif mode == "garbage" and genmoves == 2:
             answer = "Z-not-a-vertex"
+        elif mode == "resign" and genmoves == 2:
+            answer = "resign"
         else:
             answer = f"{cols[genmoves % 9]}{1 + (genmoves // 9) % 9}"
     elif cmd == "final_score":

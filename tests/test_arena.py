@@ -95,6 +95,19 @@ def test_faulty_engine_loses_with_the_right_reason(tmp_path, gnugo_cmd, mode, ki
         assert sgf.result == rec["result"]
 
 
+def test_resignation_ends_the_game_and_is_not_a_move(tmp_path, gnugo_cmd):
+    s = run_match(config(tmp_path, gnugo_cmd, games=2, engine=f"{FAKE} resign"),
+                  progress=False)
+    assert s["losses"] == 2 and s["failures"] == {} and s["reasons"] == {"resign": 2}
+    for i in range(2):
+        rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
+        game = read_sgf(tmp_path / "match" / rec["sgf"])
+        assert rec["result"] == ("W+R" if rec["black"] == "engine" else "B+R") == game.result
+        assert rec["moves"] == len(game.moves) == len(rec["seconds"]["engine"]) + len(
+            rec["seconds"]["opponent"])
+        assert len(rec["seconds"]["engine"]) == 1  # the resigning genmove is not timed
+
+
 def test_stats():
     lo, hi = wilson_interval(15, 20)
     assert 0.53 < lo < 0.54 and 0.88 < hi < 0.89  # textbook values for 15/20

@@ -150,13 +150,13 @@ def _play_moves(state, clients, colors, cfg, res, comments) -> None:
         t0 = time.monotonic()
         answer = _send(clients[side], side, f"genmove {_color(pla)}", cfg.move_timeout)
         dt = time.monotonic() - t0
-        res.seconds[side].append(round(dt, 3))
-        if answer.strip().lower() == "resign":
+        if answer.strip().lower() == "resign":  # not a move: no per-move time for it
             res.reason = "resign"
             res.winner = other
             res.result = ("W" if pla == BLACK else "B") + "+R"
-            comments.append(f"{side} resigned after {dt:.2f}s")
+            res.detail = f"{side} resigned after {dt:.2f}s"
             return
+        res.seconds[side].append(round(dt, 3))
         try:
             loc = gtp_to_loc(answer, cfg.size)
         except CoordError:
@@ -211,6 +211,7 @@ def _write_sgf(state, res, comments, path) -> None:
     names = {BLACK: res.names.get(res.black, res.black), WHITE: res.names.get(res.white, res.white)}
     note = (f"tengen arena game {res.index}: {res.reason}"
             + (f"; failure {res.failure} by {res.failed_side}: {res.detail}" if res.failure else "")
+            + (f"; {res.detail}" if res.reason == "resign" else "")
             + (f"; referee final_score {res.referee_score}" if res.referee_score else "")
             + "".join(f"; {side} final_score {s}" for side, s in res.own_scores.items()))
     data = game_to_sgf(state, result=res.result, black=f"{names[BLACK]} ({res.black})",
