@@ -21,8 +21,8 @@ def _gtp(args: argparse.Namespace) -> int:
 
 
 def _make_player(args: argparse.Namespace):
-    """The shipped network unless told otherwise; the random placeholder if none is
-    installed (said on stderr, which GUIs show in their console)."""
+    """The tree search with the shipped network unless told otherwise; the random
+    placeholder if no network is installed (said on stderr, which GUIs show)."""
     from .engine.players import RandomPlayer
 
     if args.player == "random":
@@ -36,12 +36,26 @@ def _make_player(args: argparse.Namespace):
         return RandomPlayer(seed=args.seed)
     from .engine.players import BackgroundPlayer
 
-    def load():
+    def load_policy():
         from .nets.player import PolicyPlayer
         player = PolicyPlayer(str(path))
         player.warm_up()
         return player
-    return BackgroundPlayer(load, name="policy")
+
+    def load_search():
+        from .nets.search import build_search_player
+        return build_search_player(str(path), search_config(args), args.rollout_weights,
+                                   move_time=args.move_time, seed=args.seed or 0)
+    if args.player == "policy":
+        return BackgroundPlayer(load_policy, name="policy")
+    return BackgroundPlayer(load_search, name="mcts")
+
+
+def search_config(args: argparse.Namespace):
+    from .engine.mcts import SearchConfig
+    return SearchConfig(lam=args.lam, c_puct=args.c_puct, batch=args.batch,
+                        visits=args.visits, resign_threshold=args.resign,
+                        seed=args.seed or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,9 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--size", type=int, default=19, help="initial board size")
     g.add_argument("--komi", type=float, default=7.5, help="initial komi")
     g.add_argument("--seed", type=int, default=None, help="random seed of the random player")
-    g.add_argument("--player", choices=("policy", "random"), default="policy",
-                   help="policy: the network's move, no search (default); random: placeholder")
+    g.add_argument("--player", choices=("mcts", "policy", "random"), default="mcts",
+                   help="mcts: tree search (default); policy: the network's move, no "
+                   "search; random: placeholder")
     g.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
+    g.add_argument("--rollout-weights", default=None,
+                   help="rollout policy weights (default: the shipped ones)")
+    g.add_argument("--move-time", type=float, default=5.0,
+                   help="seconds per move when the controller sends no time settings")
+    g.add_argument("--visits", type=int, default=None,
+                   help="simulations per move (a fixed budget; time still caps it)")
+    g.add_argument("--lam", type=float, default=0.5,
+                   help="leaf value mix: 0 value network only, 1 rollouts only")
+    g.add_argument("--c-puct", type=float, default=1.5)
+    g.add_argument("--batch", type=int, default=8, help="leaves per network call")
+    g.add_argument("--resign", type=float, default=0.0,
+                   help="resign below this win rate (default 0: never)")
     g.set_defaults(func=_gtp)
 
     a = sub.add_parser("arena", help="play a refereed match between two GTP engines")
@@ -107,6 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--games", type=int, default=None, help="first N games (default: all)")
     e.add_argument("--batch", type=int, default=256)
     e.set_defaults(func=_eval_policy)
+
+    o = sub.add_parser("train-rollout", help="fit the fast rollout policy to KGS moves")
+    o.add_argument("archives", nargs="+", help="training archives, folders or SGF files")
+    o.add_argument("--out", required=True, help="weights file (.npz); rerun to resume")
+    o.add_argument("--val", default=None, help="validation archive (never trained on)")
+    o.add_argument("--val-games", type=int, default=200)
+    o.add_argument("--epochs", type=int, default=1)
+    o.add_argument("--lr", type=float, default=0.05, help="AdaGrad step size")
+    o.add_argument("--max-games", type=int, default=None, help="games per epoch")
+    o.set_defaults(func=_train_rollout)
+
+    v = sub.add_parser("eval-rollout", help="top-1 accuracy of the rollout policy")
+    v.add_argument("--weights", default=None, help="weights file (default: the shipped one)")
+    v.add_argument("--archive", required=True)
+    v.add_argument("--games", type=int, default=None)
+    v.set_defaults(func=_eval_rollout)
 
     r = sub.add_parser("replay-check", help="replay SGF records and report which fail, why")
     r.add_argument("paths", nargs="+", help="SGF files, folders or archives")
@@ -165,6 +208,30 @@ def _eval_policy(args: argparse.Namespace) -> int:
 
     from .nets.evaluate import evaluate_archive
     print(json.dumps(evaluate_archive(args.net, args.archive, args.games, args.batch)))
+    return 0
+
+
+def _train_rollout(args: argparse.Namespace) -> int:
+    import json
+
+    from .engine.train_rollout import RolloutTrainConfig, train
+    val = args.val
+    if val and any(val == a for a in args.archives):
+        raise SystemExit("tengen: the validation archive is also a training archive")
+    cfg = RolloutTrainConfig(archives=args.archives, out=args.out, val_archive=val,
+                             val_games=args.val_games, epochs=args.epochs, lr=args.lr,
+                             max_games=args.max_games)
+    print(json.dumps(train(cfg)))
+    return 0
+
+
+def _eval_rollout(args: argparse.Namespace) -> int:
+    import json
+
+    from .engine.rollout import load_weights
+    from .engine.train_rollout import evaluate
+    w, _ = load_weights(args.weights)
+    print(json.dumps(evaluate(w, args.archive, args.games)))
     return 0
 
 

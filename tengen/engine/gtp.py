@@ -7,13 +7,16 @@ and nothing but responses is written to the output stream.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import sys
+import threading
+import time
 import traceback
 from typing import BinaryIO, Callable
 
 from .. import __version__
-from .board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
+from .board import BLACK, COLOR, MAX_SIZE, MIN_SIZE, PASS, WHITE
 from .coords import CoordError, GTP_COLUMNS, gtp_to_loc, loc_to_gtp
 from .game import GameState, IllegalMove
 from .handicap import fixed_handicap, free_handicap
@@ -75,6 +78,11 @@ class GtpEngine:
         self.state = GameState(size, komi)
         self.clock = Clock()
         self.done = False
+        self.write: Callable[[str], None] = lambda text: None  # streamed output
+        self.input_waiting: Callable[[], bool] = lambda: True  # ends a stream when true
+        self._ident = ""
+        self._streamed = False
+        self._rollouts = None
         self.commands: dict[str, Callable[[list[str]], str]] = {
             "protocol_version": lambda a: "2",
             "name": lambda a: self.name,
@@ -101,6 +109,12 @@ class GtpEngine:
             "loadsgf": self.cmd_loadsgf,
             "printsgf": self.cmd_printsgf,
             "gogui-analyze_commands": self.cmd_analyze_commands,
+            "kgs-genmove_cleanup": self.cmd_genmove_cleanup,
+            "lz-analyze": self.cmd_analyze,
+            "analyze": self.cmd_analyze,
+            "lz-genmove_analyze": self.cmd_genmove_analyze,
+            "genmove_analyze": self.cmd_genmove_analyze,
+            "tengen-ownership": self.cmd_ownership,
         }
 
     # ------------------------------------------------------------------ protocol
@@ -119,6 +133,7 @@ class GtpEngine:
                 return f"?{ident} syntax error\n\n"
         name, args = tokens[0], tokens[1:]
         handler = self.commands.get(name)
+        self._ident, self._streamed = ident, False
         try:
             if handler is None:
                 raise GtpError("unknown command")
@@ -129,6 +144,12 @@ class GtpEngine:
         except Exception as e:  # a bug must cost one answer, never the session
             traceback.print_exc(file=sys.stderr)
             text, ok = f"internal error: {type(e).__name__}", False
+        if self._streamed:  # the "=" line and the stream are out: finish the response
+            if not ok:
+                print(f"tengen: {name} failed while streaming: {text}", file=sys.stderr)
+                text = ""
+            text = text.strip("\n")
+            return f"{text}\n\n" if text else "\n"
         while "\n\n" in text:  # an empty line would end the response early
             text = text.replace("\n\n", "\n")
         text = text.rstrip("\n")
@@ -136,17 +157,33 @@ class GtpEngine:
         return f"{'=' if ok else '?'}{ident}{sep}{text}\n\n"
 
     def serve(self, inp: BinaryIO, out: BinaryIO) -> None:
-        """Read commands until ``quit`` or end of input."""
-        for raw in inp:
-            response = self.handle_line(raw.decode("latin-1"))
+        """Read commands until ``quit`` or end of input. A reader thread queues input
+        lines, so a streaming command (analysis) stops as soon as the next one arrives."""
+        lines: queue.Queue = queue.Queue()
+
+        def reader():
+            for raw in inp:
+                lines.put(raw.decode("latin-1"))
+            lines.put(None)
+
+        threading.Thread(target=reader, daemon=True).start()
+
+        def write(text: str) -> None:
+            out.write(text.encode("ascii", "replace"))
+            out.flush()
+
+        self.write = write
+        self.input_waiting = lambda: not lines.empty()
+        while not self.done:
+            raw = lines.get()
+            if raw is None:
+                break
+            response = self.handle_line(raw)
             if response is not None:
-                out.write(response.encode("ascii", "replace"))
-                out.flush()
+                write(response)
                 start = getattr(self.player, "start", None)
                 if start is not None:
                     start()  # background loading begins once the first answer is out
-            if self.done:
-                break
 
     # ------------------------------------------------------------------ helpers
 
@@ -213,8 +250,22 @@ class GtpEngine:
 
     def cmd_genmove(self, args):
         _need(args, 1)
-        pla = parse_color(args[0])
-        loc = self.player.choose_move(self.state, pla, self.clock)
+        return self._genmove(parse_color(args[0]))
+
+    def cmd_genmove_cleanup(self, args):
+        """KGS's cleanup phase: play on until the opponent's dead stones are captured."""
+        _need(args, 1)
+        return self._genmove(parse_color(args[0]), cleanup=True)
+
+    def _genmove(self, pla: int, **kwargs) -> str:
+        self.clock.move_start = time.monotonic()
+        player = self.player.ready() if hasattr(self.player, "ready") else self.player
+        if kwargs and hasattr(player, "analyze"):
+            loc = player.choose_move(self.state, pla, self.clock, **kwargs)
+        else:
+            loc = self.player.choose_move(self.state, pla, self.clock)
+        self.clock.used[pla] = (self.clock.used.get(pla, 0.0)
+                                + time.monotonic() - self.clock.move_start)
         if loc == RESIGN:
             return "resign"
         if not self.state.is_legal(loc, pla):  # a player bug must not reach the board
@@ -223,6 +274,85 @@ class GtpEngine:
             loc = PASS
         self.state.play(loc, pla)
         return loc_to_gtp(loc, self.size)
+
+    def _search_player(self):
+        """The tree-search player behind ``self.player`` (waiting for it to load)."""
+        player = self.player.ready() if hasattr(self.player, "ready") else self.player
+        if not hasattr(player, "analyze"):
+            raise GtpError("needs the search player (tengen gtp --player mcts)")
+        return player
+
+    # ------------------------------------------------------------------ analysis
+
+    def _begin_stream(self) -> None:
+        self.write(f"={self._ident}\n")
+        self._streamed = True
+
+    def _analysis_args(self, args) -> tuple[int, float]:
+        """``[color] [interval]`` then keywords (Sabaki: ``lz-analyze B 50``); the
+        interval is in centiseconds."""
+        pla, interval = self.state.to_play, 100
+        rest = list(args)
+        if rest and rest[0].lower() in ("b", "w", "black", "white"):
+            pla = parse_color(rest.pop(0))
+        if rest and rest[0].isdigit():
+            interval = int(rest.pop(0))
+        while rest:
+            key = rest.pop(0).lower()
+            if key == "interval" and rest:
+                interval = parse_int(rest.pop(0))
+            elif key in ("minmoves", "maxmoves") and rest:
+                rest.pop(0)
+            elif key not in ("ownership",):
+                raise GtpError(f"unsupported analysis argument: {key}")
+        return pla, max(interval, 1) / 100.0
+
+    def _info_line(self, player) -> str:
+        parts = []
+        for k, m in enumerate(player.move_infos()):
+            pv = " ".join(loc_to_gtp(loc, self.size) for loc in m.pv)
+            parts.append(f"info move {loc_to_gtp(m.loc, self.size)} visits {m.visits} "
+                         f"winrate {round(m.winrate * 10000)} prior {round(m.prior * 10000)} "
+                         f"lcb {round(m.lcb * 10000)} order {k} pv {pv}")
+        return " ".join(parts)
+
+    def _reporter(self, player):
+        def report():
+            line = self._info_line(player)
+            if line:
+                self.write(line + "\n")
+        return report
+
+    def cmd_analyze(self, args):
+        pla, every = self._analysis_args(args)
+        player = self._search_player()
+        self._begin_stream()
+        player.analyze(self.state, pla, stop=self.input_waiting,
+                       report=self._reporter(player), report_every=every)
+        return ""
+
+    def cmd_genmove_analyze(self, args):
+        pla, every = self._analysis_args(args)
+        player = self._search_player()
+        self._begin_stream()
+        move = self._genmove(pla, report=self._reporter(player), report_every=every)
+        return f"play {move}"
+
+    def _ownership(self):
+        """Mean ownership per point from rollouts, (n, n), +1 black."""
+        from .ownership import ownership
+        from .rollout import RolloutPolicy
+
+        if self._rollouts is None:
+            self._rollouts = RolloutPolicy(seed=1)
+        return ownership(self.state, self._rollouts)
+
+    def cmd_ownership(self, args):
+        own = self._ownership()
+        n = self.size
+        return "INFLUENCE " + " ".join(
+            f"{loc_to_gtp((r + 1) * (n + 2) + c + 1, n)} {own[r, c]:.2f}"
+            for r in range(n) for c in range(n))
 
     def cmd_undo(self, args):
         if not self.state.moves:
@@ -253,20 +383,34 @@ class GtpEngine:
         rows.append(f"{to_play} to play, komi {self.state.komi:g}, move {len(self.state.moves)}")
         return "\n" + "\n".join(rows)
 
+    def _dead(self) -> list[int]:
+        from .ownership import dead_stones
+
+        if not self.state.board.empties().size < self.size * self.size:
+            return []
+        return dead_stones(self.state, self._ownership())
+
     def cmd_final_score(self, args):
-        return self.state.result_string()
+        """Area score once the stones rollouts judge dead are taken off."""
+        from .ownership import score_without
+
+        score = score_without(self.state, self._dead())
+        if score == 0:
+            return "0"
+        return f"B+{score:g}" if score > 0 else f"W+{-score:g}"
 
     def cmd_final_status_list(self, args):
         _need(args, 1)
         status = args[0].lower()
         if status not in ("alive", "dead", "seki"):
             raise GtpError("syntax error")
-        if status != "alive":
-            return ""  # no dead-stone judgement yet: area count as the board stands
-        colors = self.state.colors()
-        size = self.size
-        return " ".join(loc_to_gtp((r + 1) * (size + 2) + c + 1, size)
-                        for r in range(size) for c in range(size) if colors[r, c])
+        if status == "seki":
+            return ""  # seki stones count as alive here
+        dead = set(self._dead())
+        colors = self.state.board.B[COLOR]
+        stones = [loc for loc in range(colors.shape[0]) if colors[loc] in (BLACK, WHITE)]
+        chosen = [loc for loc in stones if (loc in dead) == (status == "dead")]
+        return " ".join(loc_to_gtp(loc, self.size) for loc in chosen)
 
     def cmd_time_settings(self, args):
         _need(args, 3)
@@ -376,6 +520,7 @@ class GtpEngine:
             "string/Final Score/final_score",
             "plist/Alive Stones/final_status_list alive",
             "plist/Dead Stones/final_status_list dead",
+            "gfx/Ownership/tengen-ownership",
             "string/Show Board/showboard",
             "none/Print SGF/printsgf",
         ])

@@ -22,6 +22,8 @@ class Clock:
     byo_stones: int = 0
     periods: int = 0
     time_left: dict = field(default_factory=dict)  # colour -> (seconds, stones)
+    used: dict = field(default_factory=dict)  # colour -> seconds we measured ourselves
+    move_start: float | None = None  # time.monotonic() when the current genmove arrived
 
 
 def passing_wins(state: GameState, pla: int) -> bool:

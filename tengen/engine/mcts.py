@@ -1,0 +1,320 @@
+"""AlphaGo's Monte Carlo tree search: PUCT selection with policy priors, leaves valued by a
+mix of the value network and a fast rollout, ``V = (1 - lam) * v + lam * z``.
+
+Leaves are gathered a batch at a time under virtual loss and sent to an ``Evaluator`` in
+one call; while the network works, a worker thread plays the batch's rollouts (the Numba
+kernel releases the GIL). Network results are cached by position. Finished games (two
+passes) are scored exactly. Values are stored per edge from the point of view of the
+player choosing the edge, so selection is an argmax at every level.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .board import PASS
+from .search_state import SimState, terminal_value
+
+
+@dataclass
+class SearchConfig:
+    c_puct: float = 1.5
+    lam: float = 0.5  # weight of the rollout result in a leaf's value
+    batch: int = 8  # leaves per network call
+    virtual_loss: float = 1.0  # losses each pending leaf counts for along its path
+    visits: int | None = None  # simulations per move (None: the time budget decides)
+    max_time: float | None = None  # seconds per move when no clock says otherwise
+    fpu_reduction: float = 0.25  # unvisited children start this much below their parent
+    resign_threshold: float = 0.0  # win rate below which to resign (0: never)
+    resign_min_moves: int = 60  # moves played before resigning is considered
+    pass_policy: str = "safe"  # safe: never pass a lost count while moves remain; tree
+    reuse_tree: bool = True
+    cache_size: int = 100_000
+    seed: int = 0
+
+
+class Evaluator(Protocol):
+    def evaluate(self, states: list[SimState]) -> tuple[np.ndarray, np.ndarray]:
+        """Move probabilities ``(len, n*n + 1)`` (row-major points, pass last) and values
+        in [-1, 1] for the side to move."""
+        ...
+
+
+class Node:
+    __slots__ = ("moves", "prior", "N", "W", "children", "value", "terminal", "pending")
+
+    def __init__(self):
+        self.moves: np.ndarray | None = None  # locs, PASS included; None: not expanded
+        self.prior = self.N = self.W = None
+        self.children: dict[int, Node] = {}
+        self.value = 0.0  # the leaf value it was expanded with (its player's view)
+        self.terminal: float | None = None
+        self.pending = False
+
+    @property
+    def visits(self) -> float:
+        return 0.0 if self.N is None else float(self.N.sum())
+
+    def expand(self, moves: np.ndarray, probs: np.ndarray, size: int, value: float):
+        idx = np.where(moves == PASS, size * size,
+                       (moves // (size + 2) - 1) * size + moves % (size + 2) - 1)
+        p = probs[idx].astype(np.float64) + 1e-6
+        self.moves = moves
+        self.prior = p / p.sum()
+        self.N = np.zeros(len(moves), np.float64)
+        self.W = np.zeros(len(moves), np.float64)
+        self.value = value
+
+    def child_q(self, i: int) -> float:
+        return self.W[i] / self.N[i] if self.N[i] > 0 else float("nan")
+
+
+@dataclass
+class MoveInfo:
+    """One root move for analysis output: win rate for the player to move at the root."""
+    loc: int
+    visits: int
+    winrate: float
+    prior: float
+    lcb: float
+    pv: list[int]
+
+
+class MCTS:
+    def __init__(self, evaluator: Evaluator, cfg: SearchConfig | None = None,
+                 rollouts=None):
+        self.evaluator = evaluator
+        self.cfg = cfg or SearchConfig()
+        self.rollouts = rollouts  # RolloutPolicy, needed when lam > 0
+        if self.cfg.lam > 0 and rollouts is None:
+            raise ValueError("lam > 0 needs a rollout policy")
+        self.cache: OrderedDict = OrderedDict()
+        self.root: Node | None = None
+        self.root_state: SimState | None = None
+        self._pool = ThreadPoolExecutor(1) if self.cfg.lam > 0 else None
+        self.stats = {"nn_time": 0.0, "nn_calls": 0, "nn_positions": 0, "simulations": 0,
+                      "collisions": 0, "rollout_moves": 0, "wait_rollouts": 0.0}
+
+    # ------------------------------------------------------------------ tree reuse
+
+    def set_root(self, state: SimState, played: list[int] | None = None) -> None:
+        """Search from ``state``. ``played``: the moves since the last root, to keep the
+        subtree they lead to (None: start afresh)."""
+        node = self.root if (self.cfg.reuse_tree and played is not None) else None
+        for loc in played or []:
+            if node is None or node.moves is None:
+                node = None
+                break
+            hits = np.nonzero(node.moves == loc)[0]
+            node = node.children.get(int(hits[0])) if len(hits) else None
+        self.root = node if node is not None else Node()
+        self.root.pending = False
+        self.root_state = state
+
+    # ------------------------------------------------------------------ search
+
+    def _select(self, node: Node) -> int:
+        n = node.N
+        total = n.sum()
+        fpu = node.value - self.cfg.fpu_reduction
+        q = np.where(n > 0, node.W / np.maximum(n, 1e-9), fpu)
+        u = self.cfg.c_puct * node.prior * (math.sqrt(total + 1.0) / (1.0 + n))
+        return int(np.argmax(q + u))
+
+    def _descend(self):
+        """Walk to a leaf under virtual loss: (path, leaf, state)."""
+        vl = self.cfg.virtual_loss
+        node = self.root
+        s = self.root_state.copy()
+        path = []
+        while node.moves is not None and node.terminal is None:
+            i = self._select(node)
+            node.N[i] += vl
+            node.W[i] -= vl
+            path.append((node, i))
+            s.play(int(node.moves[i]))
+            child = node.children.get(i)
+            if child is None:
+                child = node.children[i] = Node()
+            node = child
+        return path, node, s
+
+    def _backup(self, path, value: float, applied_vl: bool = True) -> None:
+        vl = self.cfg.virtual_loss if applied_vl else 0.0
+        v = value
+        for node, i in reversed(path):
+            v = -v  # the edge's value is for the player who chose it
+            node.N[i] += 1.0 - vl
+            node.W[i] += v + vl
+
+    def _undo_virtual_loss(self, path) -> None:
+        vl = self.cfg.virtual_loss
+        for node, i in path:
+            node.N[i] -= vl
+            node.W[i] += vl
+
+    def _cached(self, key):
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.move_to_end(key)
+        return hit
+
+    def _remember(self, key, value) -> None:
+        self.cache[key] = value
+        if len(self.cache) > self.cfg.cache_size:
+            self.cache.popitem(last=False)
+
+    def _rollout_values(self, states: list[SimState]) -> list[float]:
+        out = []
+        for s in states:
+            score, _, moves = self.rollouts.run_arrays(s.B, s.meta, s.zob, s.to_play,
+                                                        s.last_move, s.passes, s.komi)
+            self.stats["rollout_moves"] += moves
+            out.append(0.0 if score == 0 else (1.0 if (score > 0) == (s.to_play == 1)
+                                               else -1.0))
+        return out
+
+    def run_batch(self) -> int:
+        """One round: gather up to ``batch`` leaves, evaluate, back up. Returns how many
+        simulations completed."""
+        cfg = self.cfg
+        root = self.root
+        if root.moves is None:  # the root is always evaluated first, alone
+            self._expand_leaves([([], root, self.root_state.copy())], applied_vl=False)
+            return 1
+        leaves = []
+        done = 0
+        for _ in range(cfg.batch):
+            path, node, s = self._descend()
+            if node.terminal is None and s.is_over():
+                node.terminal = terminal_value(s)
+            if node.terminal is not None:
+                self._backup(path, node.terminal)
+                done += 1
+                continue
+            if node.pending:  # another leaf of this batch: stop gathering
+                self._undo_virtual_loss(path)
+                self.stats["collisions"] += 1
+                break
+            node.pending = True
+            leaves.append((path, node, s))
+        if leaves:
+            self._expand_leaves(leaves)
+        return done + len(leaves)
+
+    def _expand_leaves(self, leaves, applied_vl: bool = True) -> None:
+        cfg = self.cfg
+        states = [s for _, _, s in leaves]
+        future = None
+        if cfg.lam > 0:
+            future = self._pool.submit(self._rollout_values, [s.copy() for s in states])
+        keys = [s.key() for s in states]
+        results = [self._cached(k) for k in keys]
+        todo = [i for i, r in enumerate(results) if r is None]
+        if todo:
+            t = time.perf_counter()
+            probs, values = self.evaluator.evaluate([states[i] for i in todo])
+            self.stats["nn_time"] += time.perf_counter() - t
+            self.stats["nn_calls"] += 1
+            self.stats["nn_positions"] += len(todo)
+            for j, i in enumerate(todo):
+                results[i] = (probs[j], float(values[j]))
+                self._remember(keys[i], results[i])
+        z = None
+        if future is not None:
+            t = time.perf_counter()
+            z = future.result()
+            self.stats["wait_rollouts"] += time.perf_counter() - t
+        for k, (path, node, s) in enumerate(leaves):
+            p, v = results[k]
+            if z is not None:
+                v = (1.0 - cfg.lam) * v + cfg.lam * z[k]
+            moves = np.append(s.moves(), PASS)
+            node.expand(moves, p, s.size, v)
+            node.pending = False
+            self._backup(path, v, applied_vl)
+        self.stats["simulations"] += len(leaves)
+
+    def search(self, visits: int | None = None, deadline: float | None = None,
+               stop: Callable[[], bool] | None = None,
+               report: Callable[[], None] | None = None, report_every: float = 1.0) -> None:
+        """Simulate until ``visits`` more simulations, the ``deadline``
+        (``time.monotonic``), or ``stop()``; at least the root is evaluated."""
+        done = 0
+        next_report = time.monotonic() + report_every
+        while True:
+            if self.root.moves is not None:
+                if visits is not None and done >= visits:
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                if stop is not None and stop():
+                    break
+                if visits is None and deadline is None and stop is None:
+                    break
+                if len(self.root.moves) == 1:  # only pass: nothing to think about
+                    break
+            done += self.run_batch()
+            if report is not None and time.monotonic() >= next_report:
+                report()
+                next_report = time.monotonic() + report_every
+
+    # ------------------------------------------------------------------ results
+
+    def best_index(self, exclude_pass: bool = False) -> int:
+        root = self.root
+        n = root.N.copy()
+        q = np.where(n > 0, root.W / np.maximum(n, 1e-9), -2.0)
+        order = np.lexsort((-root.prior, -q, -n))  # visits, then value, then prior
+        for i in order:
+            if exclude_pass and root.moves[i] == PASS:
+                continue
+            return int(i)
+        return -1
+
+    def root_winrate(self) -> float:
+        """Win rate of the best move for the player to move at the root, in [0, 1]."""
+        i = self.best_index()
+        if i < 0 or self.root.N[i] == 0:
+            return (self.root.value + 1) / 2
+        return (self.root.child_q(i) + 1) / 2
+
+    def principal_variation(self, i: int, limit: int = 12) -> list[int]:
+        pv = [int(self.root.moves[i])]
+        node = self.root.children.get(i)
+        while node is not None and node.moves is not None and len(pv) < limit:
+            if node.N.max(initial=0) <= 0:
+                break
+            j = int(np.argmax(node.N))
+            pv.append(int(node.moves[j]))
+            node = node.children.get(j)
+        return pv
+
+    def move_infos(self, limit: int = 20) -> list[MoveInfo]:
+        root = self.root
+        if root.moves is None:
+            return []
+        out = []
+        order = np.lexsort((-root.prior, -root.N))
+        for i in order[:limit]:
+            n = root.N[i]
+            if n <= 0:
+                break
+            wr = (root.child_q(int(i)) + 1) / 2
+            lcb = max(0.0, wr - 1.96 * math.sqrt(max(wr * (1 - wr), 1e-4) / n))
+            out.append(MoveInfo(int(root.moves[i]), int(n), wr, float(root.prior[i]), lcb,
+                                self.principal_variation(int(i))))
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+__all__ = ["MCTS", "SearchConfig", "Evaluator", "Node", "MoveInfo"]

@@ -1,0 +1,54 @@
+"""How long to think about one move, from what the controller said about time.
+
+GTP ``time_settings main byo stones`` is Canadian byo-yomi (``stones`` moves in ``byo``
+seconds once ``main`` is spent; ``byo > 0, stones == 0`` means no time limit);
+``kgs-time_settings`` adds absolute and Japanese byo-yomi. ``time_left`` overrides our own
+bookkeeping when the controller sends it. Without any time command (Sabaki sends none)
+a default per-move budget applies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .players import Clock
+
+
+@dataclass
+class TimePolicy:
+    default_move_time: float = 5.0  # seconds per move when no time was announced
+    safety: float = 0.6  # seconds kept back per move: process, pipes, the opponent's GUI
+    fraction: float = 0.85  # share of a byo-yomi period used
+    min_moves_left: int = 25  # main time is spread over at least this many own moves
+    floor: float = 0.05
+
+
+def _byo_allowance(clock: Clock) -> float:
+    """Seconds per move the byo-yomi gives once main time is spent (0: none)."""
+    if clock.byo_time <= 0:
+        return 0.0
+    if clock.byo_stones > 0:
+        return clock.byo_time / clock.byo_stones
+    return clock.byo_time if clock.periods > 0 else 0.0
+
+
+def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -> float:
+    """Seconds to spend on this move, measured from when the genmove arrived."""
+    if clock.main_time is None:
+        return policy.default_move_time
+    left = clock.time_left.get(pla)
+    if left is not None and left[1] > 0:  # in a Canadian period: stones in seconds
+        per = left[0] / left[1]
+        return max(policy.floor, per * policy.fraction - policy.safety)
+    main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+    byo = _byo_allowance(clock)
+    if main_left <= 0:
+        if byo <= 0:
+            return policy.floor  # out of time already: move at once
+        return max(policy.floor, byo * policy.fraction - policy.safety)
+    moves_left = max(policy.min_moves_left, empty_points / 3)
+    budget = main_left / moves_left + byo * policy.fraction
+    cap = main_left * 0.5 + byo * policy.fraction  # never stake the whole clock on one move
+    return max(policy.floor, min(budget, cap) - policy.safety)
+
+
+__all__ = ["TimePolicy", "move_budget"]
