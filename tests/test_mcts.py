@@ -1,0 +1,327 @@
+"""Tree search with fake evaluators (exact sign conventions, batching, reuse, game sense)
+and with a tiny real network; time budgets; GTP analysis streams."""
+import numpy as np
+import pytest
+
+from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.coords import gtp_to_loc, loc_to_gtp
+from tengen.engine.game import GameState, from_ascii
+from tengen.engine.mcts import MCTS, SearchConfig
+from tengen.engine.players import RESIGN, Clock
+from tengen.engine.rollout import RolloutPolicy
+from tengen.engine.search_player import SearchPlayer
+from tengen.engine.search_state import SimState, terminal_value
+from tengen.engine.timecontrol import TimePolicy, move_budget
+
+
+class FakeEvaluator:
+    """Uniform priors (or a pass-loving prior); value from a function of the state."""
+
+    def __init__(self, value=lambda s: 0.0, pass_prior: float | None = None):
+        self.value = value
+        self.pass_prior = pass_prior
+        self.calls: list[int] = []
+
+    def evaluate(self, states):
+        self.calls.append(len(states))
+        n = states[0].size
+        probs = np.full((len(states), n * n + 1), 1.0 / (n * n + 1))
+        if self.pass_prior is not None:
+            probs[:, :-1] = (1 - self.pass_prior) / (n * n)
+            probs[:, -1] = self.pass_prior
+        return probs, np.array([self.value(s) for s in states])
+
+
+def material(s: SimState) -> float:
+    """A crude value: area count (no komi) for the side to move, squashed."""
+    score = s.score() + s.komi
+    return float(np.tanh((score if s.to_play == BLACK else -score) / 6.0))
+
+
+def search_best(state, evaluator, visits, **kw):
+    cfg = SearchConfig(lam=0.0, visits=visits, **kw)
+    mcts = MCTS(evaluator, cfg)
+    mcts.set_root(SimState.from_game(state))
+    mcts.search(visits=visits)
+    return mcts, loc_to_gtp(int(mcts.root.moves[mcts.best_index()]), state.size)
+
+
+LOST = """
+. . . . .
+. . . . .
+. . . . .
+. . . . .
+O O O O O
+"""
+
+
+def test_search_reads_the_opponents_reply():
+    """Black passing lets white end the game with a pass and win the count. Only two
+    plies of reading show it (every non-final value is 0 here), and only with the signs
+    right: the pass is the move the prior likes best."""
+    s = from_ascii(LOST, komi=0.5)
+    mcts, best = search_best(s, FakeEvaluator(pass_prior=0.2), 400)
+    i = int(np.nonzero(mcts.root.moves == PASS)[0][0])
+    assert best != "pass"
+    assert mcts.root.child_q(i) < -0.9 and mcts.root.N[i] >= 2
+
+
+def test_search_takes_the_capture():
+    s = from_ascii("""
+. . . . .
+. X X . .
+X O O X .
+. X . . .
+. . . . .
+""", komi=0)
+    _, best = search_best(s, FakeEvaluator(material), 200)
+    assert best == "C2"  # takes B3-C3 and with them the whole board
+
+
+def test_finished_games_are_scored_exactly():
+    s = from_ascii("""
+. X O . .
+. X O . .
+. X O . .
+. X O . .
+. X O . .
+""", komi=0.5)
+    s.play(PASS, WHITE)  # black to move after white's pass: a black pass ends the game
+    mcts = MCTS(FakeEvaluator(lambda st: 0.0), SearchConfig(lam=0.0, visits=50))
+    mcts.set_root(SimState.from_game(s))
+    mcts.search(visits=50)
+    i = int(np.nonzero(mcts.root.moves == PASS)[0][0])
+    child = mcts.root.children[i]
+    # the count is 10-10 with komi 0.5: white wins, so for white (to move there) +1
+    end = SimState.from_game(s)
+    end.play(PASS)
+    assert terminal_value(end) == 1.0 and child.terminal == 1.0
+    assert mcts.root.child_q(i) == -1.0  # and black's edge into it is a certain loss
+
+
+def test_batch_gathers_distinct_leaves_under_virtual_loss():
+    ev = FakeEvaluator()
+    mcts = MCTS(ev, SearchConfig(lam=0.0, batch=8))
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.run_batch()  # the root alone
+    mcts.run_batch()
+    assert ev.calls == [1, 8]
+    assert len(mcts.root.children) == 8
+    assert mcts.root.N.sum() == 8 and mcts.stats["collisions"] == 0
+    assert all(c.moves is not None for c in mcts.root.children.values())
+
+
+def test_network_results_are_cached_by_position():
+    ev = FakeEvaluator()
+    mcts = MCTS(ev, SearchConfig(lam=0.0))
+    g = GameState(9)
+    mcts.set_root(SimState.from_game(g))
+    mcts.run_batch()
+    mcts.set_root(SimState.from_game(g))  # a fresh tree, same position
+    mcts.run_batch()
+    assert ev.calls == [1]
+
+
+@pytest.mark.parametrize("lam", [0.0, 1.0])
+def test_lambda_selects_the_leaf_value(lam):
+    """lam = 0: leaves carry the network's value; lam = 1: a rollout's result (+-1, 0)."""
+    ev = FakeEvaluator(lambda s: 0.37)
+    mcts = MCTS(ev, SearchConfig(lam=lam, batch=4), RolloutPolicy(seed=0))
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=40)
+    values = {round(c.value, 6) for c in mcts.root.children.values() if c.moves is not None}
+    if lam == 0.0:
+        assert values == {0.37}
+    else:
+        assert values <= {-1.0, 0.0, 1.0} and values
+
+
+def test_tree_is_reused_between_moves():
+    player = SearchPlayer(FakeEvaluator(material), SearchConfig(lam=0.0, visits=300))
+    g = GameState(9)
+    loc = player.choose_move(g, BLACK, Clock())
+    g.play(loc, BLACK)
+    reply = max(player.mcts.root.children.items(), key=lambda kv: kv[1].visits)
+    node = reply[1]
+    g.play(int(node.moves[int(np.argmax(node.N))]), WHITE)
+    expected = node.children[int(np.argmax(node.N))].visits
+    player._set_root(g, BLACK)
+    assert player.mcts.root.visits == expected > 0
+    # a position reached another way starts a new tree
+    player._set_root(GameState(9), BLACK)
+    assert player.mcts.root.visits == 0
+
+
+def test_never_passes_a_lost_count_and_passes_a_won_one():
+    lost = from_ascii(LOST, komi=0.5)
+    # two simulations, both into the pass the prior likes: too few to see it refuted
+    player = SearchPlayer(FakeEvaluator(pass_prior=0.99),
+                          SearchConfig(lam=0.0, visits=2, batch=1))
+    move = player.choose_move(lost, BLACK, Clock())
+    root = player.mcts.root
+    assert root.moves[player.mcts.best_index()] == PASS  # what the search alone would do
+    assert move != PASS  # but white owns the board: passing would lose
+    won = GameState(5, 0.5)
+    won.place_setup(BLACK, [gtp_to_loc(v, 5) for v in ("A5", "B5", "C5", "D5", "E5")])
+    won.to_play = WHITE
+    won.play(PASS, WHITE)  # white passes; black's count wins: passing ends the game won
+    assert player.choose_move(won, BLACK, Clock()) == PASS
+
+
+def test_resigns_only_when_asked():
+    def hopeless_for_black(s):
+        return -0.95 if s.to_play == BLACK else 0.95
+    g = GameState(9)
+    on = SearchPlayer(FakeEvaluator(hopeless_for_black),
+                      SearchConfig(lam=0.0, visits=40, resign_threshold=0.1,
+                                   resign_min_moves=0))
+    assert on.choose_move(g, BLACK, Clock()) == RESIGN
+    off = SearchPlayer(FakeEvaluator(hopeless_for_black), SearchConfig(lam=0.0, visits=40))
+    assert off.choose_move(g, BLACK, Clock()) != RESIGN
+
+
+ENCLOSED = """
+X X X X X . . . .
+X X . . X . . . .
+X . . O X . . . .
+X . . . X . . . .
+X X X X X . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+
+def test_cleanup_captures_dead_stones_before_passing():
+    g = from_ascii(ENCLOSED, komi=0.5, to_play=WHITE)
+    g.play(PASS, WHITE)  # black's count wins as the board stands; D7 is dead
+    player = SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0, visits=30),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    assert player.choose_move(g, BLACK, Clock()) == PASS
+    move = player.choose_move(g, BLACK, Clock(), cleanup=True)
+    assert move != PASS and g.is_legal(move, BLACK)
+
+
+# ---------------------------------------------------------------------- time
+
+
+def test_time_budgets():
+    p = TimePolicy(default_move_time=3.0, safety=0.5, fraction=0.8)
+    assert move_budget(Clock(), BLACK, 361, p) == 3.0
+    # GTP time_settings 0 10 1: a 10 s Canadian period per move
+    c = Clock(main_time=0.0, byo_time=10.0, byo_stones=1)
+    assert move_budget(c, BLACK, 361, p) == pytest.approx(10 * 0.8 - 0.5)
+    c.time_left[BLACK] = (10.0, 1)
+    assert move_budget(c, BLACK, 361, p) == pytest.approx(10 * 0.8 - 0.5)
+    # in a Canadian period with 5 stones in 20 s left
+    c = Clock(main_time=600.0, byo_time=300.0, byo_stones=25)
+    c.time_left[WHITE] = (20.0, 5)
+    assert move_budget(c, WHITE, 200, p) == pytest.approx(4 * 0.8 - 0.5)
+    # absolute time: spread over the moves left, never more than half the clock
+    c = Clock(main_time=300.0)
+    b = move_budget(c, BLACK, 300, p)
+    assert 0 < b <= 300 / 25 and b == pytest.approx(300 / 100 - 0.5)
+    c.used[BLACK] = 299.9
+    assert move_budget(c, BLACK, 300, p) <= 0.1
+    # Japanese byo-yomi: 30 s periods once main time is gone
+    c = Clock(main_time=0.0, byo_time=30.0, periods=5)
+    assert move_budget(c, BLACK, 300, p) == pytest.approx(30 * 0.8 - 0.5)
+
+
+def test_search_stops_at_its_deadline():
+    import time
+    player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0),
+                          time_policy=TimePolicy(default_move_time=0.3))
+    clock = Clock(move_start=time.monotonic())
+    player.choose_move(GameState(9), BLACK, clock)
+    assert player.deadline(GameState(9), BLACK, clock) == pytest.approx(clock.move_start + 0.3)
+    assert player.mcts.root.visits > 0
+
+
+# ---------------------------------------------------------------------- real network
+
+
+@pytest.fixture(scope="module")
+def tiny_player():
+    torch = pytest.importorskip("torch")
+    from tengen.nets.evaluator import NetEvaluator
+    from tengen.nets.model import build_model
+    torch.manual_seed(0)
+    model = build_model("b1c8")
+    return SearchPlayer(NetEvaluator(model), SearchConfig(lam=0.5, visits=48, batch=8),
+                        RolloutPolicy(seed=3), ownership_rollouts=RolloutPolicy(seed=4))
+
+
+def test_tiny_network_search_plays_legal_moves(tiny_player):
+    g = GameState(9)
+    for _ in range(6):
+        loc = tiny_player.choose_move(g, g.to_play, Clock())
+        assert g.is_legal(loc)
+        g.play(loc)
+    assert tiny_player.mcts.stats["nn_positions"] > 0
+    assert tiny_player.mcts.stats["rollout_moves"] > 0
+
+
+def test_gtp_analysis_stream(tiny_player):
+    """lz-analyze writes "=", then info lines until input arrives, then the blank line;
+    genmove_analyze ends with "play X" and plays it."""
+    from tengen.engine.gtp import GtpEngine
+    eng = GtpEngine(tiny_player, size=9)
+    out = []
+    eng.write = out.append
+    polls = iter(range(1000))
+    eng.input_waiting = lambda: next(polls) >= 30  # "input arrives" after 30 polls
+    assert eng.handle_line("boardsize 9") == "=\n\n"
+    tail = eng.handle_line("7 lz-analyze B 1")
+    assert out[0] == "=7\n" and tail == "\n"
+    infos = [line for line in out[1:] if line.startswith("info")]
+    assert infos
+    first = infos[-1].split(" info ")[0].split()[1:]
+    fields = dict(zip(first[0::2], first[1::2]))
+    assert set(fields) >= {"move", "visits", "winrate", "prior", "lcb", "order", "pv"}
+    assert 0 <= int(fields["winrate"]) <= 10000 and int(fields["visits"]) >= 1
+    assert eng.state.moves == []  # analysis plays nothing
+    out.clear()
+    tail = eng.handle_line("lz-genmove_analyze B 1")
+    assert out[0] == "=\n" and tail.startswith("play ") and tail.endswith("\n\n")
+    assert len(eng.state.moves) == 1
+    assert loc_to_gtp(eng.state.moves[0].loc, 9) == tail.split()[1].upper()
+    assert eng.handle_line("lz-analyze X 10").startswith("? ")
+
+
+DEAD_E1 = """
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+X X X X X X X X X
+O O O O O O O O O
+. . . . . . . . .
+. . . . X . . . .
+"""
+
+
+def test_gtp_ownership_dead_stones_and_score_agree_with_gnugo(tmp_path, gnugo_cmd):
+    from tengen.engine.gtp import GtpEngine
+    from tengen.engine.sgf import game_to_sgf
+    from tengen.selfplay.gtp_client import GtpClient
+    eng = GtpEngine(size=9)
+    eng.state = from_ascii(DEAD_E1, komi=7.5)
+    own = eng.handle_line("tengen-ownership")
+    assert own.startswith("= INFLUENCE ") and len(own.split()) == 2 + 2 * 81
+    dead = eng.handle_line("final_status_list dead").split()[1:]
+    alive = eng.handle_line("final_status_list alive").split()[1:]
+    assert dead == ["E1"] and len(alive) == 18
+    ours = eng.handle_line("final_score")
+    assert ours == "= B+19.5\n\n"  # 54 black, 27 white once E1 is off, komi 7.5
+    sgf = tmp_path / "dead.sgf"
+    sgf.write_bytes(game_to_sgf(eng.state))
+    gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"))
+    try:
+        gg.send(f"loadsgf {sgf}")
+        assert gg.send("final_status_list dead").split() == dead
+        assert gg.send("final_score") == ours[2:].strip()
+    finally:
+        gg.close()

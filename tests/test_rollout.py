@@ -1,0 +1,216 @@
+"""Rollout policy: features on diagrams, the incremental state against a full recomputation,
+the sampler against the softmax it claims to draw from, training, shipped weights."""
+import numpy as np
+import pytest
+
+from tengen.engine.board import BLACK, M_KO, PASS, WHITE, Board, new_record
+from tengen.engine.coords import gtp_to_loc
+from tengen.engine.game import from_ascii
+from tengen.engine.playout import new_rng
+from tengen.engine.rollout import (RolloutPolicy, Workspace, init_state, load_weights,
+                                   play_and_update, sample_move, save_weights)
+from tengen.engine.rollout_features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F_SAVE,
+                                            F_SELF_ATARI, F_SELF_ATARI_BIG, MAXF, NWEIGHTS,
+                                            OFF_SCALAR, point_features)
+from tengen.engine.train_rollout import evaluate, Replayer
+
+from conftest import ROOT, VALIDATION_ARCHIVE
+
+FLAGS = {OFF_SCALAR + F_SAVE: "save", OFF_SCALAR + F_SELF_ATARI: "self-atari",
+         OFF_SCALAR + F_CAPTURE: "capture", OFF_SCALAR + F_CAPTURE_BIG: "capture-big",
+         OFF_SCALAR + F_ATARI: "atari", OFF_SCALAR + F_SELF_ATARI_BIG: "self-atari-big"}
+
+
+def flags(state, vertex, pla):
+    out = np.zeros(MAXF, np.int64)
+    b = state.board
+    n = point_features(b.B, b.meta, gtp_to_loc(vertex, state.size), pla, out)
+    if n < 0:
+        return None
+    return {FLAGS[f] for f in out[:n] if f in FLAGS}
+
+
+DIAGRAM = """
+. . . . . . .
+. X O . . . .
+X O . O . . .
+. X O . . . .
+. . . . X X .
+. . . X O O X
+. . . . X . .
+"""
+
+
+def test_features_on_a_diagram():
+    s = from_ascii(DIAGRAM)
+    assert flags(s, "C5", BLACK) == {"capture"}  # B5's last liberty
+    assert flags(s, "F1", BLACK) == {"capture-big"}  # E2-F2's last liberty
+    # white F1 extends E2-F2 to three stones with G1 as the only liberty
+    assert flags(s, "F1", WHITE) == {"self-atari-big"}
+    assert flags(s, "A7", BLACK) == set()
+    assert flags(s, "A6", WHITE) == {"self-atari"}  # one stone, liberty A7
+    assert flags(s, "G1", WHITE) == {"self-atari"}  # G1 touches only black
+
+
+def test_eyes_and_suicide_are_never_played():
+    s = from_ascii("""
+. X . O .
+X X X O O
+. . X O .
+X X X O O
+. . X O .
+""")
+    assert flags(s, "A5", BLACK) is None  # own eye
+    assert flags(s, "A5", WHITE) is None  # suicide
+    assert flags(s, "E5", WHITE) is None  # own eye
+    assert flags(s, "E5", BLACK) is None  # suicide
+
+
+def test_save_and_atari():
+    s = from_ascii("""
+. . . . .
+. O . . .
+O X O . .
+. . . . .
+. . . . .
+""")
+    assert flags(s, "B2", BLACK) == {"save"}  # B3 in atari, extending gives 3 liberties
+    assert flags(s, "A2", BLACK) == {"atari"}  # A3 is left with A4; A2 keeps B2 and A1
+    assert flags(s, "A4", BLACK) == {"self-atari"}  # A4 would keep only A5
+
+
+def _rollout_checked(size, w, seed):
+    b = Board(size)
+    ws = Workspace(size)
+    rec = new_record(size)
+    rng = new_rng(seed)
+    gamma, logw, rowsum, mark, dirty, feats, pts, touched = ws.arrays()
+    init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
+    pla, prev, passes, moves = BLACK, PASS, 0, 0
+    while passes < 2 and moves < 3 * size * size:
+        loc = sample_move(b.B, b.meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched,
+                          feats)
+        play_and_update(b.B, b.meta, b.zob, w, loc, pla, rec, gamma, logw, rowsum, mark,
+                        dirty, feats)
+        fresh = Workspace(size)
+        init_state(b.B, b.meta, w, fresh.gamma, fresh.logw, fresh.rowsum, fresh.feats)
+        assert np.array_equal(fresh.gamma > 0, gamma > 0), f"move {moves}"
+        np.testing.assert_allclose(fresh.gamma, gamma, rtol=1e-6)
+        np.testing.assert_allclose(fresh.rowsum, rowsum, rtol=1e-6, atol=1e-6)
+        passes = passes + 1 if loc == PASS else 0
+        prev, pla, moves = loc, 3 - pla, moves + 1
+    assert b.check_consistency() == 0
+    return moves
+
+
+@pytest.mark.parametrize("size,seed", [(9, 1), (9, 2), (13, 3), (19, 4)])
+def test_incremental_state_equals_full_recomputation(size, seed):
+    w = np.random.default_rng(seed).normal(0, 1.5, NWEIGHTS).astype(np.float32)
+    moves = _rollout_checked(size, w, seed)
+    assert moves > size * size // 2  # a real game, played to its end
+
+
+def test_incremental_state_with_shipped_weights():
+    assert _rollout_checked(19, load_weights()[0], 7) > 150
+
+
+def test_sampler_draws_from_the_softmax():
+    """Frequencies of the first move after a given previous move match exp(logit)/Z,
+    response weights included."""
+    s = from_ascii("""
+. . . . .
+. . O . .
+. X . . .
+. . . . .
+. . . . .
+""")
+    size = 5
+    w = np.random.default_rng(0).normal(0, 1.0, NWEIGHTS).astype(np.float32)
+    from tengen.engine.train_rollout import candidates
+    r = Replayer(size)
+    b = s.board
+    prev = gtp_to_loc("C4", size)
+    k = candidates(b.B, b.meta, w, BLACK, prev, r.feats, r.nfeat, r.cands, r.logits, r.pts)
+    logits = r.logits[:k].astype(np.float64)
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    ws = Workspace(size)
+    gamma, logw, rowsum, mark, dirty, feats, pts, touched = ws.arrays()
+    init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
+    rng = new_rng(3)
+    draws = 40000
+    counts = {}
+    for _ in range(draws):
+        loc = sample_move(b.B, b.meta, w, BLACK, prev, rng, gamma, logw, rowsum, pts,
+                          touched, feats)
+        counts[loc] = counts.get(loc, 0) + 1
+    assert set(counts) <= set(r.cands[:k].tolist())
+    for i in range(k):
+        expected = p[i] * draws
+        got = counts.get(int(r.cands[i]), 0)
+        assert abs(got - expected) < 5 * np.sqrt(expected + 1) + 5, (i, got, expected)
+    # and the draws left the state as it was
+    fresh = Workspace(size)
+    init_state(b.B, b.meta, w, fresh.gamma, fresh.logw, fresh.rowsum, fresh.feats)
+    np.testing.assert_allclose(fresh.gamma, gamma, rtol=1e-6)
+
+
+def test_ko_point_is_never_sampled():
+    s = from_ascii("""
+. X O . .
+X . X O .
+. X O . .
+. . . . .
+. . . . .
+""", to_play=WHITE)
+    s.play(gtp_to_loc("B4", 5))  # white captures C4: black may not retake at once
+    b = s.board
+    ko = int(b.meta[M_KO])
+    assert ko == gtp_to_loc("C4", 5)
+    w = np.zeros(NWEIGHTS, np.float32)
+    ws = Workspace(5)
+    gamma, logw, rowsum, mark, dirty, feats, pts, touched = ws.arrays()
+    init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
+    rng = new_rng(1)
+    seen = {sample_move(b.B, b.meta, w, BLACK, gtp_to_loc("B4", 5), rng, gamma, logw, rowsum,
+                        pts, touched, feats) for _ in range(2000)}
+    assert ko not in seen and len(seen) > 5
+
+
+def test_weights_round_trip(tmp_path):
+    w = np.random.default_rng(0).normal(0, 1, NWEIGHTS).astype(np.float32)
+    save_weights(tmp_path / "r.npz", w, {"note": "x"})
+    back, meta = load_weights(tmp_path / "r.npz")
+    np.testing.assert_allclose(back, w, atol=2e-3, rtol=1e-3)  # stored as float16
+    assert meta == {"note": "x"}
+
+
+def test_rollouts_score_real_games():
+    """From a finished fixture game, rollouts end with the board's own count."""
+    from tengen.engine.sgf import read_sgf
+    g = read_sgf(ROOT / "sgf_data" / "two_passes_13x13.sgf").to_game_state()
+    score, own, moves = RolloutPolicy(seed=0).run(g, 8)
+    assert moves < 8 * 13 * 13
+    assert -13 * 13 <= score <= 13 * 13
+    assert np.all(np.abs(own) <= 1)
+
+
+def test_training_learns_kgs_moves(kgs_dir):
+    """A few hundred games of AdaGrad beat zero weights on held-out games, and the
+    shipped weights predict at least 22% of KGS-2017_05's moves (the issue's target)."""
+    from tengen.engine.sgf import iter_sgf_files
+    w = np.zeros(NWEIGHTS, np.float32)
+    acc = np.zeros(NWEIGHTS)
+    stats = np.zeros(4)
+    rp = Replayer()
+    for i, (_, data) in enumerate(iter_sgf_files(kgs_dir / "KGS-2017_01-19-733-.tar.gz")):
+        if i >= 150:
+            break
+        rp.game(data, w, acc, 0.05, stats)
+    val = kgs_dir / VALIDATION_ARCHIVE
+    before = evaluate(np.zeros(NWEIGHTS, np.float32), val, 40)
+    after = evaluate(w, val, 40)
+    assert after["mean_loglik"] > before["mean_loglik"] + 0.5
+    assert after["accuracy"] > before["accuracy"] + 0.05
+    shipped = evaluate(load_weights()[0], val, 40)
+    assert shipped["accuracy"] >= 0.22 and shipped["positions"] > 5000
