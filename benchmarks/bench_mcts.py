@@ -1,0 +1,65 @@
+"""Tree search speed on 19x19 with the shipped network on this machine's CPU:
+simulations per second at batch 1, 8 and 16, for lam = 0.5 (rollouts in a worker thread
+beside the network) and lam = 0 (network only), and the share of search time spent
+outside network calls (``non_nn_fraction``). Prints one JSON object as its last line."""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from tengen.engine.mcts import MCTS, SearchConfig
+from tengen.engine.rollout import RolloutPolicy
+from tengen.engine.search_state import SimState
+from tengen.engine.sgf import read_sgf
+from tengen.nets import SHIPPED_NET
+from tengen.nets.evaluator import NetEvaluator
+from tengen.nets.model import load_checkpoint
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(evaluator, lam, batch, seconds, state):
+    mcts = MCTS(evaluator, SearchConfig(lam=lam, batch=batch, cache_size=0),
+                RolloutPolicy(seed=1) if lam > 0 else None)
+    mcts.set_root(state)
+    mcts.search(visits=2 * batch)  # root and a first batch: warm
+    for k in mcts.stats:
+        mcts.stats[k] = 0
+    t = time.perf_counter()
+    mcts.search(deadline=time.monotonic() + seconds)
+    dt = time.perf_counter() - t
+    st = mcts.stats
+    mcts.close()
+    return {"sims_per_s": round(st["simulations"] / dt, 1),
+            "non_nn_fraction": round(1 - st["nn_time"] / dt, 3),
+            "rollout_wait_fraction": round(st["wait_rollouts"] / dt, 3),
+            "positions_per_nn_call": round(st["nn_positions"] / max(st["nn_calls"], 1), 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10.0)
+    args = ap.parse_args()
+    model, _ = load_checkpoint(str(SHIPPED_NET))
+    ev = NetEvaluator(model)
+    g = read_sgf(ROOT / "sgf_data" / "handicap4_19x19_opening.sgf").to_game_state()
+    state = SimState.from_game(g)
+    out = {"threads": torch.get_num_threads(), "position_moves": len(g.moves)}
+    for lam in (0.5, 0.0):
+        for batch in (1, 8, 16):
+            r = measure(ev, lam, batch, args.seconds, state)
+            print(f"lam={lam} batch={batch}: {r}", flush=True)
+            tag = f"lam{lam:g}".replace(".", "")
+            out[f"sims_per_s_b{batch}_{tag}"] = r["sims_per_s"]
+            out[f"non_nn_fraction_b{batch}_{tag}"] = r["non_nn_fraction"]
+            if lam == 0.5:
+                out[f"sims_per_s_b{batch}"] = r["sims_per_s"]
+                if batch == 8:
+                    out["non_nn_fraction_b8"] = r["non_nn_fraction"]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
