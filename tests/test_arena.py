@@ -16,7 +16,7 @@ from tengen.selfplay.stats import elo_from_rate, match_stats, wilson_interval
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
 FAKE = f"{sys.executable} {HERE / 'fake_gtp_engine.py'}"
-TENGEN = f"{sys.executable} -m tengen.cli gtp --seed 3"
+TENGEN = f"{sys.executable} -m tengen.cli gtp --player policy --seed 3"
 
 
 def config(tmp_path, gnugo_cmd, **kw):

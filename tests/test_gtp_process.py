@@ -17,10 +17,21 @@ def tengen_cmd():
     return [exe] if exe else [sys.executable, "-m", "tengen.cli"]
 
 
+def sabaki_node() -> str:
+    """The node binary, once the Sabaki client library is installed (else skip)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (.ci/run installs the Sabaki client)")
+    if not (HERE / "sabaki" / "node_modules" / "@sabaki" / "gtp").is_dir():
+        pytest.skip("run `npm ci --prefix tests/sabaki` first (.ci/run does)")
+    return node
+
+
 def test_stdout_carries_only_gtp():
     script = ("1 name\nboardsize 9\n\n# comment\nplay b e5\r\ngenmove w\nbogus\n"
               "printsgf\nshowboard\nfinal_score\nquit\n")
-    proc = subprocess.run(tengen_cmd() + ["gtp", "--seed", "1"], input=script.encode(),
+    proc = subprocess.run(tengen_cmd() + ["gtp", "--seed", "1", "--move-time", "1"],
+                          input=script.encode(),
                           capture_output=True, timeout=120)
     assert proc.returncode == 0
     out = proc.stdout.decode()
@@ -42,13 +53,10 @@ def test_eof_without_quit_exits_cleanly():
 
 def test_sabaki_client_attach_sync_undo_genmove_quit():
     """Driven by @sabaki/gtp exactly as Sabaki does (tests/sabaki/drive.js)."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (.ci/run installs the Sabaki client)")
-    if not (HERE / "sabaki" / "node_modules" / "@sabaki" / "gtp").is_dir():
-        pytest.skip("run `npm ci --prefix tests/sabaki` first (.ci/run does)")
+    node = sabaki_node()
     proc = subprocess.run([node, str(HERE / "sabaki" / "drive.js")] + tengen_cmd()
-                          + ["gtp", "--seed", "5"], capture_output=True, timeout=180)
+                          + ["gtp", "--seed", "5", "--move-time", "1"], capture_output=True,
+                          timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()
     result = json.loads(proc.stdout)
     log = result["log"]
@@ -66,3 +74,30 @@ def test_sabaki_client_attach_sync_undo_genmove_quit():
     assert ";B[ee];W[cg];B[gc];W[cc]" in sgf.replace("\n", "") and "KM[6.5]" in sgf
     assert "gg" not in sgf  # G3 was undone
     assert sent[-1] == ("quit", []) and result["exitCode"] == 0
+
+
+def test_sabaki_analysis_stream_interrupted_by_next_command():
+    """Sabaki's analysis mode through @sabaki/gtp (tests/sabaki/analyze.js): lz-analyze
+    streams info lines until the next command arrives; genmove_analyze ends with play."""
+    node = sabaki_node()
+    proc = subprocess.run([node, str(HERE / "sabaki" / "analyze.js")] + tengen_cmd()
+                          + ["gtp", "--move-time", "2"], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    r = json.loads(proc.stdout)
+    assert not r["analysis"]["error"] and not r["name"]["error"], r
+    assert r["name"]["content"] == "tengen"  # the interrupting command got its own answer
+    assert len(r["info"]) >= 3
+    for line in r["info"]:
+        for entry in line.split(" info ")[:3]:
+            m = re.fullmatch(r"(?:info )?move ([A-HJ-T]\d+|pass) visits (\d+) winrate (\d+) "
+                             r"prior (\d+) lcb (\d+) order (\d+) pv( [A-HJ-T]\d+| pass)+",
+                             entry.strip())
+            assert m, entry
+            assert int(m.group(2)) >= 1 and 0 <= int(m.group(3)) <= 10000
+    visits = [int(re.search(r"visits (\d+)", line).group(1)) for line in r["info"]]
+    assert visits[-1] >= visits[0]  # the search kept going between reports
+    lines = r["genmove"]["content"].strip().splitlines()
+    assert not r["genmove"]["error"] and re.fullmatch(r"play ([A-HJ-T]\d+|pass)", lines[-1])
+    move = lines[-1].split()[1]
+    assert r["genInfo"], "genmove_analyze streamed no info line"
+    assert "O" in r["board"]["content"] or move == "pass"
