@@ -69,6 +69,28 @@ def _need(args: list[str], n: int) -> None:
         raise GtpError("syntax error")
 
 
+def _raw_lines(inp: BinaryIO):
+    """Input lines, read from the file descriptor when there is one: a thread blocked in
+    a buffered read holds the buffer's lock, and Python aborts at exit ("could not
+    acquire lock for stdin") if it is still waiting there."""
+    try:
+        fd = inp.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield from inp
+        return
+    buf = b""
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            if buf:
+                yield buf
+            return
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield line + b"\n"
+
+
 class GtpEngine:
     def __init__(self, player: Player | None = None, size: int = 19, komi: float = 7.5,
                  name: str = "tengen"):
@@ -162,7 +184,7 @@ class GtpEngine:
         lines: queue.Queue = queue.Queue()
 
         def reader():
-            for raw in inp:
+            for raw in _raw_lines(inp):
                 lines.put(raw.decode("latin-1"))
             lines.put(None)
 
