@@ -83,13 +83,16 @@ def test_suicide_multi_stone():
     assert b.check_consistency() == 0
 
 
+KO = """
+    . X O .
+    X O . O
+    . X O .
+    . . . .
+"""
+
+
 def test_ko_capture_and_immediate_recapture_forbidden():
-    g = from_ascii("""
-        . X O .
-        X O . O
-        . X O .
-        . . . .
-    """)
+    g = from_ascii(KO)
     b = g.board
     assert b.play(v("C3", 4), BLACK) == 1  # captures B3
     assert b.ko == v("B3", 4)
@@ -104,12 +107,7 @@ def test_ko_capture_and_immediate_recapture_forbidden():
 
 
 def test_ko_round_trip_restores_hash():
-    g = from_ascii("""
-        . X O .
-        X O . O
-        . X O .
-        . . . .
-    """)
+    g = from_ascii(KO)
     b = g.board
     h0 = b.hash
     b.play(v("C3", 4), BLACK)

@@ -127,7 +127,8 @@ def test_bad_input_gets_one_answer_and_the_engine_goes_on(tmp_path):
     assert [loc_to_gtp(m.loc, 9) for m in engine.state.moves] == ["C3"]  # nothing lost
 
 
-def test_fuzz_random_lines():
+def test_fuzz_random_lines(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "printsgf WORD" writes files named WORD
     rng = random.Random(1234)
     words = ["play", "genmove", "undo", "boardsize", "komi", "b", "w", "black", "D4", "pass",
              "fixed_handicap", "place_free_handicap", "set_free_handicap", "loadsgf",

@@ -158,10 +158,7 @@ class GameState:
         return self.board.area_score() - self.komi
 
     def result_string(self) -> str:
-        s = self.area_score()
-        if s == 0:
-            return "0"
-        return f"B+{s:g}" if s > 0 else f"W+{-s:g}"
+        return score_string(self.area_score())
 
     # ----------------------------------------------------------- views
 
@@ -170,6 +167,13 @@ class GameState:
 
     def __str__(self) -> str:
         return ascii_board(self.colors())
+
+
+def score_string(score: float) -> str:
+    """A black-minus-white score as GTP and SGF write results: B+3.5, W+0.5, 0."""
+    if score == 0:
+        return "0"
+    return f"B+{score:g}" if score > 0 else f"W+{-score:g}"
 
 
 def ascii_board(colors: np.ndarray) -> str:

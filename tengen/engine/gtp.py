@@ -18,7 +18,7 @@ from typing import BinaryIO, Callable
 from .. import __version__
 from .board import BLACK, COLOR, MAX_SIZE, MIN_SIZE, PASS, WHITE
 from .coords import CoordError, GTP_COLUMNS, gtp_to_loc, loc_to_gtp
-from .game import GameState, IllegalMove
+from .game import GameState, IllegalMove, score_string
 from .handicap import fixed_handicap, free_handicap
 from .players import RESIGN, Clock, Player, RandomPlayer
 from .sgf import SgfError, game_to_sgf, read_sgf
@@ -281,7 +281,7 @@ class GtpEngine:
 
     def _genmove(self, pla: int, **kwargs) -> str:
         self.clock.move_start = time.monotonic()
-        player = self.player.ready() if hasattr(self.player, "ready") else self.player
+        player = self._loaded_player()
         if kwargs and hasattr(player, "analyze"):
             loc = player.choose_move(self.state, pla, self.clock, **kwargs)
         else:
@@ -297,9 +297,13 @@ class GtpEngine:
         self.state.play(loc, pla)
         return loc_to_gtp(loc, self.size)
 
+    def _loaded_player(self):
+        """The player behind ``self.player``, waiting for a background load."""
+        return self.player.ready() if hasattr(self.player, "ready") else self.player
+
     def _search_player(self):
-        """The tree-search player behind ``self.player`` (waiting for it to load)."""
-        player = self.player.ready() if hasattr(self.player, "ready") else self.player
+        """The tree-search player behind ``self.player``."""
+        player = self._loaded_player()
         if not hasattr(player, "analyze"):
             raise GtpError("needs the search player (tengen gtp --player mcts)")
         return player
@@ -408,7 +412,7 @@ class GtpEngine:
     def _dead(self) -> list[int]:
         from .ownership import dead_stones
 
-        if not self.state.board.empties().size < self.size * self.size:
+        if self.state.is_empty():
             return []
         return dead_stones(self.state, self._ownership())
 
@@ -416,10 +420,7 @@ class GtpEngine:
         """Area score once the stones rollouts judge dead are taken off."""
         from .ownership import score_without
 
-        score = score_without(self.state, self._dead())
-        if score == 0:
-            return "0"
-        return f"B+{score:g}" if score > 0 else f"W+{-score:g}"
+        return score_string(score_without(self.state, self._dead()))
 
     def cmd_final_status_list(self, args):
         _need(args, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .board import BLACK, COLOR, EMPTY, HEAD, WHITE
+from .board import BLACK, COLOR, EMPTY, HEAD, WHITE, area_score
 from .game import GameState
 
 DEAD_THRESHOLD = 0.4  # mean ownership against a chain's colour that makes it dead
@@ -40,45 +40,12 @@ def dead_stones(state: GameState, own: np.ndarray) -> list[int]:
 
 
 def score_without(state: GameState, dead: list[int]) -> float:
-    """Black minus white by area (komi included) once ``dead`` stones are taken off."""
-    col = state.board.B[COLOR].copy()
-    col[dead] = EMPTY
-    return float(_area(col, state.size)) - state.komi
-
-
-def _area(col: np.ndarray, n: int) -> int:
-    """Tromp-Taylor area of a padded colour array."""
-    from collections import deque
-
-    w = n + 2
-    seen = np.zeros(w * w, bool)
-    score = 0
-    for r in range(1, n + 1):
-        for c in range(1, n + 1):
-            loc = r * w + c
-            v = col[loc]
-            if v == BLACK:
-                score += 1
-            elif v == WHITE:
-                score -= 1
-            elif v == EMPTY and not seen[loc]:
-                region, reach = [], 0
-                q = deque([loc])
-                seen[loc] = True
-                while q:
-                    x = q.popleft()
-                    region.append(x)
-                    for nb in (x - w, x - 1, x + 1, x + w):
-                        if col[nb] == EMPTY and not seen[nb]:
-                            seen[nb] = True
-                            q.append(nb)
-                        elif col[nb] in (BLACK, WHITE):
-                            reach |= int(col[nb])
-                if reach == BLACK:
-                    score += len(region)
-                elif reach == WHITE:
-                    score -= len(region)
-    return score
+    """Black minus white by area (komi included) once ``dead`` stones are taken off.
+    The area count reads colours only, so a copy with them blanked out is enough."""
+    b = state.board
+    B = b.B.copy()
+    B[COLOR, dead] = EMPTY
+    return float(area_score(B, b.meta.copy())) - state.komi
 
 
 __all__ = ["ownership", "dead_stones", "score_without", "DEAD_THRESHOLD"]

@@ -31,7 +31,11 @@ def passing_wins(state: GameState, pla: int) -> bool:
     passing ends the game with that count."""
     if not state.moves or state.moves[-1].loc != PASS:
         return False
-    score = state.area_score()
+    return count_wins(state.area_score(), pla)
+
+
+def count_wins(score: float, pla: int) -> bool:
+    """A black-minus-white score (komi included) is a win for ``pla``."""
     return score != 0 and (score > 0) == (pla == BLACK)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from .board import BLACK, PASS
+from .board import PASS
 from .game import GameState
 from .mcts import MCTS, Evaluator, MoveInfo, SearchConfig
 from .ownership import dead_stones, ownership
-from .players import RESIGN, Clock, passing_wins
+from .players import RESIGN, Clock, count_wins, passing_wins
 from .search_state import SimState
 from .timecontrol import TimePolicy, move_budget
 
@@ -76,14 +76,9 @@ class SearchPlayer:
         if loc == PASS and len(mcts.root.moves) > 1:
             if cleanup and self._opponent_dead(state, pla):
                 loc = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
-            elif self.cfg.pass_policy == "safe" and not self._count_wins(s, pla):
+            elif self.cfg.pass_policy == "safe" and not count_wins(s.score(), pla):
                 loc = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
         return loc
-
-    @staticmethod
-    def _count_wins(s: SimState, pla: int) -> bool:
-        score = s.score()
-        return score != 0 and (score > 0) == (pla == BLACK)
 
     def _opponent_dead(self, state: GameState, pla: int) -> bool:
         dead = dead_stones(state, self.ownership(state))

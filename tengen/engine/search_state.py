@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .board import (COLOR, EMPTIES, EMPTY, M_HASH, M_KO, M_KO_PLA, M_NEMPTY, PASS, area_score,
+from .board import (COLOR, EMPTIES, M_HASH, M_KO, M_KO_PLA, M_NEMPTY, PASS, area_score,
                     hash_after, is_legal, is_own_eye, new_record, play)
-from .game import GameState
+from .game import GameState, Move
 
 RECENT = 8  # moves remembered for the features' "turns since" planes
 
@@ -55,7 +55,7 @@ class SimState:
         s.size, s.komi = g.size, g.komi
         s.B, s.meta, s.zob = g.board.B.copy(), g.board.meta.copy(), g.board.zob
         s.to_play, s.passes = g.to_play, g.passes
-        s.recent = [(m.pla, m.loc) for m in g.moves[-RECENT:]]
+        s.recent = g.moves[-RECENT:]
         s.history = np.unique(np.array(list(g._seen), np.int64)) if g.superko \
             else np.zeros(0, np.int64)
         s.path = []
@@ -75,7 +75,7 @@ class SimState:
 
     @property
     def last_move(self) -> int:
-        return self.recent[-1][1] if self.recent else PASS
+        return self.recent[-1].loc if self.recent else PASS
 
     @property
     def hash(self) -> int:
@@ -89,7 +89,7 @@ class SimState:
     def play(self, loc: int) -> None:
         """Play a move from ``moves()`` (or PASS); not checked again."""
         play(self.B, self.meta, self.zob, loc, self.to_play, self._rec)
-        self.recent.append((self.to_play, loc))
+        self.recent.append(Move(self.to_play, loc))
         if len(self.recent) > RECENT:
             self.recent.pop(0)
         if loc == PASS:
@@ -128,4 +128,4 @@ def terminal_value(s: SimState) -> float:
     return 1.0 if (score > 0) == (s.to_play == 1) else -1.0
 
 
-__all__ = ["SimState", "sensible_moves", "terminal_value", "RECENT", "EMPTY", "M_KO_PLA"]
+__all__ = ["SimState", "sensible_moves", "terminal_value", "RECENT"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +178,6 @@ class RolloutTrainConfig:
     lr: float = 0.05
     max_games: int | None = None  # per epoch
     checkpoint_games: int = 2000
-    extra: dict = field(default_factory=dict)
 
 
 def train(cfg: RolloutTrainConfig, progress: bool = True) -> dict:
@@ -225,13 +224,12 @@ def train(cfg: RolloutTrainConfig, progress: bool = True) -> dict:
                 continue
             break
         bar.close()
-        if True:
-            entry = {"epoch": epoch + 1, "games": done, "train": _summary(stats)}
-            if cfg.val_archive:
-                entry["val"] = evaluate(w, cfg.val_archive, cfg.val_games)
-            log.append(entry)
-            print(json.dumps(entry), flush=True)
-            epoch += 1
-            done = 0
-            checkpoint(stats)
+        entry = {"epoch": epoch + 1, "games": done, "train": _summary(stats)}
+        if cfg.val_archive:
+            entry["val"] = evaluate(w, cfg.val_archive, cfg.val_games)
+        log.append(entry)
+        print(json.dumps(entry), flush=True)
+        epoch += 1
+        done = 0
+        checkpoint(stats)
     return {"epochs": log}

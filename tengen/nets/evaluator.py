@@ -7,25 +7,14 @@ import torch
 
 from ..engine.board import COLOR
 from ..engine.search_state import SimState
-from .features import NUM_PLANES, MAX_AGE, compute_planes, new_ladder_records
+from .features import NUM_PLANES, ages_from_moves, compute_planes, new_ladder_records
 from .model import PolicyValueNet
-
-
-def _ages(s: SimState) -> np.ndarray:
-    ages = np.zeros(s.B.shape[1], np.int8)
-    seen = set()
-    for k, (pla, loc) in enumerate(reversed(s.recent[-MAX_AGE:]), 1):
-        if loc and loc not in seen:
-            seen.add(loc)
-            if s.B[COLOR, loc] == pla:
-                ages[loc] = k
-    return ages
 
 
 def sim_planes(s: SimState, out: np.ndarray) -> None:
     """The 49 planes of a search position (the ladder reader plays on a scratch copy)."""
-    compute_planes(s.B.copy(), s.meta.copy(), s.zob, s.to_play, _ages(s), out,
-                   new_ladder_records(s.size))
+    compute_planes(s.B.copy(), s.meta.copy(), s.zob, s.to_play,
+                   ages_from_moves(s.size, s.recent, s.B[COLOR]), out, new_ladder_records(s.size))
 
 
 class NetEvaluator:
