@@ -96,10 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-alternate", action="store_true",
                    help="engine always black (default: colours alternate game by game)")
     a.add_argument("--move-time", type=float, default=None,
-                   help="seconds per move for both engines (GTP time_settings 0 T 1)")
-    a.add_argument("--move-timeout", type=float, default=None,
-                   help="a genmove slower than this loses the game as a hang "
-                   "(default: 3 x move time + 10 s, or 60 s)")
+                   help="a clock of T seconds per move for both engines: short for "
+                   "--time 'canadian 0 T 1'")
+    a.add_argument("--time", default=None, metavar="SYSTEM",
+                   help="a clock the match keeps for both sides, written as "
+                   "kgs-time_settings: 'absolute 600', 'byoyomi 600 30 5' (Japanese), "
+                   "'canadian 600 300 25'; a side whose clock runs out loses on time")
+    a.add_argument("--move-timeout", type=float, default=60.0,
+                   help="without a clock, a genmove slower than this loses the game as "
+                   "a hang (default 60 s)")
     a.add_argument("--max-moves", type=int, default=None, help="default 3 x size^2")
     a.add_argument("--referee", help="GTP engine that counts finished games "
                    "(default: GNU Go level 10, Chinese rules)")
@@ -165,9 +170,15 @@ def _arena(args: argparse.Namespace) -> int:
     from .selfplay.arena import ArenaConfig, format_summary, run_match
     from .selfplay.match_game import GameConfig
 
-    timeout = args.move_timeout or (3 * args.move_time + 10 if args.move_time else 60.0)
+    from .selfplay.match_clock import TimeSystem
+
+    if args.time:
+        try:
+            TimeSystem.parse(args.time)
+        except ValueError as e:
+            raise SystemExit(f"tengen arena: {e}")
     game = GameConfig(size=args.size, komi=args.komi, handicap=args.handicap,
-                      move_time=args.move_time, move_timeout=timeout,
+                      move_time=args.move_time, time=args.time, move_timeout=args.move_timeout,
                       max_moves=args.max_moves, referee=args.referee)
     cfg = ArenaConfig(games=args.games, out=args.out, jobs=args.jobs,
                       alternate=not args.no_alternate, game=game)

@@ -6,12 +6,15 @@ usage: fake_gtp_engine.py MODE where MODE is
   hang     - sleeps forever on its 2nd genmove
   garbage  - answers its 2nd genmove with an unparsable vertex
   resign   - resigns at its 2nd genmove (a legal ending, not a fault)
+  slow     - wants time_left before every genmove (else answers an error), and thinks
+             2.5 s on its 3rd genmove
 """
 import sys
 import time
 
 mode = sys.argv[1]
 genmoves = 0
+told_time = None
 cols = "ABCDEFGHJ"
 for line in sys.stdin:
     parts = line.split()
@@ -20,6 +23,16 @@ for line in sys.stdin:
     ident = parts[0] if parts[0].isdigit() else ""
     cmd = parts[1] if ident else parts[0]
     answer = ""
+    if cmd == "time_left":
+        told_time = parts[-3:]
+    if cmd == "genmove" and mode == "slow":
+        if told_time is None or told_time[0] != parts[-1]:
+            sys.stdout.write(f"?{ident} genmove without time_left\n\n")
+            sys.stdout.flush()
+            continue
+        told_time = None
+        if genmoves == 2:
+            time.sleep(2.5)
     if cmd == "name":
         answer = "fake-" + mode
     elif cmd == "version":

@@ -21,7 +21,7 @@ TENGEN = f"{sys.executable} -m tengen.cli gtp --player policy --seed 3"
 
 def config(tmp_path, gnugo_cmd, **kw):
     game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=30)
-    for k in ("move_timeout", "max_moves", "handicap"):
+    for k in ("move_timeout", "max_moves", "handicap", "time", "move_time"):
         if k in kw:
             setattr(game, k, kw.pop(k))
     return ArenaConfig(engine=kw.pop("engine", TENGEN), opponent=kw.pop("opponent", gnugo_cmd),
@@ -93,6 +93,37 @@ def test_faulty_engine_loses_with_the_right_reason(tmp_path, gnugo_cmd, mode, ki
         assert rec["winner"] == "opponent" and rec["result"].endswith("+Forfeit")
         sgf = read_sgf(tmp_path / "match" / rec["sgf"])  # the record is still written
         assert sgf.result == rec["result"]
+
+
+def test_clock_flags_a_slow_engine_and_sends_time_left(tmp_path, gnugo_cmd):
+    # the fake answers an error to any genmove not preceded by its time_left
+    cfg = config(tmp_path, gnugo_cmd, games=2, engine=f"{FAKE} slow", time="canadian 0 2 1")
+    s = run_match(cfg, progress=False)
+    assert s["failures"] == {"time": 2} and s["losses"] == 2
+    for i in range(2):
+        rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
+        assert rec["failed_side"] == "engine" and "out of time" in rec["detail"]
+        assert len(rec["seconds"]["engine"]) == 2  # flagged on its 3rd move
+    # the same engine under Japanese byo-yomi with two periods loses one and plays on
+    cfg = config(tmp_path / "b", gnugo_cmd, games=1, engine=f"{FAKE} slow",
+                 time="byoyomi 0 2 2", max_moves=12)
+    s = run_match(cfg, progress=False)
+    assert s["failures"] == {}
+    rec = json.loads((tmp_path / "b" / "match" / "game-0000.json").read_text())
+    assert rec["time_left"]["engine"] == [2, 1]
+
+
+def test_search_player_keeps_to_a_strict_clock(tmp_path, gnugo_cmd):
+    # 2 s Japanese periods with one period: any move over 2 s loses at once
+    engine = f"{sys.executable} -m tengen.cli gtp --seed 3 --batch 4"
+    cfg = config(tmp_path, gnugo_cmd, games=1, engine=engine, time="byoyomi 0 2 1",
+                 max_moves=24)
+    s = run_match(cfg, progress=False)
+    assert s["failures"] == {}, s
+    rec = json.loads((tmp_path / "match" / "game-0000.json").read_text())
+    assert rec["moves"] == 24 or rec["reason"] in ("score", "resign")
+    assert all(t < 2.0 for t in rec["seconds"]["engine"])
+    assert rec["time_left"]["engine"] == [2, 1]
 
 
 def test_resignation_ends_the_game_and_is_not_a_move(tmp_path, gnugo_cmd):

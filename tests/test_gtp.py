@@ -240,3 +240,30 @@ def test_background_player_load_error_costs_one_answer():
                           GtpEngine(BackgroundPlayer(broken), size=9))
     assert out[0] == "= tengen" and out[1].startswith("? ") and out[2] == "="
     assert out[3].startswith("? ") and not engine.done
+
+
+@pytest.mark.parametrize("command", ["time_settings 0 10 1", "kgs-time_settings byoyomi 0 30 5"])
+def test_a_clock_waits_for_the_player_to_load(command):
+    """The clock runs from the first genmove, so a timed game's settings wait for loading;
+    a load error still costs only the genmove's answer."""
+    import threading
+    import time
+
+    from tengen.engine.players import BackgroundPlayer
+
+    loaded = threading.Event()
+
+    def slow():
+        time.sleep(0.5)
+        loaded.set()
+        return FirstLegal()
+
+    out, _ = answers(["name", command], GtpEngine(BackgroundPlayer(slow), size=9))
+    assert out == ["= tengen", "="] and loaded.is_set()
+
+    def broken():
+        time.sleep(0.2)
+        raise OSError("no weights here")
+
+    out, _ = answers(["name", command, "genmove b"], GtpEngine(BackgroundPlayer(broken), size=9))
+    assert out[:2] == ["= tengen", "="] and out[2].startswith("? ")

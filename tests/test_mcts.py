@@ -227,6 +227,11 @@ def test_time_budgets():
     # Japanese byo-yomi: 30 s periods once main time is gone
     c = Clock(main_time=0.0, byo_time=30.0, periods=5)
     assert move_budget(c, BLACK, 300, p) == pytest.approx(30 * 0.8 - 0.5)
+    c.time_left[BLACK] = (30.0, 3)  # KGS: a 30 s period, 3 periods left
+    assert move_budget(c, BLACK, 300, p) == pytest.approx(30 * 0.8 - 0.5)
+    c = Clock(main_time=600.0, byo_time=30.0, periods=5)
+    c.time_left[BLACK] = (120.0, 0)  # still in main time: spread it, plus a period
+    assert move_budget(c, BLACK, 300, p) == pytest.approx(120 / 100 + 30 * 0.8 - 0.5)
 
 
 def test_search_stops_at_its_deadline():

@@ -435,8 +435,17 @@ class GtpEngine:
         chosen = [loc for loc in stones if (loc in dead) == (status == "dead")]
         return " ".join(loc_to_gtp(loc, self.size) for loc in chosen)
 
+    def _await_player_for_clock(self) -> None:
+        """A controller announcing a clock is starting a timed game, and the clock runs
+        from the first genmove: finish loading now, so loading is never charged to it.
+        (Sabaki sends no time commands, so attaching stays instant.)"""
+        wait = getattr(self.player, "wait", None)
+        if wait is not None:
+            wait()
+
     def cmd_time_settings(self, args):
         _need(args, 3)
+        self._await_player_for_clock()
         main, byo, stones = parse_int(args[0]), parse_int(args[1]), parse_int(args[2])
         if main < 0 or byo < 0 or stones < 0:
             raise GtpError("syntax error")
@@ -453,6 +462,7 @@ class GtpEngine:
 
     def cmd_kgs_time_settings(self, args):
         _need(args, 1)
+        self._await_player_for_clock()
         kind = args[0].lower()
         shape = {"none": 0, "absolute": 1, "byoyomi": 3, "canadian": 3}
         if kind not in shape:

@@ -91,9 +91,13 @@ class BackgroundPlayer:
         except BaseException as e:  # reported when a move is asked for
             self._error = e
 
-    def ready(self) -> Player:
+    def wait(self) -> None:
+        """Block until loading ends, however it ends (errors surface at ``ready``)."""
         self.start()
         self._thread.join()
+
+    def ready(self) -> Player:
+        self.wait()
         if self._error is not None:
             raise RuntimeError(f"player failed to load: {self._error}") from self._error
         return self._player

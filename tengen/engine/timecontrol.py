@@ -36,8 +36,13 @@ def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -
     if clock.main_time is None:
         return policy.default_move_time
     left = clock.time_left.get(pla)
-    if left is not None and left[1] > 0:  # in a Canadian period: stones in seconds
-        per = left[0] / left[1]
+    if left is not None and left[1] > 0:  # in overtime
+        if clock.periods > 0 and clock.byo_stones == 0:
+            # Japanese byo-yomi: KGS sends the period's seconds and the periods left;
+            # a move inside one period keeps it, so use most of one period
+            per = left[0]
+        else:  # Canadian: stones to play in the seconds left
+            per = left[0] / left[1]
         return max(policy.floor, per * policy.fraction - policy.safety)
     main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
     byo = _byo_allowance(clock)

@@ -19,6 +19,7 @@ from ..engine.coords import CoordError, gtp_to_loc, loc_to_gtp
 from ..engine.game import GameState, IllegalMove
 from ..engine.sgf import game_to_sgf, result_margin
 from .gtp_client import GtpClient, GtpClientError
+from .match_clock import SideClock, TimeSystem
 
 SIDES = ("engine", "opponent")
 
@@ -28,8 +29,9 @@ class GameConfig:
     size: int = 9
     komi: float = 7.5
     handicap: int = 0
-    move_time: float | None = None  # seconds per move, sent as time_settings 0 T 1
-    move_timeout: float = 60.0  # a genmove taking longer than this is a hang
+    move_time: float | None = None  # seconds per move: short for time "canadian 0 T 1"
+    time: str | None = None  # a clock the match keeps, e.g. "byoyomi 600 30 5" (match_clock)
+    move_timeout: float = 60.0  # without a clock, a genmove taking longer than this is a hang
     max_moves: int | None = None  # default: 3 * size * size
     referee: str | None = None  # GTP command line of the counting referee
 
@@ -42,10 +44,11 @@ class GameResult:
     winner: str | None  # "engine", "opponent", or None for a draw or a void game
     result: str  # SGF RE value
     reason: str  # score, resign, max_moves, or a failure kind
-    failure: str | None = None  # illegal, crash, timeout, protocol, error, desync, referee
+    failure: str | None = None  # illegal, crash, timeout, time, protocol, error, desync, referee
     failed_side: str | None = None
     moves: int = 0
     seconds: dict = field(default_factory=lambda: {s: [] for s in SIDES})
+    time_left: dict = field(default_factory=dict)  # side -> clock's (seconds, stones) at the end
     referee_score: str | None = None
     own_scores: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
@@ -82,6 +85,23 @@ def _engine_name(client: GtpClient, side: str) -> str:
     return f"{name} {version}".strip()
 
 
+def time_system(cfg: GameConfig) -> TimeSystem | None:
+    if cfg.time:
+        return TimeSystem.parse(cfg.time)
+    if cfg.move_time:
+        return TimeSystem("canadian", 0.0, cfg.move_time, 1)
+    return None
+
+
+def _announce_time(client: GtpClient, side: str, system: TimeSystem) -> None:
+    """kgs-time_settings where the engine knows it (byo-yomi needs it), else time_settings."""
+    try:
+        kgs = client.send("known_command kgs-time_settings", timeout=30).strip() == "true"
+    except GtpClientError:
+        kgs = False
+    _send(client, side, system.kgs_command() if kgs else system.gtp_command())
+
+
 def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
               out_dir: str, engine_is_black: bool) -> GameResult:
     """Play game ``index``; write its SGF into ``out_dir`` and return the result."""
@@ -93,6 +113,8 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
     clients: dict[str, GtpClient] = {}
     state = GameState(cfg.size, cfg.komi)
     comments: list[str | None] = []
+    system = time_system(cfg)
+    clocks = {side: SideClock(system) for side in SIDES} if system else None
     try:
         for side, cmd in (("engine", engine_cmd), ("opponent", opponent_cmd)):
             try:
@@ -105,11 +127,11 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
             _send(c, side, f"boardsize {cfg.size}")
             _send(c, side, "clear_board")
             _send(c, side, f"komi {cfg.komi:g}")
-            if cfg.move_time:
-                _send(c, side, f"time_settings 0 {cfg.move_time:g} 1")
+            if system:
+                _announce_time(c, side, system)
         if cfg.handicap >= 2:
             _setup_handicap(state, clients, colors, cfg)
-        _play_moves(state, clients, colors, cfg, res, comments)
+        _play_moves(state, clients, colors, cfg, res, comments, clocks)
     except _Fault as f:
         res.failure, res.failed_side, res.detail = f.kind, f.side, f.detail
         res.reason = f.kind
@@ -119,6 +141,8 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
     finally:
         for c in clients.values():
             c.close(timeout=5)
+    if clocks:
+        res.time_left = {side: clk.time_left() for side, clk in clocks.items()}
     res.moves = len(state.moves)
     res.sgf = f"game-{index:04d}.sgf"
     _write_sgf(state, res, comments, os.path.join(out_dir, res.sgf))
@@ -138,7 +162,29 @@ def _setup_handicap(state, clients, colors, cfg) -> None:
     state.to_play = WHITE
 
 
-def _play_moves(state, clients, colors, cfg, res, comments) -> None:
+def _timed_genmove(client, side, pla, cfg, clock: SideClock | None) -> tuple[str, float]:
+    """genmove under the side's clock: ``time_left`` first, then charge what it took."""
+    timeout = cfg.move_timeout
+    if clock is not None and clock.max_think() is not None:
+        secs, stones = clock.time_left()
+        _send(client, side, f"time_left {_color(pla)} {int(secs)} {stones}")
+        timeout = clock.max_think() + 5.0  # past the flag: stop waiting, it has lost anyway
+    t0 = time.monotonic()
+    try:
+        answer = client.send(f"genmove {_color(pla)}", timeout=timeout)
+    except GtpClientError as e:
+        kind = "time" if e.kind == "timeout" and clock is not None else e.kind
+        raise _Fault(side, kind, f"genmove: {e}") from None
+    dt = time.monotonic() - t0
+    if clock is not None:
+        before = clock.time_left()
+        if clock.charge(dt):
+            raise _Fault(side, "time", f"out of time: genmove took {dt:.2f}s with "
+                         f"{before[0]:.2f}s/{before[1]} left")
+    return answer, dt
+
+
+def _play_moves(state, clients, colors, cfg, res, comments, clocks=None) -> None:
     cap = cfg.max_moves or 3 * cfg.size * cfg.size
     while not state.is_over():
         if len(state.moves) >= cap:
@@ -147,9 +193,8 @@ def _play_moves(state, clients, colors, cfg, res, comments) -> None:
         pla = state.to_play
         side = colors[pla]
         other = colors[3 - pla]
-        t0 = time.monotonic()
-        answer = _send(clients[side], side, f"genmove {_color(pla)}", cfg.move_timeout)
-        dt = time.monotonic() - t0
+        answer, dt = _timed_genmove(clients[side], side, pla, cfg,
+                                    clocks[side] if clocks else None)
         if answer.strip().lower() == "resign":  # not a move: no per-move time for it
             res.reason = "resign"
             res.winner = other
