@@ -146,4 +146,7 @@ def test_stats():
     assert round(elo_from_rate(0.75, 10)) == 191
     s = match_stats(0, 10)
     assert s["elo_clipped"] and s["elo"] < -300
+    s = match_stats(1, 0)  # one game won is not an even score
+    assert s["elo_clipped"] and s["elo"] > 100 and s["elo_low"] < 0 < s["elo_high"]
+    assert str(match_stats(5, 5)["elo"]) == "0.0"  # not "-0.0"
     assert summarize([])["games"] == 0

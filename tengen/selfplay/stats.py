@@ -18,11 +18,16 @@ def wilson_interval(wins: float, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 def elo_from_rate(p: float, n: int) -> float:
-    """Elo difference for expected score ``p``; ``p`` is kept half a game away from 0 and 1
-    so a clean sweep gives a large finite number rather than infinity."""
-    lo = 0.5 / max(n, 1)
+    """Elo difference for expected score ``p``; ``p`` is kept at least half a game in
+    n + 1 from 0 and 1, so a clean sweep gives a large finite number rather than infinity
+    (and a single game is not read as an even score)."""
+    lo = _edge(n)
     p = min(max(p, lo), 1 - lo)
-    return -400.0 * math.log10(1 / p - 1)
+    return -400.0 * math.log10(1 / p - 1) + 0.0  # + 0.0: no "-0"
+
+
+def _edge(n: int) -> float:
+    return 0.5 / (max(n, 0) + 1)
 
 
 def match_stats(wins: int, losses: int, draws: int = 0) -> dict:
@@ -39,5 +44,5 @@ def match_stats(wins: int, losses: int, draws: int = 0) -> dict:
         "elo_high": round(elo_from_rate(high, n), 1),
         # a rate of 0 or 1 has no finite Elo: the figures above are then held half a game
         # from the edge, and this says so
-        "elo_clipped": bool(n) and (low < 0.5 / n or high > 1 - 0.5 / n),
+        "elo_clipped": bool(n) and (low < _edge(n) or high > 1 - _edge(n)),
     }
