@@ -1,29 +1,68 @@
-"""The ablation's table (README) from the arena summaries under
-benchmarks/results/ablation_19x19/: one row per player, as far as its games have got."""
-import json
+"""The ablation's table (README) and plot, recomputed from the finished games under
+benchmarks/results/ablation_19x19/: one row per player, as far as its games have got.
+Writes ablation.png there: each player's Elo against GNU Go 10 with its 95% interval,
+as in AlphaGo's Figure 4."""
 from pathlib import Path
+
+from tengen.selfplay.arena import finished_games, summarize
 
 ROWS = [("policy", "policy network alone"), ("lam0", "search, λ = 0 (value network)"),
         ("lam05", "search, λ = 0.5 (mixed)"), ("lam1", "search, λ = 1 (rollouts)")]
 DIR = Path(__file__).resolve().parent / "results" / "ablation_19x19"
 
 
+def summaries() -> dict:
+    out = {}
+    for key, _ in ROWS:
+        games = finished_games(DIR / key) if (DIR / key).is_dir() else {}
+        if games:
+            out[key] = summarize([games[i] for i in sorted(games)])
+    return out
+
+
+def plot(sums: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [k for k, _ in ROWS if k in sums]
+    labels = [dict(ROWS)[k].replace(" (", "\n(") for k in keys]
+    elo = [sums[k]["elo"] for k in keys]
+    err = [[sums[k]["elo"] - sums[k]["elo_low"] for k in keys],
+           [sums[k]["elo_high"] - sums[k]["elo"] for k in keys]]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.errorbar(range(len(keys)), elo, yerr=err, fmt="o", capsize=6)
+    for i, k in enumerate(keys):
+        ax.annotate(f"{sums[k]['wins']}/{sums[k]['games']}", (i, elo[i]),
+                    textcoords="offset points", xytext=(10, 0))
+    ax.axhline(0, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(range(len(keys)), labels, fontsize=8)
+    ax.set_ylabel("Elo vs GNU Go 3.8 level 10 (95%)")
+    ax.set_title("19x19, komi 7.5; search at 64 simulations a move")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main():
+    sums = summaries()
     print("| player vs GNU Go 10 | games | won | win rate [Wilson 95%] | Elo [95%] | "
           "s/move (tengen, GNU Go) | GNU Go forfeits |")
     print("|---|---|---|---|---|---|---|")
     for key, label in ROWS:
-        path = DIR / key / "summary.json"
-        if not path.exists():
+        if key not in sums:
             print(f"| {label} | 0 | | not played yet | | | |")
             continue
-        s = json.loads(path.read_text())
+        s = sums[key]
         spm = s["seconds_per_move"]
         forfeits = sum(s["failures_by_side"]["opponent"].values())
+        clip = " (clipped)" if s["elo_clipped"] else ""
         print(f"| {label} | {s['games']} | {s['wins']} | {s['win_rate']:.3f} "
               f"[{s['wilson_low']:.3f}, {s['wilson_high']:.3f}] | {s['elo']:+.0f} "
-              f"[{s['elo_low']:+.0f}, {s['elo_high']:+.0f}] | {spm['engine']:.2f}, "
+              f"[{s['elo_low']:+.0f}, {s['elo_high']:+.0f}]{clip} | {spm['engine']:.2f}, "
               f"{spm['opponent']:.2f} | {forfeits} |")
+    if sums:
+        plot(sums, DIR / "ablation.png")
 
 
 if __name__ == "__main__":
