@@ -13,23 +13,7 @@ from tengen.engine.search_player import SearchPlayer
 from tengen.engine.search_state import SimState, terminal_value
 from tengen.engine.timecontrol import TimePolicy, move_budget
 
-
-class FakeEvaluator:
-    """Uniform priors (or a pass-loving prior); value from a function of the state."""
-
-    def __init__(self, value=lambda s: 0.0, pass_prior: float | None = None):
-        self.value = value
-        self.pass_prior = pass_prior
-        self.calls: list[int] = []
-
-    def evaluate(self, states):
-        self.calls.append(len(states))
-        n = states[0].size
-        probs = np.full((len(states), n * n + 1), 1.0 / (n * n + 1))
-        if self.pass_prior is not None:
-            probs[:, :-1] = (1 - self.pass_prior) / (n * n)
-            probs[:, -1] = self.pass_prior
-        return probs, np.array([self.value(s) for s in states])
+from search_fakes import FakeEvaluator
 
 
 def material(s: SimState) -> float:
@@ -161,10 +145,8 @@ def test_never_passes_a_lost_count_and_passes_a_won_one():
     root = player.mcts.root
     assert root.moves[player.mcts.best_index()] == PASS  # what the search alone would do
     assert move != PASS  # but white owns the board: passing would lose
-    won = GameState(5, 0.5)
-    won.place_setup(BLACK, [gtp_to_loc(v, 5) for v in ("A5", "B5", "C5", "D5", "E5")])
-    won.to_play = WHITE
-    won.play(PASS, WHITE)  # white passes; black's count wins: passing ends the game won
+    won = from_ascii(". X . X .\n" + "X X X X X\n" * 4, komi=0.5, to_play=WHITE)
+    won.play(PASS, WHITE)  # white passes; black's settled count wins: passing wins
     assert player.choose_move(won, BLACK, Clock()) == PASS
 
 

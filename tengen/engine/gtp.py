@@ -20,6 +20,7 @@ from .board import BLACK, COLOR, MAX_SIZE, MIN_SIZE, PASS, WHITE
 from .coords import CoordError, GTP_COLUMNS, gtp_to_loc, loc_to_gtp
 from .game import GameState, IllegalMove, score_string
 from .handicap import fixed_handicap, free_handicap
+from .judge import Judge, Judgment
 from .players import RESIGN, Clock, Player, RandomPlayer
 from .sgf import SgfError, game_to_sgf, read_sgf
 
@@ -93,8 +94,9 @@ def _raw_lines(inp: BinaryIO):
 
 class GtpEngine:
     def __init__(self, player: Player | None = None, size: int = 19, komi: float = 7.5,
-                 name: str = "tengen"):
+                 name: str = "tengen", judge: Judge | None = None):
         self.player = player or RandomPlayer()
+        self.judge = judge or Judge()  # dead stones, seki and the count of a position
         self.name = name
         self.komi = komi
         self.state = GameState(size, komi)
@@ -104,7 +106,6 @@ class GtpEngine:
         self.input_waiting: Callable[[], bool] = lambda: True  # ends a stream when true
         self._ident = ""
         self._streamed = False
-        self._rollouts = None
         self.commands: dict[str, Callable[[list[str]], str]] = {
             "protocol_version": lambda a: "2",
             "name": lambda a: self.name,
@@ -364,17 +365,11 @@ class GtpEngine:
         move = self._genmove(pla, report=self._reporter(player), report_every=every)
         return f"play {move}"
 
-    def _ownership(self):
-        """Mean ownership per point from rollouts, (n, n), +1 black."""
-        from .ownership import ownership
-        from .rollout import RolloutPolicy
-
-        if self._rollouts is None:
-            self._rollouts = RolloutPolicy(seed=1)
-        return ownership(self.state, self._rollouts)
+    def _judgment(self) -> Judgment:
+        return self.judge(self.state)
 
     def cmd_ownership(self, args):
-        own = self._ownership()
+        own = self._judgment().ownership
         n = self.size
         return "INFLUENCE " + " ".join(
             f"{loc_to_gtp((r + 1) * (n + 2) + c + 1, n)} {own[r, c]:.2f}"
@@ -409,31 +404,16 @@ class GtpEngine:
         rows.append(f"{to_play} to play, komi {self.state.komi:g}, move {len(self.state.moves)}")
         return "\n" + "\n".join(rows)
 
-    def _dead(self) -> list[int]:
-        from .ownership import dead_stones
-
-        if self.state.is_empty():
-            return []
-        return dead_stones(self.state, self._ownership())
-
     def cmd_final_score(self, args):
-        """Area score once the stones rollouts judge dead are taken off."""
-        from .ownership import score_without
-
-        return score_string(score_without(self.state, self._dead()))
+        """Area count once the stones judged dead are off (engine/judge.py)."""
+        return score_string(self._judgment().score)
 
     def cmd_final_status_list(self, args):
         _need(args, 1)
         status = args[0].lower()
         if status not in ("alive", "dead", "seki"):
             raise GtpError("syntax error")
-        if status == "seki":
-            return ""  # seki stones count as alive here
-        dead = set(self._dead())
-        colors = self.state.board.B[COLOR]
-        stones = [loc for loc in range(colors.shape[0]) if colors[loc] in (BLACK, WHITE)]
-        chosen = [loc for loc in stones if (loc in dead) == (status == "dead")]
-        return " ".join(loc_to_gtp(loc, self.size) for loc in chosen)
+        return " ".join(loc_to_gtp(loc, self.size) for loc in self._judgment().stones(status))
 
     def _await_player_for_clock(self) -> None:
         """A controller announcing a clock is starting a timed game, and the clock runs

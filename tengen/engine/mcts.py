@@ -33,7 +33,7 @@ class SearchConfig:
     fpu_reduction: float = 0.25  # unvisited children start this much below their parent
     resign_threshold: float = 0.0  # win rate below which to resign (0: never)
     resign_min_moves: int = 60  # moves played before resigning is considered
-    pass_policy: str = "safe"  # safe: never pass a lost count while moves remain; tree
+    pass_policy: str = "safe"  # safe: pass only as engine/passing.py allows; tree: as searched
     reuse_tree: bool = True
     cache_size: int = 100_000
     seed: int = 0

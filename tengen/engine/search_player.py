@@ -8,8 +8,10 @@ from typing import Callable
 from .board import PASS
 from .game import GameState
 from .mcts import MCTS, Evaluator, MoveInfo, SearchConfig
-from .ownership import dead_stones, ownership
-from .players import RESIGN, Clock, count_wins, passing_wins
+from .judge import Judge, Judgment
+from .passing import (capture_move, dead_left, instead_of_passing, may_pass,
+                      opponent_passed)
+from .players import RESIGN, Clock
 from .search_state import SimState
 from .timecontrol import TimePolicy, move_budget
 
@@ -22,7 +24,7 @@ class SearchPlayer:
         self.cfg = cfg or SearchConfig()
         self.mcts = MCTS(evaluator, self.cfg, rollouts)
         self.time_policy = time_policy or TimePolicy()
-        self._owner_rollouts = ownership_rollouts or rollouts
+        self.judge = Judge(ownership_rollouts or rollouts)
         self._root_key = None  # (size, komi, setup, moves) the tree's root stands for
 
     # ------------------------------------------------------------------ tree
@@ -56,13 +58,29 @@ class SearchPlayer:
     def choose_move(self, state: GameState, pla: int, clock: Clock, *, cleanup: bool = False,
                     report: Callable[[], None] | None = None, report_every: float = 1.0,
                     stop: Callable[[], bool] | None = None) -> int:
-        if passing_wins(state, pla) and not cleanup:
-            return PASS
+        early = self._endgame(state, pla, cleanup)
+        if early is not None:
+            return early
         deadline = self.deadline(state, pla, clock)
         s = self._set_root(state, pla)
         self.mcts.search(visits=self.cfg.visits, deadline=deadline, stop=stop, report=report,
                          report_every=report_every)
         return self._pick(state, s, pla, cleanup)
+
+    def _endgame(self, state: GameState, pla: int, cleanup: bool) -> int | None:
+        """A move decided by the judgment alone, without searching, once the opponent
+        has passed (engine/passing.py); in cleanup, a capture of a dead stone. None:
+        search."""
+        if self.cfg.pass_policy != "safe":
+            return None
+        if cleanup:
+            j = self.judge(state)
+            if dead_left(state, pla, j):
+                return capture_move(state, pla, j)
+            return PASS if may_pass(j, pla) else None
+        if not opponent_passed(state):
+            return None
+        return instead_of_passing(state, pla, self.judge(state))
 
     def _pick(self, state: GameState, s: SimState, pla: int, cleanup: bool) -> int:
         mcts = self.mcts
@@ -73,16 +91,15 @@ class SearchPlayer:
         if (self.cfg.resign_threshold > 0 and len(state.moves) >= self.cfg.resign_min_moves
                 and mcts.root_winrate() < self.cfg.resign_threshold):
             return RESIGN
-        if loc == PASS and len(mcts.root.moves) > 1:
-            if cleanup and self._opponent_dead(state, pla):
-                loc = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
-            elif self.cfg.pass_policy == "safe" and not count_wins(s.score(), pla):
-                loc = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
+        if loc == PASS and len(mcts.root.moves) > 1 and self.cfg.pass_policy == "safe":
+            instead = None if cleanup else instead_of_passing(state, pla, self.judge(state))
+            if instead is None:
+                instead = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
+            loc = instead
         return loc
 
-    def _opponent_dead(self, state: GameState, pla: int) -> bool:
-        dead = dead_stones(state, self.ownership(state))
-        return any(state.board.color(loc) == 3 - pla for loc in dead)
+    def judgment(self, state: GameState) -> Judgment:
+        return self.judge(state)
 
     # ------------------------------------------------------------------ analysis
 
@@ -96,10 +113,9 @@ class SearchPlayer:
     def move_infos(self) -> list[MoveInfo]:
         return self.mcts.move_infos()
 
-    def ownership(self, state: GameState, count: int = 128):
-        if self._owner_rollouts is None:
-            raise RuntimeError("ownership needs rollouts")
-        return ownership(state, self._owner_rollouts, count)
+    def ownership(self, state: GameState):
+        """Who owns each point, (n, n), +1 black, as the final-position judgment sees it."""
+        return self.judge(state).ownership
 
 
 __all__ = ["SearchPlayer"]

@@ -8,7 +8,9 @@ import torch
 
 from ..engine.board import PASS
 from ..engine.game import GameState
-from ..engine.players import RESIGN, Clock, passing_wins
+from ..engine.judge import Judge
+from ..engine.passing import instead_of_passing, opponent_passed
+from ..engine.players import RESIGN, Clock
 from .features import state_planes
 from .model import load_checkpoint
 
@@ -28,6 +30,7 @@ class PolicyPlayer:
         self.model, self.checkpoint = load_checkpoint(net_path)
         self.cfg = cfg or PolicyPlayerConfig()
         self._low = 0
+        self.judge = Judge()
 
     def warm_up(self, size: int = 19) -> None:
         """One evaluation, so kernels are loaded and torch is primed before the first move."""
@@ -53,11 +56,12 @@ class PolicyPlayer:
         sensible = state.sensible_moves(pla)
         if not sensible:
             return PASS
-        if passing_wins(state, pla):
-            return PASS
         best = max(sensible, key=lambda loc: probs[_index(loc, n)])
-        if probs[n * n] > probs[_index(best, n)] and len(state.moves) > n * n // 2:
-            return PASS  # the network thinks the game is over
+        wants_pass = probs[n * n] > probs[_index(best, n)] and len(state.moves) > n * n // 2
+        if opponent_passed(state) or wants_pass:  # the network thinks the game is over
+            instead = instead_of_passing(state, pla, self.judge(state))
+            if instead is not None:
+                return instead
         return best
 
 

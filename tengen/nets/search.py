@@ -23,7 +23,7 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     if warm_up:  # load the JIT caches and prime torch before the first real move
         g = GameState(19)
         player.mcts.evaluator.evaluate([SimState.from_game(g)])
-        player._owner_rollouts.run(g, 1)
+        player.judge.rollouts.run(g, 1)
     return player
 
 

@@ -1,0 +1,110 @@
+"""The one pass rule every player follows, and the moves it plays instead of passing.
+
+Under area scoring a move inside one's own area costs nothing, so passing can only lose:
+a player passes when the count *with the dead stones removed* already wins and nothing
+is in doubt, and fills the neutral points first (each one a point under area scoring,
+and the count is then the same under any referee's way of handling them). Otherwise it
+plays on and lets its move chooser settle what is unclear. In KGS's cleanup phase it first captures the opponent's dead stones.
+"""
+from __future__ import annotations
+
+from .board import EMPTY, PASS
+from .judge import DEAD, Judgment
+
+
+def opponent_passed(state) -> bool:
+    return bool(state.moves) and state.moves[-1].loc == PASS
+
+
+def may_pass(judgment: Judgment, pla: int) -> bool:
+    """Passing ends nothing badly: ``pla`` wins the judged count and it is settled."""
+    return judgment.settled() and judgment.wins(pla)
+
+
+def instead_of_passing(state, pla: int, judgment: Judgment) -> int | None:
+    """The move once the opponent has passed (or the player would pass): fill a neutral
+    point while the count is settled (a free point under area scoring, and no count
+    left to argue about), else PASS if passing wins. None: play on with the player's
+    own choice of move (something is in doubt, or the count loses)."""
+    if judgment.settled():
+        dame = dame_move(state, pla, judgment)
+        if dame is not None:
+            return dame
+    return PASS if may_pass(judgment, pla) else None
+
+
+def _safe(state, pla: int, loc: int) -> bool:
+    """Legal, not an own eye, and not leaving the new stone's chain in atari."""
+    if not state.is_legal(loc, pla) or state.board.is_own_eye(loc, pla):
+        return False
+    state.board.play(loc, pla)
+    try:
+        return state.board.libs(loc) >= 2
+    finally:
+        state.board.undo()
+
+
+def dame_move(state, pla: int, judgment: Judgment) -> int | None:
+    """A neutral point (an empty region touching both colours once the dead stones are
+    off) that ``pla`` can fill safely; None if there is none. Neighbours of ``pla``'s own
+    stones first, since a stone there joins a living chain."""
+    dead = set(judgment.dead)
+    b = state.board
+    w = state.size + 2
+
+    def colour(loc):
+        c = b.color(loc)
+        return EMPTY if loc in dead else c
+
+    best = None
+    for loc in b.empties().tolist():
+        near = {colour(nb) for nb in (loc - w, loc - 1, loc + 1, loc + w)}
+        if {1, 2} <= near and _neutral(state, loc, colour) and _safe(state, pla, loc):
+            if pla in {b.color(nb) for nb in (loc - w, loc - 1, loc + 1, loc + w)}:
+                return loc
+            best = best or loc
+    return best
+
+
+def _neutral(state, loc: int, colour) -> bool:
+    """The empty region through ``loc`` (dead stones counted as empty) reaches both
+    colours."""
+    w = state.size + 2
+    seen, stack, reach = {loc}, [loc], set()
+    while stack:
+        q = stack.pop()
+        for nb in (q - w, q - 1, q + 1, q + w):
+            c = colour(nb)
+            if c == EMPTY and nb not in seen:
+                seen.add(nb)
+                stack.append(nb)
+            elif c in (1, 2):
+                reach.add(c)
+    return reach == {1, 2}
+
+
+def capture_move(state, pla: int, judgment: Judgment) -> int | None:
+    """A liberty of one of the opponent's dead chains that ``pla`` can take (the chain
+    with the fewest liberties first), or None when none of its dead stones is left."""
+    b = state.board
+    w = state.size + 2
+    opp = 3 - pla
+    best, best_libs = None, None
+    for loc in judgment.dead:
+        if b.color(loc) != opp:
+            continue
+        libs = b.libs(loc)
+        for nb in (loc - w, loc - 1, loc + 1, loc + w):
+            if b.color(nb) == EMPTY and state.is_legal(nb, pla) and not b.is_own_eye(nb, pla):
+                if best_libs is None or libs < best_libs:
+                    best, best_libs = nb, libs
+    return best
+
+
+def dead_left(state, pla: int, judgment: Judgment) -> bool:
+    """Stones of ``pla``'s opponent judged dead are still on the board."""
+    return any(state.board.color(loc) == 3 - pla for loc, s in judgment.status.items()
+               if s == DEAD)
+
+
+__all__ = ["opponent_passed", "may_pass", "instead_of_passing", "dame_move", "capture_move", "dead_left"]

@@ -1,0 +1,200 @@
+"""The end of the game, drawn as diagrams: which stones are dead or in seki, the count,
+and what tengen plays once the opponent has passed. Every verdict and count is checked
+against GNU Go 3.8 (level 10, Chinese rules) as a second opinion."""
+import pytest
+
+from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.coords import gtp_to_loc, loc_to_gtp
+from tengen.engine.game import from_ascii, score_string
+from tengen.engine.gtp import GtpEngine
+from tengen.engine.judge import Judge, pass_alive, seki_points
+from tengen.engine.mcts import SearchConfig
+from tengen.engine.passing import capture_move, dame_move, may_pass
+from tengen.engine.players import Clock
+from tengen.engine.rollout import RolloutPolicy
+from tengen.engine.search_player import SearchPlayer
+from tengen.engine.sgf import game_to_sgf
+
+from search_fakes import FakeEvaluator
+
+# A black group of six stones inside white's area. As the board stands it spoils
+# white's area and black "wins" B+1.5 (the count that made tengen pass won games away);
+# with it taken off white wins by 12.5.
+DEAD_INSIDE = """
+. . X . X O . O .
+. X . X X O . . O
+X . X X O O O O O
+X X X O O . O X X
+. X O O . O O X .
+X X X O O O O X X
+. X . X X X O O X
+X . X . X O . O O
+. X X . X O O . .
+"""
+
+# The issue's case: a white group of eight stones with one eye (C3) and one outside
+# liberty (B1) inside black's area. Black fills B1, then takes the eye: dead.
+ONE_EYE = """
+. X . X O . O . .
+X X X X O O O O O
+. X . X O . O . O
+X X X X O O O O O
+X X X X X O . O .
+X O O O X O O O O
+X O . O X O . O .
+X O O O X O O O O
+X . X X X O . O .
+"""
+
+# Seki at the top: black C9-D9-D8-D7-E7-F7 and white F9-F8 share E9 and E8, and
+# whoever fills one puts its own chain in atari. Both live; E9 and E8 are nobody's.
+SEKI = """
+. O X X . O X . X
+O O O X . O X X X
+. O O X X X O X .
+O O . O O O O X X
+. O O O . O X X .
+O O . O O O X . X
+. O O O O O X X X
+O O . O . O X . X
+. O O O O O X X .
+"""
+
+# Everything is settled but E7 is open: a neutral point, worth one point to whoever
+# fills it under area scoring.
+DAME = """
+. X . X O . O . .
+X X X X O O O O O
+. X . X . O . O .
+X X X X O O O . O
+X . . X O . O O O
+. X X X X O O . O
+X X . X O O . O .
+. X X X O . O O O
+X . X X O O O . .
+"""
+
+
+def names(locs, size=9):
+    return sorted(loc_to_gtp(loc, size) for loc in locs)
+
+
+def judged(diagram, komi=7.5, to_play=BLACK):
+    g = from_ascii(diagram, komi=komi, to_play=to_play)
+    return g, Judge(RolloutPolicy(seed=5))(g)
+
+
+def after_pass(diagram, pla, komi=7.5):
+    """The position with ``pla`` to move just after its opponent passed."""
+    g = from_ascii(diagram, komi=komi, to_play=3 - pla)
+    g.play(PASS, 3 - pla)
+    return g
+
+
+def search_player():
+    return SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0, visits=16),
+                        ownership_rollouts=RolloutPolicy(seed=7))
+
+
+def gnugo_verdict(gnugo_cmd, g, tmp_path):
+    from tengen.selfplay.gtp_client import GtpClient
+    sgf = tmp_path / "position.sgf"
+    sgf.write_bytes(game_to_sgf(g))
+    gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"))
+    try:
+        gg.send(f"loadsgf {sgf}")
+        return (sorted(gg.send("final_status_list dead").split()),
+                sorted(gg.send("final_status_list seki").split()), gg.send("final_score"))
+    finally:
+        gg.close()
+
+
+EXPECTED = {  # diagram: (dead, seki, count)
+    "dead_inside": (DEAD_INSIDE, ["H4", "H5", "H6", "J3", "J4", "J6"], [], "W+12.5"),
+    "one_eye": (ONE_EYE, ["B2", "B3", "B4", "C2", "C4", "D2", "D3", "D4"], [], "W+6.5"),
+    "seki": (SEKI, [], ["C9", "D7", "D8", "D9", "E7", "F7", "F8", "F9"], "W+24.5"),
+    "dame_filled": (DAME.replace(". X . X . O", ". X . X X O"), [], [], "W+12.5"),
+}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_dead_seki_and_count_agree_with_gnugo(name, gnugo_cmd, tmp_path):
+    diagram, dead, seki, count = EXPECTED[name]
+    g, j = judged(diagram)
+    assert names(j.dead) == dead
+    assert names(j.stones("seki")) == seki
+    assert not j.doubt
+    assert score_string(j.score) == count
+    assert gnugo_verdict(gnugo_cmd, g, tmp_path) == (dead, seki, count)
+
+
+def test_dead_inside_the_opponents_area():
+    g, j = judged(DEAD_INSIDE)
+    assert score_string(g.area_score()) == "B+1.5"  # as it stands: what fooled tengen
+    # white has passed: black's count loses once its dead stones are off, so black
+    # plays on; black has passed: white wins, nothing is in doubt, so white passes
+    black = search_player()
+    assert black.choose_move(after_pass(DEAD_INSIDE, BLACK), BLACK, Clock()) != PASS
+    assert search_player().choose_move(after_pass(DEAD_INSIDE, WHITE), WHITE, Clock()) == PASS
+    # KGS cleanup: white takes a liberty of the dead black stones instead of passing
+    move = search_player().choose_move(after_pass(DEAD_INSIDE, WHITE), WHITE, Clock(),
+                                       cleanup=True)
+    w = 9 + 2
+    assert g.board.color(move) == 0
+    assert any(nb in j.dead for nb in (move - w, move - 1, move + 1, move + w))
+
+
+def test_one_eyed_group_with_one_outside_liberty():
+    # komi 0.5: black wins by 0.5 once the white group is off; as the board stands
+    # white "wins" by 18.5, so the old rule had white pass a lost game
+    g, j = judged(ONE_EYE, komi=0.5)
+    assert score_string(j.score) == "B+0.5" and score_string(g.area_score()) == "W+18.5"
+    white = after_pass(ONE_EYE, WHITE, komi=0.5)
+    assert search_player().choose_move(white, WHITE, Clock()) != PASS
+    assert search_player().choose_move(after_pass(ONE_EYE, BLACK, komi=0.5), BLACK,
+                                       Clock()) == PASS
+    # cleanup: black fills the outside liberty (C3, the eye, is suicide until then)
+    assert capture_move(g, BLACK, j) == gtp_to_loc("B1", 9)
+
+
+def test_seki_is_left_alone():
+    g, j = judged(SEKI)
+    assert dame_move(g, BLACK, j) is None and dame_move(g, WHITE, j) is None
+    assert may_pass(j, WHITE) and not may_pass(j, BLACK)
+    assert search_player().choose_move(after_pass(SEKI, WHITE), WHITE, Clock()) == PASS
+
+
+@pytest.mark.parametrize("pla", [BLACK, WHITE])
+def test_neutral_points_are_filled_before_passing(pla):
+    g = after_pass(DAME, pla)
+    assert loc_to_gtp(search_player().choose_move(g, pla, Clock()), 9) == "E7"
+    g.play(gtp_to_loc("E7", 9), pla)
+    g.play(PASS, 3 - pla)
+    expected = PASS if pla == WHITE else None  # white wins either way; black cannot
+    move = search_player().choose_move(g, pla, Clock())
+    assert (move == PASS) == (expected == PASS)
+
+
+def test_gtp_reports_the_judgment():
+    eng = GtpEngine(size=9, judge=Judge(RolloutPolicy(seed=5)))
+    eng.state = from_ascii(SEKI)
+    assert eng.handle_line("final_score") == "= W+24.5\n\n"
+    assert eng.handle_line("final_status_list dead") == "=\n\n"
+    assert eng.handle_line("final_status_list seki").split()[1:] == [
+        "C9", "D9", "F9", "D8", "F8", "D7", "E7", "F7"]
+    assert len(eng.handle_line("final_status_list alive").split()[1:]) == 81 - 18 - 8  # stones less the seki ones
+    own = eng.handle_line("tengen-ownership").split()
+    assert own[:2] == ["=", "INFLUENCE"] and len(own) == 2 + 2 * 81
+
+
+def test_pass_alive_and_seki_points():
+    g = from_ascii(SEKI)
+    alive_b, territory_b = pass_alive(g.colors(), BLACK)
+    alive_w, _ = pass_alive(g.colors(), WHITE)
+    # the seki chains have no eyes, so neither is alive unconditionally; the outer
+    # groups, each with several one-point eyes, are
+    assert not alive_b[0, 2] and not alive_w[0, 5]
+    assert alive_b[0, 6] and alive_w[0, 1] and territory_b[0, 7]
+    n = 9
+    assert sorted(loc_to_gtp((p // n + 1) * (n + 2) + p % n + 1, n)
+                  for p in seki_points(g.colors())) == ["E8", "E9"]
