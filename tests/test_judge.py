@@ -198,3 +198,31 @@ def test_pass_alive_and_seki_points():
     n = 9
     assert sorted(loc_to_gtp((p // n + 1) * (n + 2) + p % n + 1, n)
                   for p in seki_points(g.colors())) == ["E8", "E9"]
+
+
+
+def test_score_agreement_reads_finished_records(tmp_path, capsys):
+    """The measuring script: only games that ended with two passes count, and a referee
+    result that differs from tengen's count is listed."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "score_agreement.py"
+    spec = importlib.util.spec_from_file_location("score_agreement", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for name, result, passes in (("right", "W+12.5", 2), ("wrong", "B+1.5", 2),
+                                 ("resigned", "W+R", 0), ("unfinished", "W+12.5", 1)):
+        g = from_ascii(DEAD_INSIDE, to_play=BLACK)
+        for k in range(passes):
+            g.play(PASS)
+        (tmp_path / f"{name}.sgf").write_bytes(game_to_sgf(g, result=result))
+    out = tmp_path / "agreement.json"
+    mod.main([str(tmp_path), "--json", str(out)])
+    summary = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert summary == {"records": 2, "winner_agreement": 0.5, "exact_agreement": 0.5,
+                       "winner_agrees": 1, "exact": 1}
+    rows = {Path(r["sgf"]).stem: r for r in json.loads(out.read_text())["records"]}
+    assert rows["wrong"]["tengen"] == "W+12.5" and not rows["wrong"]["winner_agrees"]
+    assert sorted(rows["right"]["dead"]) == ["H4", "H5", "H6", "J3", "J4", "J6"]
