@@ -31,3 +31,21 @@ def test_known_points():
 def test_bad_gtp_vertices(bad):
     with pytest.raises(CoordError):
         gtp_to_loc(bad, 9)
+
+
+def test_network_index_round_trip_and_symmetries():
+    import numpy as np
+    from tengen.engine.coords import (apply_symmetry, index_to_loc, loc_to_index,
+                                      locs_to_indices, symmetry_maps)
+    for size in (2, 9, 19):
+        locs = all_locs(size) + [PASS]
+        idx = [loc_to_index(loc, size) for loc in locs]
+        assert idx == list(range(size * size + 1))  # row-major, pass last
+        assert [index_to_loc(i, size) for i in idx] == locs
+        assert locs_to_indices(np.array(locs), size).tolist() == idx
+        grid = np.arange(size * size).reshape(size, size)
+        for k, m in enumerate(symmetry_maps(size)):
+            # the point at index i lands where the transformed grid shows i
+            moved = apply_symmetry(grid, k).ravel()
+            assert all(moved[m[i]] == i for i in range(size * size))
+            assert m[-1] == size * size

@@ -4,7 +4,7 @@ against GNU Go 3.8 (level 10, Chinese rules) as a second opinion."""
 import pytest
 
 from tengen.engine.board import BLACK, PASS, WHITE
-from tengen.engine.coords import gtp_to_loc, loc_to_gtp
+from tengen.engine.coords import gtp_to_loc, index_to_loc, loc_to_gtp
 from tengen.engine.game import from_ascii, score_string
 from tengen.engine.gtp import GtpEngine
 from tengen.engine.judge import Judge, pass_alive, seki_points
@@ -195,8 +195,7 @@ def test_pass_alive_and_seki_points():
     # groups, each with several one-point eyes, are
     assert not alive_b[0, 2] and not alive_w[0, 5]
     assert alive_b[0, 6] and alive_w[0, 1] and territory_b[0, 7]
-    n = 9
-    assert sorted(loc_to_gtp((p // n + 1) * (n + 2) + p % n + 1, n)
+    assert sorted(loc_to_gtp(index_to_loc(p, 9), 9)
                   for p in seki_points(g.colors())) == ["E8", "E9"]
 
 

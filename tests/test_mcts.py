@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tengen.engine.board import BLACK, PASS, WHITE
-from tengen.engine.coords import gtp_to_loc, loc_to_gtp
+from tengen.engine.coords import loc_to_gtp
 from tengen.engine.game import GameState, from_ascii
 from tengen.engine.mcts import MCTS, SearchConfig
 from tengen.engine.players import RESIGN, Clock

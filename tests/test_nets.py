@@ -15,7 +15,8 @@ from tengen.engine.coords import from_loc, gtp_to_loc, to_loc
 from tengen.engine.game import GameState
 from tengen.engine.gtp import GtpEngine
 from tengen.engine.sgf import game_to_sgf, iter_sgf_files, parse_sgf
-from tengen.nets.data import DataConfig, ShardSet, apply_symmetry, build_shard, symmetry_maps
+from tengen.engine.coords import apply_symmetry, symmetry_maps
+from tengen.nets.data import DataConfig, ShardSet, build_shard
 from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.nets.model import build_model, count_parameters, load_checkpoint, save_checkpoint
 from tengen.nets.player import PolicyPlayer

@@ -9,9 +9,16 @@ GTP        ``"D4"``                     column letter A-Z without I, row 1 at th
                                         case-insensitive; ``"pass"``
 SGF        ``"dd"``                     column then row, ``a`` = 0 from the top-left;
                                         pass is ``""`` (or ``"tt"`` on boards up to 19)
+index      ``r * n + c``                the network's move index (policy output, training
+                                        targets); pass is ``n * n``, last
 =========  ===========================  ==================================================
+
+The 8 symmetries of the square (``symmetry_maps``, ``apply_symmetry``) act on indices
+and on feature planes alike: rotation by ``k % 4`` quarter turns, then a mirror for k >= 4.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from .board import PASS
 
@@ -75,3 +82,44 @@ def loc_to_sgf(loc: int, size: int) -> str:
 
 def all_locs(size: int) -> list[int]:
     return [to_loc(r, c, size) for r in range(size) for c in range(size)]
+
+
+# ------------------------------------------------------------------ network move index
+
+
+def loc_to_index(loc: int, size: int) -> int:
+    """The network's index of a loc: ``r * n + c``, and ``n * n`` for PASS."""
+    if loc == PASS:
+        return size * size
+    w = size + 2
+    return (loc // w - 1) * size + loc % w - 1
+
+
+def index_to_loc(index: int, size: int) -> int:
+    if index == size * size:
+        return PASS
+    return to_loc(index // size, index % size, size)
+
+
+def locs_to_indices(locs: np.ndarray, size: int) -> np.ndarray:
+    """``loc_to_index`` over an array of locs."""
+    w = size + 2
+    return np.where(locs == PASS, size * size, (locs // w - 1) * size + locs % w - 1)
+
+
+def symmetry_maps(size: int) -> np.ndarray:
+    """(8, n*n + 1) index maps: new index of each point (and pass) under symmetry k."""
+    grid = np.arange(size * size).reshape(size, size)
+    maps = np.empty((8, size * size + 1), np.int64)
+    for k in range(8):
+        inv = np.empty(size * size, np.int64)
+        inv[apply_symmetry(grid, k).ravel()] = np.arange(size * size)
+        maps[k, :-1] = inv
+        maps[k, -1] = size * size
+    return maps
+
+
+def apply_symmetry(planes: np.ndarray, k: int) -> np.ndarray:
+    """Symmetry ``k`` of an array whose last two axes are the board."""
+    t = np.rot90(planes, k % 4, axes=(-2, -1))
+    return t[..., ::-1] if k >= 4 else t

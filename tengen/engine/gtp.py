@@ -16,7 +16,7 @@ import traceback
 from typing import BinaryIO, Callable
 
 from .. import __version__
-from .board import BLACK, COLOR, MAX_SIZE, MIN_SIZE, PASS, WHITE
+from .board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
 from .coords import CoordError, GTP_COLUMNS, gtp_to_loc, loc_to_gtp
 from .game import GameState, IllegalMove, score_string
 from .handicap import fixed_handicap, free_handicap

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .board import BLACK, COLOR, EMPTY, PASS, WHITE, area_score
+from .coords import index_to_loc
 from .playout import new_rng
 
 ALIVE, DEAD, SEKI = "alive", "dead", "seki"
@@ -47,9 +48,6 @@ class Judgment:
     @property
     def dead(self) -> list[int]:
         return self.stones(DEAD)
-
-    def dead_of(self, pla: int, colors_by_loc) -> list[int]:
-        return [loc for loc in self.dead if colors_by_loc(loc) == pla]
 
     def wins(self, pla: int) -> bool:
         return count_wins(self.score, pla)
@@ -275,7 +273,7 @@ def judge(state, rollouts, cfg: JudgeConfig | None = None) -> Judgment:
                 pts = np.flatnonzero(chain == chain[q])
                 status_grid[pts] = SEKI
     doubt = [p for p in doubt if status_grid[p] != SEKI]
-    status = {_loc(p, n): status_grid[p] for p in range(n * n) if flat[p] != EMPTY}
+    status = {index_to_loc(p, n): status_grid[p] for p in range(n * n) if flat[p] != EMPTY}
     dead = [loc for loc, s in status.items() if s == DEAD]
     score = score_without(state, dead)
     shown = own.copy().reshape(-1)
@@ -283,7 +281,7 @@ def judge(state, rollouts, cfg: JudgeConfig | None = None) -> Judgment:
         if flat[p] != EMPTY and status_grid[p] == DEAD:
             shown[p] = -1.0 if flat[p] == BLACK else 1.0
     return Judgment(n, state.komi, shown.reshape(n, n), status,
-                    sorted(_loc(p, n) for p in doubt), score)
+                    sorted(index_to_loc(p, n) for p in doubt), score)
 
 
 def _chains(flat: np.ndarray, nbs) -> np.ndarray:
@@ -291,10 +289,6 @@ def _chains(flat: np.ndarray, nbs) -> np.ndarray:
     black = _components(flat, nbs, lambda v: v == BLACK)
     white = _components(flat, nbs, lambda v: v == WHITE)
     return np.where(white >= 0, white + black.max() + 1, black)
-
-
-def _loc(p: int, n: int) -> int:
-    return (p // n + 1) * (n + 2) + p % n + 1
 
 
 class Judge:

@@ -19,6 +19,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from .board import PASS
+from .coords import locs_to_indices
 from .search_state import SimState, terminal_value
 
 
@@ -62,9 +63,7 @@ class Node:
         return 0.0 if self.N is None else float(self.N.sum())
 
     def expand(self, moves: np.ndarray, probs: np.ndarray, size: int, value: float):
-        idx = np.where(moves == PASS, size * size,
-                       (moves // (size + 2) - 1) * size + moves % (size + 2) - 1)
-        p = probs[idx].astype(np.float64) + 1e-6
+        p = probs[locs_to_indices(moves, size)].astype(np.float64) + 1e-6
         self.moves = moves
         self.prior = p / p.sum()
         self.N = np.zeros(len(moves), np.float64)

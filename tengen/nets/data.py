@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.board import PASS, zobrist_table
-from ..engine.coords import from_loc
+from ..engine.board import zobrist_table
+from ..engine.coords import apply_symmetry, loc_to_index, symmetry_maps
 from ..engine.sgf import SgfError, iter_sgf_files, parse_sgf
 from ..engine.game import IllegalMove
 from .features import NUM_PLANES, batch_planes, pack_position
@@ -57,11 +57,7 @@ def game_positions(rec, size: int):
     for m in rec.moves:
         packed, ko, ko_pla = pack_position(g)
         g.to_play = m.pla
-        if m.loc == PASS:
-            idx = size * size
-        else:
-            r, c = from_loc(m.loc, size)
-            idx = r * size + c
+        idx = loc_to_index(m.loc, size)
         outcome = 0 if winner is None else (1 if winner == m.pla else -1)
         g.play(m.loc, m.pla)  # raises IllegalMove before anything is yielded for it
         yield packed, ko, ko_pla, m.pla, idx, outcome
@@ -138,29 +134,6 @@ def build_shards(sources: list[str], out_dir: str, cfg: DataConfig) -> dict:
              "sources": results}
     (Path(out_dir) / "summary.json").write_text(json.dumps(total, indent=1))
     return total
-
-
-# ------------------------------------------------------------------ symmetries
-
-
-def symmetry_maps(size: int) -> np.ndarray:
-    """(8, n*n + 1) index maps: new index of each point (and pass) under symmetry k."""
-    grid = np.arange(size * size).reshape(size, size)
-    maps = np.empty((8, size * size + 1), np.int64)
-    for k in range(8):
-        t = np.rot90(grid, k % 4)
-        if k >= 4:
-            t = t[:, ::-1]
-        inv = np.empty(size * size, np.int64)
-        inv[t.ravel()] = np.arange(size * size)
-        maps[k, :-1] = inv
-        maps[k, -1] = size * size
-    return maps
-
-
-def apply_symmetry(planes: np.ndarray, k: int) -> np.ndarray:
-    t = np.rot90(planes, k % 4, axes=(-2, -1))
-    return t[..., ::-1] if k >= 4 else t
 
 
 # ------------------------------------------------------------------ reading shards

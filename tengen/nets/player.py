@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from ..engine.board import PASS
+from ..engine.coords import loc_to_index
 from ..engine.game import GameState
 from ..engine.judge import Judge
 from ..engine.passing import instead_of_passing, opponent_passed
@@ -56,18 +57,13 @@ class PolicyPlayer:
         sensible = state.sensible_moves(pla)
         if not sensible:
             return PASS
-        best = max(sensible, key=lambda loc: probs[_index(loc, n)])
-        wants_pass = probs[n * n] > probs[_index(best, n)] and len(state.moves) > n * n // 2
+        best = max(sensible, key=lambda loc: probs[loc_to_index(loc, n)])
+        wants_pass = probs[n * n] > probs[loc_to_index(best, n)] and len(state.moves) > n * n // 2
         if opponent_passed(state) or wants_pass:  # the network thinks the game is over
             instead = instead_of_passing(state, pla, self.judge(state))
             if instead is not None:
                 return instead
         return best
-
-
-def _index(loc: int, n: int) -> int:
-    w = n + 2
-    return (loc // w - 1) * n + (loc % w - 1)
 
 
 __all__ = ["PolicyPlayer", "PolicyPlayerConfig"]
