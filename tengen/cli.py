@@ -11,8 +11,10 @@ def _gtp(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
     from .engine.gtp import GtpEngine
+    from .engine.judge import Judge
 
-    engine = GtpEngine(_make_player(args), size=args.size, komi=args.komi)
+    judge = Judge(weights=args.rollout_weights)  # the engine's own rollouts count the game
+    engine = GtpEngine(_make_player(args, judge), size=args.size, komi=args.komi, judge=judge)
     try:
         engine.serve(sys.stdin.buffer, out)
     except (BrokenPipeError, KeyboardInterrupt):
@@ -20,7 +22,7 @@ def _gtp(args: argparse.Namespace) -> int:
     return 0
 
 
-def _make_player(args: argparse.Namespace):
+def _make_player(args: argparse.Namespace, judge=None):
     """The tree search with the shipped network unless told otherwise; the random
     placeholder if no network is installed (said on stderr, which GUIs show)."""
     from .engine.players import RandomPlayer
@@ -38,14 +40,14 @@ def _make_player(args: argparse.Namespace):
 
     def load_policy():
         from .nets.player import PolicyPlayer
-        player = PolicyPlayer(str(path))
+        player = PolicyPlayer(str(path), judge=judge)
         player.warm_up()
         return player
 
     def load_search():
         from .nets.search import build_search_player
         return build_search_player(str(path), search_config(args), args.rollout_weights,
-                                   move_time=args.move_time, seed=args.seed or 0)
+                                   move_time=args.move_time, seed=args.seed or 0, judge=judge)
     if args.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts")

@@ -1,6 +1,7 @@
 """GTP engine: transcripts byte for byte, the standard error texts, bad input, fuzzing."""
 import io
 import random
+from pathlib import Path
 
 import pytest
 
@@ -8,15 +9,18 @@ from tengen.engine.board import PASS
 from tengen.engine.coords import gtp_to_loc, loc_to_gtp
 from tengen.engine.game import GameState
 from tengen.engine.gtp import GtpEngine, clean_line
+from tengen.engine.players import MoveChoice, Player
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-class FirstLegal:
+class FirstLegal(Player):
     """Deterministic player for exact transcripts: the first legal point in board order."""
     name = "first"
 
-    def choose_move(self, state, pla, clock):
+    def choose(self, state, pla, clock=None, **kwargs):
         moves = sorted(state.sensible_moves(pla))
-        return moves[0] if moves else PASS
+        return MoveChoice(moves[0] if moves else PASS)
 
 
 def run(lines, engine=None):
@@ -44,12 +48,13 @@ def test_transcript_byte_for_byte():
         "genmove w",
         "play w d4",  # occupied
         "11 undo",  # takes back white's A9
+        "undo",  # and black's D4: an empty board counts komi, whoever judges it
         "final_score",
         "quit",
         "name",  # after quit: never read
     ])
     assert text == ("=1 2\n\n=2 tengen\n\n=\n\n=\n\n=\n\n=10\n\n= A9\n\n"
-                    "? illegal move\n\n=11\n\n= B+74.5\n\n=\n\n")
+                    "? illegal move\n\n=11\n\n=\n\n= W+6.5\n\n=\n\n")
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -72,7 +77,7 @@ def test_transcript_byte_for_byte():
     ("place_free_handicap 1", "? invalid number of stones"),
     ("set_free_handicap d4", "? invalid number of stones"),
     ("set_free_handicap d4 d4", "? bad vertex list"),
-    ("loadsgf /nonexistent/file.sgf", "? cannot load file"),
+    ("loadsgf /nonexistent/file.sgf", "? cannot load file: no such file or directory"),
     ("final_status_list sometimes", "? syntax error"),
     ("time_settings 1 2", "? syntax error"),
     ("kgs-time_settings sudden 3", "? syntax error"),
@@ -120,10 +125,11 @@ def test_bad_input_gets_one_answer_and_the_engine_goes_on(tmp_path):
         "name",
     ]
     out, engine = answers(lines)
-    assert out == ["="] * 2 + ["? syntax error", "? unknown command", "? syntax error",
-                               "? unknown command", "? cannot load file",
-                               "? cannot load file", "? illegal move", "? illegal move",
-                               "= tengen"]
+    assert out[:6] == ["="] * 2 + ["? syntax error", "? unknown command", "? syntax error",
+                                   "? unknown command"]
+    assert out[6].startswith("? cannot load file: not an SGF game record")
+    assert out[7] == "? cannot load file: move 2: illegal move E5: occupied"
+    assert out[8:] == ["? illegal move", "? illegal move", "= tengen"]
     assert [loc_to_gtp(m.loc, 9) for m in engine.state.moves] == ["C3"]  # nothing lost
 
 
@@ -184,6 +190,20 @@ def test_printsgf_then_loadsgf_round_trip(tmp_path):
     for m in moves:
         full.play(gtp_to_loc(m.split()[1], 19))
     assert (first.state.colors() == full.colors()).all()
+
+
+def test_loadsgf_says_why_it_cannot(tmp_path):
+    bad = tmp_path / "illegal.sgf"
+    bad.write_text("(;FF[4]SZ[9];B[ee];W[ee])")
+    big = tmp_path / "big.sgf"
+    big.write_text("(;FF[4]SZ[27])")
+    out, engine = answers([f"loadsgf {tmp_path}", f"loadsgf {bad}", f"loadsgf {big}",
+                           f"loadsgf {ROOT / 'README.md'}", "play b e5"])
+    assert out[0] == "? cannot load file: is a directory"
+    assert out[1] == "? cannot load file: move 2: illegal move E5: occupied"
+    assert out[2].startswith("? cannot load file: ") and "27" in out[2]
+    assert out[3].startswith("? cannot load file: not an SGF game record")
+    assert out[4] == "="  # the engine's own game was left as it was
 
 
 def test_final_status_and_score():
@@ -267,3 +287,24 @@ def test_a_clock_waits_for_the_player_to_load(command):
 
     out, _ = answers(["name", command, "genmove b"], GtpEngine(BackgroundPlayer(broken), size=9))
     assert out[:2] == ["= tengen", "="] and out[2].startswith("? ")
+
+
+def test_session_end_closes_the_player():
+    class Closing(FirstLegal):
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    player = Closing()
+    answers(["name", "quit"], GtpEngine(player))
+    assert player.closed
+    from tengen.engine.mcts import SearchConfig
+    from tengen.engine.rollout import RolloutPolicy
+    from tengen.engine.search_player import SearchPlayer
+    from search_fakes import FakeEvaluator
+    search = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.5, visits=8), RolloutPolicy())
+    pool = search.mcts._pool
+    answers(["genmove b", "quit"], GtpEngine(search, size=9))
+    with pytest.raises(RuntimeError):  # the rollout thread is gone
+        pool.submit(print)

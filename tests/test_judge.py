@@ -9,7 +9,7 @@ from tengen.engine.game import from_ascii, score_string
 from tengen.engine.gtp import GtpEngine
 from tengen.engine.judge import Judge, pass_alive, seki_points
 from tengen.engine.mcts import SearchConfig
-from tengen.engine.passing import capture_move, dame_move, may_pass
+from tengen.engine.endgame import capture_move, dame_move, may_pass
 from tengen.engine.players import Clock
 from tengen.engine.rollout import RolloutPolicy
 from tengen.engine.search_player import SearchPlayer
@@ -134,11 +134,11 @@ def test_dead_inside_the_opponents_area():
     # white has passed: black's count loses once its dead stones are off, so black
     # plays on; black has passed: white wins, nothing is in doubt, so white passes
     black = search_player()
-    assert black.choose_move(after_pass(DEAD_INSIDE, BLACK), BLACK, Clock()) != PASS
-    assert search_player().choose_move(after_pass(DEAD_INSIDE, WHITE), WHITE, Clock()) == PASS
+    assert black.choose(after_pass(DEAD_INSIDE, BLACK), BLACK, Clock()).loc != PASS
+    assert search_player().choose(after_pass(DEAD_INSIDE, WHITE), WHITE, Clock()).loc == PASS
     # KGS cleanup: white takes a liberty of the dead black stones instead of passing
-    move = search_player().choose_move(after_pass(DEAD_INSIDE, WHITE), WHITE, Clock(),
-                                       cleanup=True)
+    move = search_player().choose(after_pass(DEAD_INSIDE, WHITE), WHITE, Clock(),
+                                       cleanup=True).loc
     w = 9 + 2
     assert g.board.color(move) == 0
     assert any(nb in j.dead for nb in (move - w, move - 1, move + 1, move + w))
@@ -150,9 +150,9 @@ def test_one_eyed_group_with_one_outside_liberty():
     g, j = judged(ONE_EYE, komi=0.5)
     assert score_string(j.score) == "B+0.5" and score_string(g.area_score()) == "W+18.5"
     white = after_pass(ONE_EYE, WHITE, komi=0.5)
-    assert search_player().choose_move(white, WHITE, Clock()) != PASS
-    assert search_player().choose_move(after_pass(ONE_EYE, BLACK, komi=0.5), BLACK,
-                                       Clock()) == PASS
+    assert search_player().choose(white, WHITE, Clock()).loc != PASS
+    assert search_player().choose(after_pass(ONE_EYE, BLACK, komi=0.5), BLACK,
+                                       Clock()).loc == PASS
     # cleanup: black fills the outside liberty (C3, the eye, is suicide until then)
     assert capture_move(g, BLACK, j) == gtp_to_loc("B1", 9)
 
@@ -161,17 +161,17 @@ def test_seki_is_left_alone():
     g, j = judged(SEKI)
     assert dame_move(g, BLACK, j) is None and dame_move(g, WHITE, j) is None
     assert may_pass(j, WHITE) and not may_pass(j, BLACK)
-    assert search_player().choose_move(after_pass(SEKI, WHITE), WHITE, Clock()) == PASS
+    assert search_player().choose(after_pass(SEKI, WHITE), WHITE, Clock()).loc == PASS
 
 
 @pytest.mark.parametrize("pla", [BLACK, WHITE])
 def test_neutral_points_are_filled_before_passing(pla):
     g = after_pass(DAME, pla)
-    assert loc_to_gtp(search_player().choose_move(g, pla, Clock()), 9) == "E7"
+    assert loc_to_gtp(search_player().choose(g, pla, Clock()).loc, 9) == "E7"
     g.play(gtp_to_loc("E7", 9), pla)
     g.play(PASS, 3 - pla)
     expected = PASS if pla == WHITE else None  # white wins either way; black cannot
-    move = search_player().choose_move(g, pla, Clock())
+    move = search_player().choose(g, pla, Clock()).loc
     assert (move == PASS) == (expected == PASS)
 
 

@@ -123,7 +123,7 @@ def test_lambda_selects_the_leaf_value(lam):
 def test_tree_is_reused_between_moves():
     player = SearchPlayer(FakeEvaluator(material), SearchConfig(lam=0.0, visits=300))
     g = GameState(9)
-    loc = player.choose_move(g, BLACK, Clock())
+    loc = player.choose(g, BLACK, Clock()).loc
     g.play(loc, BLACK)
     reply = max(player.mcts.root.children.items(), key=lambda kv: kv[1].visits)
     node = reply[1]
@@ -141,13 +141,13 @@ def test_never_passes_a_lost_count_and_passes_a_won_one():
     # two simulations, both into the pass the prior likes: too few to see it refuted
     player = SearchPlayer(FakeEvaluator(pass_prior=0.99),
                           SearchConfig(lam=0.0, visits=2, batch=1))
-    move = player.choose_move(lost, BLACK, Clock())
+    move = player.choose(lost, BLACK, Clock()).loc
     root = player.mcts.root
     assert root.moves[player.mcts.best_index()] == PASS  # what the search alone would do
     assert move != PASS  # but white owns the board: passing would lose
     won = from_ascii(". X . X .\n" + "X X X X X\n" * 4, komi=0.5, to_play=WHITE)
     won.play(PASS, WHITE)  # white passes; black's settled count wins: passing wins
-    assert player.choose_move(won, BLACK, Clock()) == PASS
+    assert player.choose(won, BLACK, Clock()).loc == PASS
 
 
 def test_resigns_only_when_asked():
@@ -157,9 +157,9 @@ def test_resigns_only_when_asked():
     on = SearchPlayer(FakeEvaluator(hopeless_for_black),
                       SearchConfig(lam=0.0, visits=40, resign_threshold=0.1,
                                    resign_min_moves=0))
-    assert on.choose_move(g, BLACK, Clock()) == RESIGN
+    assert on.choose(g, BLACK, Clock()).loc == RESIGN
     off = SearchPlayer(FakeEvaluator(hopeless_for_black), SearchConfig(lam=0.0, visits=40))
-    assert off.choose_move(g, BLACK, Clock()) != RESIGN
+    assert off.choose(g, BLACK, Clock()).loc != RESIGN
 
 
 ENCLOSED = """
@@ -180,8 +180,8 @@ def test_cleanup_captures_dead_stones_before_passing():
     g.play(PASS, WHITE)  # black's count wins as the board stands; D7 is dead
     player = SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0, visits=30),
                           ownership_rollouts=RolloutPolicy(seed=2))
-    assert player.choose_move(g, BLACK, Clock()) == PASS
-    move = player.choose_move(g, BLACK, Clock(), cleanup=True)
+    assert player.choose(g, BLACK, Clock()).loc == PASS
+    move = player.choose(g, BLACK, Clock(), cleanup=True).loc
     assert move != PASS and g.is_legal(move, BLACK)
 
 
@@ -216,13 +216,25 @@ def test_time_budgets():
     assert move_budget(c, BLACK, 300, p) == pytest.approx(120 / 100 + 30 * 0.8 - 0.5)
 
 
-def test_search_stops_at_its_deadline():
-    import time
-    player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0),
+def test_search_stops_at_its_deadline(monkeypatch):
+    """On a clock that advances 10 ms each time the search looks at it, a 0.3 s budget
+    ends after about 30 looks; a search that ignored its deadline would run on (the
+    clock stops it with an error after 1,000 looks)."""
+    import tengen.engine.mcts as mcts_module
+    now = [1000.0]
+
+    def tick():
+        now[0] += 0.01
+        if now[0] > 1010.0:
+            raise AssertionError("the search ran far past its deadline")
+        return now[0]
+
+    player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0, batch=1),
                           time_policy=TimePolicy(default_move_time=0.3))
-    clock = Clock(move_start=time.monotonic())
-    player.choose_move(GameState(9), BLACK, clock)
-    assert player.deadline(GameState(9), BLACK, clock) == pytest.approx(clock.move_start + 0.3)
+    clock = Clock(move_start=1000.0)
+    monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+    player.choose(GameState(9), BLACK, clock)
+    assert now[0] <= 1000.0 + 0.3 + 0.05  # stopped within a few looks of the deadline
     assert player.mcts.root.visits > 0
 
 
@@ -243,7 +255,7 @@ def tiny_player():
 def test_tiny_network_search_plays_legal_moves(tiny_player):
     g = GameState(9)
     for _ in range(6):
-        loc = tiny_player.choose_move(g, g.to_play, Clock())
+        loc = tiny_player.choose(g, g.to_play, Clock()).loc
         assert g.is_legal(loc)
         g.play(loc)
     assert tiny_player.mcts.stats["nn_positions"] > 0
@@ -312,3 +324,17 @@ def test_gtp_ownership_dead_stones_and_score_agree_with_gnugo(tmp_path, gnugo_cm
         assert gg.send("final_score") == ours[2:].strip()
     finally:
         gg.close()
+
+
+def test_move_choice_carries_visits_value_and_statistics():
+    g = GameState(9)
+    player = SearchPlayer(FakeEvaluator(material), SearchConfig(lam=0.0, visits=64, seed=3))
+    choice = player.choose(g, BLACK)  # no clock outside GTP
+    assert choice.policy.shape == (82,) and abs(choice.policy.sum() - 1) < 1e-9
+    from tengen.engine.coords import loc_to_index
+    assert choice.policy[loc_to_index(choice.loc, 9)] == choice.policy.max()
+    assert -1 <= choice.value <= 1 and choice.infos and choice.infos[0].loc == choice.loc
+    assert {"analysis", "cleanup"} <= player.abilities
+    # with a temperature the move is drawn from the visit counts, so several differ
+    drawn = {player.choose(g, BLACK, temperature=1.0).loc for _ in range(12)}
+    assert len(drawn) > 1

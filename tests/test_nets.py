@@ -169,3 +169,16 @@ def test_policy_player_never_plays_illegal_and_ends_games(tmp_path):
         if referee.is_over():
             break
     assert referee.is_over() or vertex == "resign"
+
+
+def test_policy_player_samples_with_a_temperature(tmp_path):
+    net = tmp_path / "net.pt"
+    torch.manual_seed(0)
+    save_checkpoint(str(net), build_model("b1c8"))
+    player = PolicyPlayer(str(net))
+    g = GameState(9)
+    best = player.choose(g, 1)
+    assert abs(best.policy.sum() - 1) < 1e-5 and -1 <= best.value <= 1
+    assert all(player.choose(g, 1).loc == best.loc for _ in range(3))  # T = 0: the argmax
+    drawn = {player.choose(g, 1, temperature=1.0).loc for _ in range(20)}
+    assert len(drawn) > 3 and all(g.is_legal(loc) for loc in drawn)

@@ -14,7 +14,7 @@ from tengen.engine.rollout_features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F
                                             OFF_SCALAR, point_features)
 from tengen.engine.train_rollout import evaluate, Replayer
 
-from conftest import ROOT, VALIDATION_ARCHIVE
+from conftest import VALIDATION_ARCHIVE
 
 FLAGS = {OFF_SCALAR + F_SAVE: "save", OFF_SCALAR + F_SELF_ATARI: "self-atari",
          OFF_SCALAR + F_CAPTURE: "capture", OFF_SCALAR + F_CAPTURE_BIG: "capture-big",
@@ -185,14 +185,21 @@ def test_weights_round_trip(tmp_path):
     assert meta == {"note": "x"}
 
 
-def test_rollouts_score_real_games():
-    """From a finished fixture game, rollouts end with the board's own count."""
-    from tengen.engine.sgf import read_sgf
-    g = read_sgf(ROOT / "sgf_data" / "two_passes_13x13.sgf").to_game_state()
-    score, own, moves = RolloutPolicy(seed=0).run(g, 8)
-    assert moves < 8 * 13 * 13
-    assert -13 * 13 <= score <= 13 * 13
-    assert np.all(np.abs(own) <= 1)
+def test_rollouts_play_a_finished_game_out():
+    """From a finished board with a dead group, rollouts started afresh capture it: the
+    group's points end black's and the mean score is the count with it removed. With two
+    passes pending, no move is played and the count is the board as it stands."""
+    from test_judge import ONE_EYE
+    g = from_ascii(ONE_EYE, komi=0.5)  # B+0.5 with the white group off, W+18.5 as it stands
+    b = g.board
+    policy = RolloutPolicy(seed=0)
+    score, own, moves = policy.run_arrays(b.B, b.meta, b.zob, WHITE, PASS, 0, g.komi, 32)
+    own = own.reshape(11, 11)[1:-1, 1:-1]
+    assert moves > 32 * 9  # at least: fill B1, take the eye, fill the space
+    assert own[5:8, 1:4].min() > 0.5  # rows 4-2, columns B-D: the dead group's area
+    assert abs(score - 0.5) < 4
+    score, _, moves = policy.run_arrays(b.B, b.meta, b.zob, WHITE, PASS, 2, g.komi, 4)
+    assert moves == 0 and score == g.area_score()
 
 
 def test_training_learns_kgs_moves(kgs_dir):

@@ -296,8 +296,10 @@ class Judge:
     ``final_score``, ``final_status_list`` and a pass decision on the same position cost
     one judgment and always agree."""
 
-    def __init__(self, rollouts=None, cfg: JudgeConfig | None = None, memory: int = 32):
+    def __init__(self, rollouts=None, cfg: JudgeConfig | None = None, memory: int = 32,
+                 weights: str | None = None):
         self._rollouts = rollouts
+        self._weights = weights  # rollout weights file when ``rollouts`` is not given
         self.cfg = cfg or JudgeConfig()
         self._memory = memory
         self._seen: dict[tuple, Judgment] = {}
@@ -305,8 +307,8 @@ class Judge:
     @property
     def rollouts(self):
         if self._rollouts is None:  # loaded on first use: GTP starts without it
-            from .rollout import RolloutPolicy
-            self._rollouts = RolloutPolicy(seed=self.cfg.seed)
+            from .rollout import RolloutPolicy, load_weights
+            self._rollouts = RolloutPolicy(load_weights(self._weights)[0], seed=self.cfg.seed)
         return self._rollouts
 
     def __call__(self, state) -> Judgment:

@@ -30,14 +30,13 @@ class SearchConfig:
     batch: int = 8  # leaves per network call
     virtual_loss: float = 1.0  # losses each pending leaf counts for along its path
     visits: int | None = None  # simulations per move (None: the time budget decides)
-    max_time: float | None = None  # seconds per move when no clock says otherwise
     fpu_reduction: float = 0.25  # unvisited children start this much below their parent
     resign_threshold: float = 0.0  # win rate below which to resign (0: never)
     resign_min_moves: int = 60  # moves played before resigning is considered
     pass_policy: str = "safe"  # safe: pass only as engine/passing.py allows; tree: as searched
     reuse_tree: bool = True
     cache_size: int = 100_000
-    seed: int = 0
+    seed: int = 0  # moves drawn with a temperature (SearchPlayer)
 
 
 class Evaluator(Protocol):

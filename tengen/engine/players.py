@@ -1,13 +1,16 @@
-"""Move choosers behind one small interface, so the GTP layer never knows how a move is
-chosen. The network and the tree search plug in here later."""
+"""The player contract: move choosers behind one small interface, so the GTP layer,
+matches and self-play never know how a move is chosen."""
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable
 
-from .board import BLACK, PASS
+import numpy as np
+
+from .board import PASS
 from .game import GameState
+from .judge import count_wins
 
 RESIGN = -1
 
@@ -26,28 +29,69 @@ class Clock:
     move_start: float | None = None  # time.monotonic() when the current genmove arrived
 
 
-def passing_wins(state: GameState, pla: int) -> bool:
-    """The opponent has just passed and the board as it stands already wins for ``pla``:
-    passing ends the game with that count."""
-    if not state.moves or state.moves[-1].loc != PASS:
-        return False
-    return count_wins(state.area_score(), pla)
+ANALYSIS = "analysis"  # analyze() and move_infos(): streams search statistics to a GUI
+CLEANUP = "cleanup"  # choose(cleanup=True) captures the opponent's dead stones first
 
 
-def count_wins(score: float, pla: int) -> bool:
-    """A black-minus-white score (komi included) is a win for ``pla``."""
-    return score != 0 and (score > 0) == (pla == BLACK)
+@dataclass
+class MoveChoice:
+    """A player's move and what it knew when it chose it (self-play keeps these)."""
+    loc: int  # a legal loc, PASS, or RESIGN
+    policy: np.ndarray | None = None  # (n*n + 1,) distribution it chose from, pass last
+    value: float | None = None  # its estimate of the outcome for the mover, in [-1, 1]
+    infos: list = field(default_factory=list)  # search statistics per root move (MoveInfo)
 
 
-class Player(Protocol):
-    name: str
+class Player:
+    """What the GTP layer, matches and self-play ask of a move chooser.
 
-    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
-        """A legal loc for ``pla`` in ``state``, PASS, or RESIGN."""
-        ...
+    ``choose`` returns a ``MoveChoice``; ``temperature`` 0 takes the best move, above 0
+    samples (self-play). Optional abilities are declared in ``abilities`` (ANALYSIS,
+    CLEANUP), never probed. ``start``/``wait``/``ready`` let a player load in the
+    background; a player that loads at once keeps these defaults."""
+
+    name = "player"
+    abilities: frozenset = frozenset()
+
+    def choose(self, state: GameState, pla: int, clock: Clock | None = None, *,
+               cleanup: bool = False, temperature: float = 0.0,
+               report: Callable[[], None] | None = None, report_every: float = 1.0,
+               stop: Callable[[], bool] | None = None) -> MoveChoice:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Begin loading (called once the first GTP answer is out)."""
+
+    def wait(self) -> None:
+        """Block until loading has ended."""
+
+    def ready(self) -> "Player":
+        """The loaded player (itself, unless it loads in the background)."""
+        return self
+
+    def analyze(self, state: GameState, pla: int, stop: Callable[[], bool],
+                report: Callable[[], None], report_every: float) -> None:
+        raise NotImplementedError  # only players declaring ANALYSIS
+
+    def move_infos(self) -> list:
+        return []
+
+    def close(self) -> None:
+        """Release threads and the like (GTP calls it when the session ends)."""
 
 
-class RandomPlayer:
+def sample_index(weights: np.ndarray, temperature: float, rng) -> int:
+    """The best of ``weights`` (temperature 0), or a draw from ``weights ** (1 / T)``."""
+    if temperature <= 0:
+        return int(np.argmax(weights))
+    w = np.power(np.maximum(weights, 0.0), 1.0 / temperature)
+    total = w.sum()
+    if total <= 0:
+        return int(np.argmax(weights))
+    return int(rng.choice(len(w), p=w / total))
+
+
+class RandomPlayer(Player):
     """Placeholder until the network arrives: a uniformly random legal move that does not
     fill its own eye. It passes when the opponent has passed and it is not behind on the
     area count, or when no such move is left, so games end."""
@@ -57,17 +101,27 @@ class RandomPlayer:
     def __init__(self, seed: int | None = None):
         self.rng = random.Random(seed)
 
-    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
-        if passing_wins(state, pla):
-            return PASS
+    def choose(self, state: GameState, pla: int, clock: Clock | None = None,
+               **kwargs) -> MoveChoice:
+        if _passing_wins_as_it_stands(state, pla):
+            return MoveChoice(PASS)
         moves = state.sensible_moves(pla)
-        return self.rng.choice(moves) if moves else PASS
+        return MoveChoice(self.rng.choice(moves) if moves else PASS)
 
 
-class BackgroundPlayer:
+def _passing_wins_as_it_stands(state: GameState, pla: int) -> bool:
+    """The opponent has passed and the board as it stands wins for ``pla`` (the random
+    placeholder's rule: it has no judgment of dead stones)."""
+    if not state.moves or state.moves[-1].loc != PASS:
+        return False
+    return count_wins(state.area_score(), pla)
+
+
+class BackgroundPlayer(Player):
     """Builds a slow-to-load player (imports, weights, JIT warm-up) in a thread, so the
-    first GTP commands a GUI sends on attach are answered at once; ``choose_move`` waits
-    for it. A load error surfaces at the first genmove (as one ``?`` answer)."""
+    first GTP commands a GUI sends on attach are answered at once; ``choose`` waits
+    for it. A load error surfaces at the first genmove (as one ``?`` answer). Abilities
+    are those of the player ``ready()`` returns."""
 
     def __init__(self, factory, name: str = "player"):
         import threading
@@ -102,5 +156,11 @@ class BackgroundPlayer:
             raise RuntimeError(f"player failed to load: {self._error}") from self._error
         return self._player
 
-    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
-        return self.ready().choose_move(state, pla, clock)
+    def choose(self, state: GameState, pla: int, clock: Clock | None = None,
+               **kwargs) -> MoveChoice:
+        return self.ready().choose(state, pla, clock, **kwargs)
+
+    def close(self) -> None:
+        # a load still running is not waited for: its thread is a daemon
+        if self._player is not None and not self._thread.is_alive():
+            self._player.close()

@@ -5,26 +5,33 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+import numpy as np
+
 from .board import PASS
-from .game import GameState
-from .mcts import MCTS, Evaluator, MoveInfo, SearchConfig
-from .judge import Judge, Judgment
-from .passing import (capture_move, dead_left, instead_of_passing, may_pass,
+from .coords import locs_to_indices
+from .endgame import (ResignRule, capture_move, dead_left, instead_of_passing, may_pass,
                       opponent_passed)
-from .players import RESIGN, Clock
+from .game import GameState
+from .judge import Judge
+from .mcts import MCTS, Evaluator, MoveInfo, SearchConfig
+from .players import ANALYSIS, CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
 from .search_state import SimState
 from .timecontrol import TimePolicy, move_budget
 
 
-class SearchPlayer:
+class SearchPlayer(Player):
     name = "mcts"
+    abilities = frozenset({ANALYSIS, CLEANUP})
 
     def __init__(self, evaluator: Evaluator, cfg: SearchConfig | None = None, rollouts=None,
-                 time_policy: TimePolicy | None = None, ownership_rollouts=None):
+                 time_policy: TimePolicy | None = None, ownership_rollouts=None,
+                 judge: Judge | None = None):
         self.cfg = cfg or SearchConfig()
         self.mcts = MCTS(evaluator, self.cfg, rollouts)
         self.time_policy = time_policy or TimePolicy()
-        self.judge = Judge(ownership_rollouts or rollouts)
+        self.judge = judge or Judge(ownership_rollouts or rollouts)
+        self.resign = ResignRule(self.cfg.resign_threshold, self.cfg.resign_min_moves)
+        self.rng = np.random.default_rng(self.cfg.seed)  # for moves drawn with a temperature
         self._root_key = None  # (size, komi, setup, moves) the tree's root stands for
 
     # ------------------------------------------------------------------ tree
@@ -46,30 +53,38 @@ class SearchPlayer:
 
     # ------------------------------------------------------------------ playing
 
-    def deadline(self, state: GameState, pla: int, clock: Clock) -> float:
+    def deadline(self, state: GameState, pla: int, clock: Clock | None) -> float:
+        clock = clock or Clock()
         start = clock.move_start if clock.move_start is not None else time.monotonic()
         empties = len(state.board.empties())
-        if self.cfg.max_time is not None and clock.main_time is None:
-            budget = self.cfg.max_time
-        else:
-            budget = move_budget(clock, pla, empties, self.time_policy)
-        return start + budget
+        return start + move_budget(clock, pla, empties, self.time_policy)
 
-    def choose_move(self, state: GameState, pla: int, clock: Clock, *, cleanup: bool = False,
-                    report: Callable[[], None] | None = None, report_every: float = 1.0,
-                    stop: Callable[[], bool] | None = None) -> int:
+    def choose(self, state: GameState, pla: int, clock: Clock | None = None, *,
+               cleanup: bool = False, temperature: float = 0.0,
+               report: Callable[[], None] | None = None, report_every: float = 1.0,
+               stop: Callable[[], bool] | None = None) -> MoveChoice:
         early = self._endgame(state, pla, cleanup)
         if early is not None:
-            return early
+            return MoveChoice(early)
         deadline = self.deadline(state, pla, clock)
-        s = self._set_root(state, pla)
+        self._set_root(state, pla)
         self.mcts.search(visits=self.cfg.visits, deadline=deadline, stop=stop, report=report,
                          report_every=report_every)
-        return self._pick(state, s, pla, cleanup)
+        return MoveChoice(self._pick(state, pla, cleanup, temperature),
+                          self._visit_policy(state.size), 2 * self.mcts.root_winrate() - 1,
+                          self.mcts.move_infos())
+
+    def _visit_policy(self, size: int) -> np.ndarray:
+        """The root's visit counts as a distribution over network indices (pass last)."""
+        root = self.mcts.root
+        pi = np.zeros(size * size + 1)
+        if root.moves is not None and root.N.sum() > 0:
+            pi[locs_to_indices(root.moves, size)] = root.N / root.N.sum()
+        return pi
 
     def _endgame(self, state: GameState, pla: int, cleanup: bool) -> int | None:
         """A move decided by the judgment alone, without searching, once the opponent
-        has passed (engine/passing.py); in cleanup, a capture of a dead stone. None:
+        has passed (engine/endgame.py); in cleanup, a capture of a dead stone. None:
         search."""
         if self.cfg.pass_policy != "safe":
             return None
@@ -82,14 +97,15 @@ class SearchPlayer:
             return None
         return instead_of_passing(state, pla, self.judge(state))
 
-    def _pick(self, state: GameState, s: SimState, pla: int, cleanup: bool) -> int:
+    def _pick(self, state: GameState, pla: int, cleanup: bool, temperature: float) -> int:
         mcts = self.mcts
         i = mcts.best_index()
         if i < 0:
             return PASS
+        if temperature > 0:
+            i = sample_index(mcts.root.N, temperature, self.rng)
         loc = int(mcts.root.moves[i])
-        if (self.cfg.resign_threshold > 0 and len(state.moves) >= self.cfg.resign_min_moves
-                and mcts.root_winrate() < self.cfg.resign_threshold):
+        if self.resign.resigns(mcts.root_winrate(), len(state.moves)):
             return RESIGN
         if loc == PASS and len(mcts.root.moves) > 1 and self.cfg.pass_policy == "safe":
             instead = None if cleanup else instead_of_passing(state, pla, self.judge(state))
@@ -97,9 +113,6 @@ class SearchPlayer:
                 instead = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
             loc = instead
         return loc
-
-    def judgment(self, state: GameState) -> Judgment:
-        return self.judge(state)
 
     # ------------------------------------------------------------------ analysis
 
@@ -113,9 +126,8 @@ class SearchPlayer:
     def move_infos(self) -> list[MoveInfo]:
         return self.mcts.move_infos()
 
-    def ownership(self, state: GameState):
-        """Who owns each point, (n, n), +1 black, as the final-position judgment sees it."""
-        return self.judge(state).ownership
+    def close(self) -> None:
+        self.mcts.close()
 
 
 __all__ = ["SearchPlayer"]

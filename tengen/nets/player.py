@@ -1,4 +1,5 @@
-"""Policy-network player: the move the network likes best among sensible ones, no search."""
+"""Policy-network player: the move the network likes best among sensible ones (or one
+drawn from its softmax, with a temperature), no search."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,10 +9,11 @@ import torch
 
 from ..engine.board import PASS
 from ..engine.coords import loc_to_index
+from ..engine.endgame import (ResignRule, capture_move, dead_left, instead_of_passing,
+                              opponent_passed)
 from ..engine.game import GameState
 from ..engine.judge import Judge
-from ..engine.passing import instead_of_passing, opponent_passed
-from ..engine.players import RESIGN, Clock
+from ..engine.players import CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
 from .features import state_planes
 from .model import load_checkpoint
 
@@ -22,16 +24,21 @@ class PolicyPlayerConfig:
     resign_after: int = 3  # ...for this many own moves in a row
     resign_min_moves: int = 100
     allow_resign: bool = True
+    seed: int = 0  # for moves drawn with a temperature
 
 
-class PolicyPlayer:
+class PolicyPlayer(Player):
     name = "policy"
+    abilities = frozenset({CLEANUP})
 
-    def __init__(self, net_path: str, cfg: PolicyPlayerConfig | None = None):
+    def __init__(self, net_path: str, cfg: PolicyPlayerConfig | None = None,
+                 judge: Judge | None = None):
         self.model, self.checkpoint = load_checkpoint(net_path)
-        self.cfg = cfg or PolicyPlayerConfig()
-        self._low = 0
-        self.judge = Judge()
+        self.cfg = cfg = cfg or PolicyPlayerConfig()
+        self.resign = ResignRule((cfg.resign_value + 1) / 2 if cfg.allow_resign else 0.0,
+                                 cfg.resign_min_moves, cfg.resign_after)
+        self.judge = judge or Judge()
+        self.rng = np.random.default_rng(cfg.seed)
 
     def warm_up(self, size: int = 19) -> None:
         """One evaluation, so kernels are loaded and torch is primed before the first move."""
@@ -44,21 +51,29 @@ class PolicyPlayer:
         logits, value = self.model(torch.from_numpy(planes[None]).float())
         return torch.softmax(logits[0], 0).numpy(), float(value[0])
 
-    def choose_move(self, state: GameState, pla: int, clock: Clock) -> int:
+    def choose(self, state: GameState, pla: int, clock: Clock | None = None, *,
+               cleanup: bool = False, temperature: float = 0.0, **kwargs) -> MoveChoice:
         if state.to_play != pla:
             state = state.copy()
             state.to_play = pla
-        n = state.size
         probs, value = self.evaluate(state)
-        self._low = self._low + 1 if value < self.cfg.resign_value else 0
-        if (self.cfg.allow_resign and self._low >= self.cfg.resign_after
-                and len(state.moves) >= self.cfg.resign_min_moves):
+        return MoveChoice(self._pick(state, pla, probs, value, cleanup, temperature),
+                          probs, value)
+
+    def _pick(self, state, pla, probs, value, cleanup, temperature) -> int:
+        n = state.size
+        if self.resign.resigns((value + 1) / 2, len(state.moves)):
             return RESIGN
         sensible = state.sensible_moves(pla)
         if not sensible:
             return PASS
-        best = max(sensible, key=lambda loc: probs[loc_to_index(loc, n)])
-        wants_pass = probs[n * n] > probs[loc_to_index(best, n)] and len(state.moves) > n * n // 2
+        weights = np.array([probs[loc_to_index(loc, n)] for loc in sensible])
+        best = sensible[sample_index(weights, temperature, self.rng)]
+        if cleanup:
+            j = self.judge(state)
+            if dead_left(state, pla, j):
+                return capture_move(state, pla, j) or best
+        wants_pass = probs[n * n] > weights.max() and len(state.moves) > n * n // 2
         if opponent_passed(state) or wants_pass:  # the network thinks the game is over
             instead = instead_of_passing(state, pla, self.judge(state))
             if instead is not None:

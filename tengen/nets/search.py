@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..engine.game import GameState
+from ..engine.judge import Judge
 from ..engine.mcts import SearchConfig
 from ..engine.rollout import RolloutPolicy, load_weights
 from ..engine.search_player import SearchPlayer
@@ -13,13 +14,13 @@ from .model import load_checkpoint
 
 def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None = None,
                         move_time: float = 5.0, seed: int = 0, warm_up: bool = True,
-                        device: str = "cpu") -> SearchPlayer:
+                        device: str = "cpu", judge: Judge | None = None) -> SearchPlayer:
     model, _ = load_checkpoint(net)
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(NetEvaluator(model, device), cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 else None,
                           TimePolicy(default_move_time=move_time),
-                          ownership_rollouts=RolloutPolicy(w, seed=seed + 1))
+                          judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))
     if warm_up:  # load the JIT caches and prime torch before the first real move
         g = GameState(19)
         player.mcts.evaluator.evaluate([SimState.from_game(g)])

@@ -1,4 +1,4 @@
-"""The one pass rule every player follows, and the moves it plays instead of passing.
+"""The pass and resign rules every player follows, and the moves played instead of passing.
 
 Under area scoring a move inside one's own area costs nothing, so passing can only lose:
 a player passes when the count *with the dead stones removed* already wins and nothing
@@ -8,8 +8,28 @@ plays on and lets its move chooser settle what is unclear. In KGS's cleanup phas
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .board import EMPTY, PASS
 from .judge import DEAD, Judgment
+
+
+@dataclass
+class ResignRule:
+    """Resign once the mover's win probability has stayed below ``threshold`` for
+    ``consecutive`` of its own moves in a row, from move ``min_moves`` on (threshold 0:
+    never). Keeps its own count of low moves, so one instance per player."""
+    threshold: float = 0.0
+    min_moves: int = 60
+    consecutive: int = 1
+
+    def __post_init__(self):
+        self._low = 0
+
+    def resigns(self, winrate: float, moves_played: int) -> bool:
+        self._low = self._low + 1 if winrate < self.threshold else 0
+        return (self.threshold > 0 and moves_played >= self.min_moves
+                and self._low >= self.consecutive)
 
 
 def opponent_passed(state) -> bool:
@@ -107,4 +127,4 @@ def dead_left(state, pla: int, judgment: Judgment) -> bool:
                if s == DEAD)
 
 
-__all__ = ["opponent_passed", "may_pass", "instead_of_passing", "dame_move", "capture_move", "dead_left"]
+__all__ = ["ResignRule", "opponent_passed", "may_pass", "instead_of_passing", "dame_move", "capture_move", "dead_left"]

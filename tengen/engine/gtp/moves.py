@@ -1,0 +1,111 @@
+"""Asking the player for moves: genmove, KGS's cleanup phase, and analysis streams
+(Sabaki's lz-analyze; lz-genmove_analyze)."""
+from __future__ import annotations
+
+import sys
+import time
+
+from ..board import PASS
+from ..coords import loc_to_gtp
+from ..players import ANALYSIS, CLEANUP, RESIGN
+from .protocol import CommandGroup, GtpError, need, parse_color, parse_int
+
+
+class MoveCommands(CommandGroup):
+    def table(self) -> dict:
+        return {
+            "genmove": self.genmove,
+            "kgs-genmove_cleanup": self.genmove_cleanup,
+            "lz-analyze": self.analyze,
+            "analyze": self.analyze,
+            "lz-genmove_analyze": self.genmove_analyze,
+            "genmove_analyze": self.genmove_analyze,
+        }
+
+    def genmove(self, args):
+        need(args, 1)
+        return self._genmove(parse_color(args[0]))
+
+    def genmove_cleanup(self, args):
+        """KGS's cleanup phase: play on until the opponent's dead stones are captured."""
+        need(args, 1)
+        return self._genmove(parse_color(args[0]), cleanup=True)
+
+    def _genmove(self, pla: int, *, cleanup: bool = False, **stream) -> str:
+        g = self.g
+        g.clock.move_start = time.monotonic()
+        player = g.player.ready()
+        cleanup = cleanup and CLEANUP in player.abilities  # else an ordinary move
+        loc = player.choose(g.state, pla, g.clock, cleanup=cleanup, **stream).loc
+        g.clock.used[pla] = g.clock.used.get(pla, 0.0) + time.monotonic() - g.clock.move_start
+        if loc == RESIGN:
+            return "resign"
+        if not g.state.is_legal(loc, pla):  # a player bug must not reach the board
+            print(f"player chose illegal {loc_to_gtp(loc, g.size)}; passing", file=sys.stderr)
+            loc = PASS
+        g.state.play(loc, pla)
+        return loc_to_gtp(loc, g.size)
+
+    # ------------------------------------------------------------------ analysis
+
+    def _analyst(self):
+        """The loaded player, which must be able to analyse."""
+        player = self.g.player.ready()
+        if ANALYSIS not in player.abilities:
+            raise GtpError("needs the search player (tengen gtp --player mcts)")
+        return player
+
+    def _begin_stream(self) -> None:
+        self.g.write(f"={self.g.ident}\n")
+        self.g.streamed = True
+
+    def _analysis_args(self, args) -> tuple[int, float]:
+        """``[color] [interval]`` then keywords (Sabaki: ``lz-analyze B 50``); the
+        interval is in centiseconds."""
+        pla, interval = self.g.state.to_play, 100
+        rest = list(args)
+        if rest and rest[0].lower() in ("b", "w", "black", "white"):
+            pla = parse_color(rest.pop(0))
+        if rest and rest[0].isdigit():
+            interval = int(rest.pop(0))
+        while rest:
+            key = rest.pop(0).lower()
+            if key == "interval" and rest:
+                interval = parse_int(rest.pop(0))
+            elif key in ("minmoves", "maxmoves") and rest:
+                rest.pop(0)
+            elif key not in ("ownership",):
+                raise GtpError(f"unsupported analysis argument: {key}")
+        return pla, max(interval, 1) / 100.0
+
+    def _info_line(self, player) -> str:
+        size = self.g.size
+        parts = []
+        for k, m in enumerate(player.move_infos()):
+            pv = " ".join(loc_to_gtp(loc, size) for loc in m.pv)
+            parts.append(f"info move {loc_to_gtp(m.loc, size)} visits {m.visits} "
+                         f"winrate {round(m.winrate * 10000)} prior {round(m.prior * 10000)} "
+                         f"lcb {round(m.lcb * 10000)} order {k} pv {pv}")
+        return " ".join(parts)
+
+    def _reporter(self, player):
+        def report():
+            line = self._info_line(player)
+            if line:
+                self.g.write(line + "\n")
+        return report
+
+    def analyze(self, args):
+        pla, every = self._analysis_args(args)
+        player = self._analyst()
+        self._begin_stream()
+        player.analyze(self.g.state, pla, stop=self.g.input_waiting,
+                       report=self._reporter(player), report_every=every)
+        return ""
+
+    def genmove_analyze(self, args):
+        pla, every = self._analysis_args(args)
+        player = self._analyst()
+        self._begin_stream()
+        move = self._genmove(pla, report=self._reporter(player), report_every=every)
+        return f"play {move}"
