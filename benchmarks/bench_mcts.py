@@ -14,7 +14,7 @@ from tengen.engine.rollout import RolloutPolicy
 from tengen.engine.search_state import SimState
 from tengen.engine.sgf import read_sgf
 from tengen.nets import SHIPPED_NET
-from tengen.nets.evaluator import NetEvaluator
+from tengen.nets.evaluator import SharedEvaluator
 from tengen.nets.model import load_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10.0)
     args = ap.parse_args()
     model, _ = load_checkpoint(str(SHIPPED_NET))
-    ev = NetEvaluator(model)
+    ev = SharedEvaluator(model)
     g = read_sgf(ROOT / "sgf_data" / "handicap4_19x19_opening.sgf").to_game_state()
     state = SimState.from_game(g)
     out = {"threads": torch.get_num_threads(), "position_moves": len(g.moves)}

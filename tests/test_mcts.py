@@ -244,11 +244,11 @@ def test_search_stops_at_its_deadline(monkeypatch):
 @pytest.fixture(scope="module")
 def tiny_player():
     torch = pytest.importorskip("torch")
-    from tengen.nets.evaluator import NetEvaluator
+    from tengen.nets.evaluator import SharedEvaluator
     from tengen.nets.model import build_model
     torch.manual_seed(0)
     model = build_model("b1c8")
-    return SearchPlayer(NetEvaluator(model), SearchConfig(lam=0.5, visits=48, batch=8),
+    return SearchPlayer(SharedEvaluator(model), SearchConfig(lam=0.5, visits=48, batch=8),
                         RolloutPolicy(seed=3), ownership_rollouts=RolloutPolicy(seed=4))
 
 

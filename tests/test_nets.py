@@ -182,3 +182,58 @@ def test_policy_player_samples_with_a_temperature(tmp_path):
     assert all(player.choose(g, 1).loc == best.loc for _ in range(3))  # T = 0: the argmax
     drawn = {player.choose(g, 1, temperature=1.0).loc for _ in range(20)}
     assert len(drawn) > 3 and all(g.is_legal(loc) for loc in drawn)
+
+
+def test_shared_evaluator_gathers_threads_into_one_forward_pass():
+    """Many threads submit positions at once; the worker answers each with what the
+    network says of its own positions, in fewer forward passes than requests."""
+    import threading
+    from tengen.engine.game import from_ascii
+    from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    positions = [GameState(9)]
+    g = GameState(9)
+    for v in ("E5", "C3", "G7", "D4", "F6", "B2"):
+        g.play(gtp_to_loc(v, 9))
+        positions.append(g.copy())
+    positions.append(from_ascii("X O .\n. X O\n. . X"))  # another size in the same queue
+    with torch.no_grad():
+        expected = [torch.softmax(model(torch.from_numpy(state_planes(p)[None]).float())[0][0],
+                                  0).numpy() for p in positions]
+    ev = SharedEvaluator(model, EvaluatorConfig(max_wait=0.02))
+    results = [None] * (4 * len(positions))
+    start = threading.Barrier(len(results))
+
+    def ask(k):
+        start.wait()
+        results[k] = ev.evaluate([positions[k % len(positions)]])[0][0]
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(len(results))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k, probs in enumerate(results):
+        np.testing.assert_allclose(probs, expected[k % len(positions)], atol=1e-5)
+    assert ev.stats["positions"] == len(results)
+    assert ev.stats["forward_passes"] < len(results)
+    ev.close()
+    with pytest.raises(RuntimeError):
+        ev.evaluate(positions[:1])
+
+
+def test_search_cache_tells_move_histories_apart():
+    """The same stones reached by different move orders show different "turns since"
+    planes, so the network's cache must not hand one the other's answer."""
+    from tengen.engine.search_state import SimState
+    a, b = GameState(9), GameState(9)
+    for v in ("E5", "C3", "G7"):
+        a.play(gtp_to_loc(v, 9))
+    for v in ("G7", "C3", "E5"):
+        b.play(gtp_to_loc(v, 9))
+    sa, sb = SimState.from_game(a), SimState.from_game(b)
+    assert sa.B[0].tolist() == sb.B[0].tolist()  # the same board...
+    assert not np.array_equal(state_planes(a), state_planes(b))  # ...seen differently
+    assert sa.key() != sb.key()
+    assert np.array_equal(state_planes(sa), state_planes(a))  # search and game agree

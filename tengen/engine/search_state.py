@@ -81,10 +81,12 @@ class SimState:
     def hash(self) -> int:
         return int(self.meta[M_HASH])
 
-    def key(self) -> tuple[int, int, int]:
-        """What the network sees, for its cache (superko history aside)."""
-        return int(self.meta[M_HASH]), self.to_play, int(self.meta[M_KO]) if \
-            self.meta[M_KO_PLA] == self.to_play else 0
+    def key(self) -> tuple:
+        """What the network sees, for its cache (superko history aside): the position,
+        the side to move, the ko, and the recent moves its "turns since" planes show."""
+        ko = int(self.meta[M_KO]) if self.meta[M_KO_PLA] == self.to_play else 0
+        return (int(self.meta[M_HASH]), self.to_play, ko,
+                tuple(m.loc for m in self.recent[-RECENT:]))
 
     def play(self, loc: int) -> None:
         """Play a move from ``moves()`` (or PASS); not checked again."""

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..engine.game import GameState
+
 from ..engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
                             META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
                             load_colors, new_record, play, undo)
@@ -233,15 +235,19 @@ def ages_from_moves(size: int, moves, colors_padded: np.ndarray) -> np.ndarray:
 
 
 def state_planes(state, out: np.ndarray | None = None) -> np.ndarray:
-    """The 49 planes of a ``GameState`` for the side to move (uint8)."""
+    """The 49 planes (uint8) of a ``GameState`` or a search ``SimState`` for its side to
+    move. Only the board arrays are copied (the ladder reader plays and undoes on the
+    copy), never a game's undo records."""
     n = state.size
-    b = state.board
     if out is None:
         out = np.zeros((NUM_PLANES, n, n), np.uint8)
-    ages = ages_from_moves(n, state.moves, b.B[COLOR])
-    scratch = b.copy()  # the ladder reader plays and undoes on it
-    compute_planes(scratch.B, scratch.meta, scratch.zob, state.to_play, ages, out,
-                   new_ladder_records(n))
+    if isinstance(state, GameState):  # a Board and the whole history
+        b = state.board
+        B, meta, zob, recent = b.B, b.meta, b.zob, state.moves
+    else:
+        B, meta, zob, recent = state.B, state.meta, state.zob, state.recent
+    compute_planes(B.copy(), meta.copy(), zob, state.to_play,
+                   ages_from_moves(n, recent, B[COLOR]), out, new_ladder_records(n))
     return out
 
 

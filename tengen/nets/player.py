@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from ..engine.board import PASS
 from ..engine.coords import loc_to_index
@@ -14,7 +13,7 @@ from ..engine.endgame import (ResignRule, capture_move, dead_left, instead_of_pa
 from ..engine.game import GameState
 from ..engine.judge import Judge
 from ..engine.players import CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
-from .features import state_planes
+from .evaluator import SharedEvaluator
 from .model import load_checkpoint
 
 
@@ -32,8 +31,13 @@ class PolicyPlayer(Player):
     abilities = frozenset({CLEANUP})
 
     def __init__(self, net_path: str, cfg: PolicyPlayerConfig | None = None,
-                 judge: Judge | None = None):
-        self.model, self.checkpoint = load_checkpoint(net_path)
+                 judge: Judge | None = None, evaluator: SharedEvaluator | None = None):
+        """``evaluator``: a network shared with other players (default: its own)."""
+        self._owns_evaluator = evaluator is None
+        if evaluator is None:
+            model, _ = load_checkpoint(net_path)
+            evaluator = SharedEvaluator(model)
+        self.evaluator = evaluator
         self.cfg = cfg = cfg or PolicyPlayerConfig()
         self.resign = ResignRule((cfg.resign_value + 1) / 2 if cfg.allow_resign else 0.0,
                                  cfg.resign_min_moves, cfg.resign_after)
@@ -44,12 +48,14 @@ class PolicyPlayer(Player):
         """One evaluation, so kernels are loaded and torch is primed before the first move."""
         self.evaluate(GameState(size))
 
-    @torch.no_grad()
     def evaluate(self, state: GameState) -> tuple[np.ndarray, float]:
         """Move probabilities (n*n + 1, pass last) and value for the side to move."""
-        planes = state_planes(state)
-        logits, value = self.model(torch.from_numpy(planes[None]).float())
-        return torch.softmax(logits[0], 0).numpy(), float(value[0])
+        probs, values = self.evaluator.evaluate([state])
+        return probs[0], float(values[0])
+
+    def close(self) -> None:
+        if self._owns_evaluator:
+            self.evaluator.close()
 
     def choose(self, state: GameState, pla: int, clock: Clock | None = None, *,
                cleanup: bool = False, temperature: float = 0.0, **kwargs) -> MoveChoice:

@@ -8,7 +8,7 @@ from ..engine.rollout import RolloutPolicy, load_weights
 from ..engine.search_player import SearchPlayer
 from ..engine.search_state import SimState
 from ..engine.timecontrol import TimePolicy
-from .evaluator import NetEvaluator
+from .evaluator import EvaluatorConfig, SharedEvaluator
 from .model import load_checkpoint
 
 
@@ -17,7 +17,7 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                         device: str = "cpu", judge: Judge | None = None) -> SearchPlayer:
     model, _ = load_checkpoint(net)
     w, _ = load_weights(rollout_weights)
-    player = SearchPlayer(NetEvaluator(model, device), cfg,
+    player = SearchPlayer(SharedEvaluator(model, EvaluatorConfig(device=device)), cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 else None,
                           TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))
