@@ -125,8 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train-sl", help="supervised training on position shards")
     from dataclasses import fields as _fields
-    from .nets.train_config import TrainConfig
+    from .nets.train_config import LOOP_ONLY, TrainConfig
     for f in _fields(TrainConfig):
+        if f.name in LOOP_ONLY:
+            continue
         flag = "--" + f.name.replace("_", "-")
         if f.type in ("bool", bool):
             t.add_argument(flag, action="store_true", default=f.default)
@@ -209,9 +211,10 @@ def _train_sl(args: argparse.Namespace) -> int:
     import json
     from dataclasses import fields
 
-    from .nets.train_config import TrainConfig
+    from .nets.train_config import LOOP_ONLY, TrainConfig
     from .nets.train_sl import train
-    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
+                         if f.name not in LOOP_ONLY})
     print(json.dumps(train(cfg)))
     return 0
 

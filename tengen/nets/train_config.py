@@ -1,29 +1,44 @@
-"""Settings of a supervised training run (kept free of torch so the CLI starts fast)."""
+"""Settings of training runs (kept free of torch so the CLI starts fast): the loop's
+(``LoopConfig``, read by ``training_core.run``) and the supervised run's on top."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 
 @dataclass
-class TrainConfig:
-    data: str = "runs/shards"  # folder with train/ and val/
-    out: str = "runs/sl"
-    model: str = "b6c64"
+class LoopConfig:
+    out: str = "runs/train"
+    steps: int = 1000
     batch_size: int = 256
-    steps: int = 200_000
     optimizer: str = "sgd"  # sgd (momentum, nesterov) or adamw
     lr: float = 0.05
     lr_min: float = 0.0005
     warmup_steps: int = 500
     momentum: float = 0.9
     weight_decay: float = 1e-4
-    value_weight: float = 0.25
     eval_every: int = 1000
-    val_positions: int = 8192
     checkpoint_every: int = 250
-    seed: int = 1
     bf16: bool = False  # autocast on CPU (measure it: benchmarks/bench_train.py)
     channels_last: bool = False
     device: str = "auto"
     threads: int = 0  # torch threads; 0 = torch's default
     max_minutes: float = 0.0  # stop (after a checkpoint) after this long; 0 = no limit
+    best_metric: str = ""  # validation metric that picks best.pt ("" = none)
+    best_higher: bool = True
+    name: str = "train"  # the progress bar's label
+
+
+@dataclass
+class TrainConfig(LoopConfig):
+    out: str = "runs/sl"
+    steps: int = 200_000
+    data: str = "runs/shards"  # folder with train/ and val/
+    model: str = "b6c64"
+    value_weight: float = 0.25
+    val_positions: int = 8192
+    seed: int = 1
+    best_metric: str = "val_top1"
+    name: str = "train-sl"
+
+
+LOOP_ONLY = ("best_metric", "best_higher", "name")  # fixed by the trainer, not CLI flags

@@ -1,0 +1,206 @@
+"""The training loop every trainer shares: supervised learning, policy gradient and value
+regression differ only by their ``Task`` (where batches come from, the loss, what
+validation measures).
+
+The loop owns the rest: learning-rate schedule (warm-up, cosine), optimizer, bf16
+autocast and channels-last, a progress bar, ``train_log.csv`` and ``curves.png``,
+``latest.pt`` (weights, optimizer, step, the task's sampler state) and ``best.pt``,
+all written atomically, and exact resume: rerunning the same command continues with the
+batches the interrupted run would have seen.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Protocol
+
+import torch
+
+from .model import ModelConfig, count_parameters, save_checkpoint
+from .train_config import LoopConfig
+
+
+class Task(Protocol):
+    step_fields: list[str]  # what ``loss`` reports each step, averaged per log row
+    eval_fields: list[str]  # what ``evaluate`` reports
+
+    def next_batch(self):
+        """The next training batch (anything ``loss`` understands)."""
+
+    def loss(self, model, batch, device) -> tuple[torch.Tensor, dict]:
+        """The loss to minimise, and this step's ``step_fields`` as floats."""
+
+    def evaluate(self, model, device, bf16: bool) -> dict:
+        """Validation: ``eval_fields`` as floats (model in eval mode, no gradients)."""
+
+    def sampler_state(self):
+        """What makes the next batch the same after a resume (picklable)."""
+
+    def load_sampler_state(self, state) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def lr_at(cfg: LoopConfig, step: int) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * t))
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def make_optimizer(cfg: LoopConfig, model):
+    """No weight decay on biases and norms."""
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
+              {"params": no_decay, "weight_decay": 0.0}]
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=cfg.lr)
+    return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
+
+
+def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
+        progress: bool = True) -> dict:
+    """Train ``model`` on ``task`` to ``cfg.steps`` (resuming from ``cfg.out/latest.pt``);
+    returns the last logged metrics. ``meta`` goes into every checkpoint."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = pick_device(cfg.device)
+    model = model.to(device)
+    opt = make_optimizer(cfg, model)
+    latest = out / "latest.pt"
+    step, best = 0, None
+    if latest.exists():
+        state = torch.load(latest, map_location=device, weights_only=False)
+        if ModelConfig(**state["config"]) != model.cfg:
+            raise ValueError(f"{latest} holds a different model than the one asked for")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        task.load_sampler_state(state["sampler"])
+        step = state["meta"]["step"]
+        best = state["meta"].get("best", state["meta"].get("best_val_top1"))  # older runs
+        print(f"resumed {latest} at step {step}", file=sys.stderr)
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    model.train()
+    print(f"{cfg.name}: {count_parameters(model):,} parameters; device {device}",
+          file=sys.stderr)
+    fields = (["step", "samples", "lr"] + list(task.step_fields) + ["samples_per_s"]
+              + list(task.eval_fields) + ["elapsed_s"])
+    log_path = out / "train_log.csv"
+    if not log_path.exists():
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerow(fields)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=cfg.steps, initial=step, unit="step", file=sys.stderr, desc=cfg.name)
+    t_start = time.time()
+    sums, n_window, t_window = dict.fromkeys(task.step_fields, 0.0), 0, time.time()
+    metrics: dict = {}
+    try:
+        while step < cfg.steps:
+            batch = task.next_batch()
+            lr = lr_at(cfg, step)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+                loss, parts = task.loss(model, batch, device)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            for k in task.step_fields:
+                sums[k] += parts[k]
+            n_window += 1
+            if bar:
+                bar.update(1)
+            do_eval = step % cfg.eval_every == 0 or step == cfg.steps
+            out_of_time = cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
+            if not (do_eval or step % cfg.checkpoint_every == 0 or out_of_time):
+                continue
+            sps = n_window * cfg.batch_size / max(time.time() - t_window, 1e-9)
+            metrics = {"step": step, "samples": step * cfg.batch_size, "lr": round(lr, 6),
+                       **{k: round(v / n_window, 4) for k, v in sums.items()},
+                       "samples_per_s": round(sps, 1), **dict.fromkeys(task.eval_fields, ""),
+                       "elapsed_s": round(time.time() - t_start, 1)}
+            if do_eval:
+                model.eval()
+                with torch.no_grad():
+                    ev = task.evaluate(model, device, cfg.bf16)
+                model.train()
+                metrics.update({k: round(v, 4) for k, v in ev.items() if k in fields})
+                if bar and cfg.best_metric:
+                    bar.set_postfix({cfg.best_metric: metrics[cfg.best_metric]})
+            with open(log_path, "a", newline="") as f:
+                csv.writer(f).writerow([metrics[k] for k in fields])
+            sums, n_window, t_window = dict.fromkeys(task.step_fields, 0.0), 0, time.time()
+            info = {**(meta or {}), "step": step, "samples": step * cfg.batch_size,
+                    "best": best}
+            if do_eval and cfg.best_metric and _better(metrics[cfg.best_metric], best, cfg):
+                best = info["best"] = metrics[cfg.best_metric]
+                info.update({k: metrics[k] for k in task.eval_fields})
+                save_checkpoint(str(out / "best.pt"), model, info)
+            save_checkpoint(str(latest), model, info,
+                            extra={"optimizer": opt.state_dict(),
+                                   "sampler": task.sampler_state()})
+            plot_curves(log_path, out / "curves.png")
+            if out_of_time:
+                break
+    finally:
+        task.close()
+        if bar:
+            bar.close()
+    return metrics
+
+
+def _better(value, best, cfg: LoopConfig) -> bool:
+    if best is None:
+        return True
+    return value > best if cfg.best_higher else value < best
+
+
+def plot_curves(log_path: Path, png: Path) -> None:
+    """Losses on the left; accuracies, MSEs and other rates on the right (atomic)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = list(csv.DictReader(open(log_path)))
+    if not rows:
+        return
+    skip = {"step", "samples", "lr", "samples_per_s", "elapsed_s"}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    for key in rows[0]:
+        if key in skip:
+            continue
+        pts = [(int(r["step"]), float(r[key])) for r in rows if r[key] != ""]
+        if not pts:
+            continue
+        ax = a1 if key.startswith("loss") else a2
+        ax.plot(*zip(*pts), marker="o" if len(pts) < 30 else None, label=key)
+    for ax in (a1, a2):
+        ax.set_xlabel("step")
+        if ax.has_data():
+            ax.legend()
+    fig.tight_layout()
+    tmp = png.with_name(f"{png.stem}.tmp{os.getpid()}.png")
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, png)
+
+
+__all__ = ["LoopConfig", "Task", "run", "lr_at", "pick_device", "make_optimizer",
+           "plot_curves"]
