@@ -119,9 +119,11 @@ def test_search_player_keeps_to_a_strict_clock(tmp_path, gnugo_cmd):
     cfg = config(tmp_path, gnugo_cmd, games=1, engine=engine, time="byoyomi 0 2 1",
                  max_moves=24)
     s = run_match(cfg, progress=False)
-    assert s["failures"] == {}, s
+    # tengen never overran; GNU Go on a busy machine may (that ends the game early)
+    assert s["failures_by_side"]["engine"] == {}, s
     rec = json.loads((tmp_path / "match" / "game-0000.json").read_text())
-    assert rec["moves"] == 24 or rec["reason"] in ("score", "resign")
+    assert rec["moves"] == 24 or rec["reason"] in ("score", "resign") or (
+        rec["failed_side"] == "opponent")
     # a move over 2 s would have lost the game on time (a "time" failure above); the
     # clock still holds its one period
     assert rec["time_left"]["engine"] == [2, 1]

@@ -338,3 +338,30 @@ def test_move_choice_carries_visits_value_and_statistics():
     # with a temperature the move is drawn from the visit counts, so several differ
     drawn = {player.choose(g, BLACK, temperature=1.0).loc for _ in range(12)}
     assert len(drawn) > 1
+
+
+def test_analysis_reports_keep_their_interval_during_a_slow_network_call():
+    """lz-analyze asks for a line every interval; a batch that takes longer than that
+    (a loaded machine) must not hold the lines back. The fake network holds its first
+    call until three reports have come out; reports made only between batches never
+    would, and the call gives up after 5 s."""
+    import threading
+    reports = []
+    three = threading.Event()
+
+    class Slow(FakeEvaluator):
+        def evaluate(self, states):
+            if not self.calls:
+                three.wait(5.0)
+            return super().evaluate(states)
+
+    def report():
+        reports.append(1)
+        if len(reports) >= 3:
+            three.set()
+
+    player = SearchPlayer(Slow(), SearchConfig(lam=0.0, batch=1))
+    done = iter(range(5))
+    player.analyze(GameState(9), BLACK, stop=lambda: next(done, None) is None,
+                   report=report, report_every=0.01)
+    assert three.is_set()

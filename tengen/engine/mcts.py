@@ -10,6 +10,7 @@ player choosing the edge, so selection is an argmax at every level.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -244,8 +245,21 @@ class MCTS:
                report: Callable[[], None] | None = None, report_every: float = 1.0) -> None:
         """Simulate until ``visits`` more simulations, the ``deadline``
         (``time.monotonic``), or ``stop()``; at least the root is evaluated."""
+        finished = threading.Event()
+        reporter = None
+        if report is not None:  # on its own thread, so a slow batch never delays it
+            reporter = threading.Thread(target=_report_until,
+                                        args=(report, report_every, finished), daemon=True)
+            reporter.start()
+        try:
+            self._search_loop(visits, deadline, stop)
+        finally:
+            finished.set()
+            if reporter is not None:
+                reporter.join()  # no line of its own after the caller's last one
+
+    def _search_loop(self, visits, deadline, stop) -> None:
         done = 0
-        next_report = time.monotonic() + report_every
         while True:
             if self.root.moves is not None:
                 if visits is not None and done >= visits:
@@ -259,9 +273,6 @@ class MCTS:
                 if len(self.root.moves) == 1:  # only pass: nothing to think about
                     break
             done += self.run_batch()
-            if report is not None and time.monotonic() >= next_report:
-                report()
-                next_report = time.monotonic() + report_every
 
     # ------------------------------------------------------------------ results
 
@@ -313,6 +324,14 @@ class MCTS:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False)
+
+
+def _report_until(report: Callable[[], None], every: float, finished: threading.Event) -> None:
+    """Call ``report`` every ``every`` seconds until ``finished`` is set. It reads the
+    root's arrays while the search writes them: a line may mix two moments, never
+    anything worse."""
+    while not finished.wait(every):
+        report()
 
 
 __all__ = ["MCTS", "SearchConfig", "Evaluator", "Node", "MoveInfo"]
