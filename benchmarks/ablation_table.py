@@ -4,7 +4,7 @@ Writes ablation.png there: each player's Elo against GNU Go 10 with its 95% inte
 as in AlphaGo's Figure 4."""
 from pathlib import Path
 
-from tengen.selfplay.arena import finished_games, summarize
+from tengen.selfplay.match.arena import finished_games, summarize
 
 ROWS = [("policy", "policy network alone"), ("lam0", "search, λ = 0 (value network)"),
         ("lam05", "search, λ = 0.5 (mixed)"), ("lam1", "search, λ = 1 (rollouts)")]

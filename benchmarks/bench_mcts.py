@@ -9,9 +9,9 @@ from pathlib import Path
 
 import torch
 
-from tengen.engine.mcts import MCTS, SearchConfig
-from tengen.engine.rollout import RolloutPolicy
-from tengen.engine.search_state import SimState
+from tengen.engine.search.mcts import MCTS, SearchConfig
+from tengen.engine.rollout.policy import RolloutPolicy
+from tengen.engine.search.state import SimState
 from tengen.engine.sgf import read_sgf
 from tengen.nets import SHIPPED_NET
 from tengen.nets.evaluator import SharedEvaluator

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from tengen.engine.game import GameState
-from tengen.engine.rollout import RolloutPolicy, load_weights
-from tengen.engine.train_rollout import evaluate
+from tengen.engine.rollout.policy import RolloutPolicy, load_weights
+from tengen.engine.rollout.train import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 VAL = ROOT.parent / "shared" / "kgs" / "KGS-2017_05-19-847-.tar.gz"

@@ -10,8 +10,8 @@ def _gtp(args: argparse.Namespace) -> int:
     # GTP owns stdout: anything else printed (warnings, libraries) goes to stderr
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
-    from .engine.gtp import GtpEngine
-    from .engine.judge import Judge
+    from tengen.engine.gtp import GtpEngine
+    from tengen.engine.search.judge import Judge
 
     judge = Judge(weights=args.rollout_weights)  # the engine's own rollouts count the game
     engine = GtpEngine(_make_player(args, judge), size=args.size, komi=args.komi, judge=judge)
@@ -25,27 +25,27 @@ def _gtp(args: argparse.Namespace) -> int:
 def _make_player(args: argparse.Namespace, judge=None):
     """The tree search with the shipped network unless told otherwise; the random
     placeholder if no network is installed (said on stderr, which GUIs show)."""
-    from .engine.players import RandomPlayer
+    from tengen.engine.players import RandomPlayer
 
     if args.player == "random":
         return RandomPlayer(seed=args.seed)
     from pathlib import Path
 
-    from .nets import SHIPPED_NET
+    from tengen.nets import SHIPPED_NET
     path = Path(args.net) if args.net else SHIPPED_NET
     if not args.net and not path.exists():
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=args.seed)
-    from .engine.players import BackgroundPlayer
+    from tengen.engine.players import BackgroundPlayer
 
     def load_policy():
-        from .nets.player import PolicyPlayer
+        from tengen.nets.player import PolicyPlayer
         player = PolicyPlayer(str(path), judge=judge)
         player.warm_up()
         return player
 
     def load_search():
-        from .nets.search import build_search_player
+        from tengen.nets.search import build_search_player
         return build_search_player(str(path), search_config(args), args.rollout_weights,
                                    move_time=args.move_time, seed=args.seed or 0, judge=judge)
     if args.player == "policy":
@@ -54,7 +54,7 @@ def _make_player(args: argparse.Namespace, judge=None):
 
 
 def search_config(args: argparse.Namespace):
-    from .engine.mcts import SearchConfig
+    from tengen.engine.search.mcts import SearchConfig
     return SearchConfig(lam=args.lam, c_puct=args.c_puct, batch=args.batch,
                         visits=args.visits, resign_threshold=args.resign,
                         seed=args.seed or 0)
@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train-sl", help="supervised training on position shards")
     from dataclasses import fields as _fields
-    from .nets.train_config import LOOP_ONLY, TrainConfig
+    from tengen.nets.train_config import LOOP_ONLY, TrainConfig
     for f in _fields(TrainConfig):
         if f.name in LOOP_ONLY:
             continue
@@ -171,10 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _arena(args: argparse.Namespace) -> int:
     import json
 
-    from .selfplay.arena import ArenaConfig, format_summary, run_match
-    from .selfplay.match_game import GameConfig
+    from tengen.selfplay.match.arena import ArenaConfig, format_summary, run_match
+    from tengen.selfplay.match.game import GameConfig
 
-    from .selfplay.match_clock import TimeSystem
+    from tengen.selfplay.match.clock import TimeSystem
 
     if args.time:
         try:
@@ -199,7 +199,7 @@ def _arena(args: argparse.Namespace) -> int:
 def _build_data(args: argparse.Namespace) -> int:
     import json
 
-    from .nets.data import DataConfig, build_shards
+    from tengen.nets.data import DataConfig, build_shards
     cfg = DataConfig(min_moves=args.min_moves, jobs=args.jobs,
                      validation=tuple(v for v in args.validation.split(",") if v))
     total = build_shards(args.sources, args.out, cfg)
@@ -211,8 +211,8 @@ def _train_sl(args: argparse.Namespace) -> int:
     import json
     from dataclasses import fields
 
-    from .nets.train_config import LOOP_ONLY, TrainConfig
-    from .nets.train_sl import train
+    from tengen.nets.train_config import LOOP_ONLY, TrainConfig
+    from tengen.nets.train_sl import train
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if f.name not in LOOP_ONLY})
     print(json.dumps(train(cfg)))
@@ -222,7 +222,7 @@ def _train_sl(args: argparse.Namespace) -> int:
 def _eval_policy(args: argparse.Namespace) -> int:
     import json
 
-    from .nets.evaluate import evaluate_archive
+    from tengen.nets.evaluate import evaluate_archive
     print(json.dumps(evaluate_archive(args.net, args.archive, args.games, args.batch)))
     return 0
 
@@ -230,7 +230,7 @@ def _eval_policy(args: argparse.Namespace) -> int:
 def _train_rollout(args: argparse.Namespace) -> int:
     import json
 
-    from .engine.train_rollout import RolloutTrainConfig, train
+    from tengen.engine.rollout.train import RolloutTrainConfig, train
     val = args.val
     if val and any(val == a for a in args.archives):
         raise SystemExit("tengen: the validation archive is also a training archive")
@@ -244,15 +244,15 @@ def _train_rollout(args: argparse.Namespace) -> int:
 def _eval_rollout(args: argparse.Namespace) -> int:
     import json
 
-    from .engine.rollout import load_weights
-    from .engine.train_rollout import evaluate
+    from tengen.engine.rollout.policy import load_weights
+    from tengen.engine.rollout.train import evaluate
     w, _ = load_weights(args.weights)
     print(json.dumps(evaluate(w, args.archive, args.games)))
     return 0
 
 
 def _replay_check(args: argparse.Namespace) -> int:
-    from .engine.replay import main_replay_check
+    from tengen.engine.replay import main_replay_check
     return main_replay_check(args.paths, args.out, args.jobs)
 
 

@@ -299,9 +299,9 @@ def test_session_end_closes_the_player():
     player = Closing()
     answers(["name", "quit"], GtpEngine(player))
     assert player.closed
-    from tengen.engine.mcts import SearchConfig
-    from tengen.engine.rollout import RolloutPolicy
-    from tengen.engine.search_player import SearchPlayer
+    from tengen.engine.search.mcts import SearchConfig
+    from tengen.engine.rollout.policy import RolloutPolicy
+    from tengen.engine.search.player import SearchPlayer
     from search_fakes import FakeEvaluator
     search = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.5, visits=8), RolloutPolicy())
     pool = search.mcts._pool

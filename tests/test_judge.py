@@ -7,12 +7,12 @@ from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import gtp_to_loc, index_to_loc, loc_to_gtp
 from tengen.engine.game import from_ascii, score_string
 from tengen.engine.gtp import GtpEngine
-from tengen.engine.judge import Judge, pass_alive, seki_points
-from tengen.engine.mcts import SearchConfig
-from tengen.engine.endgame import capture_move, dame_move, may_pass
+from tengen.engine.search.judge import Judge, pass_alive, seki_points
+from tengen.engine.search.mcts import SearchConfig
+from tengen.engine.search.endgame import capture_move, dame_move, may_pass
 from tengen.engine.players import Clock
-from tengen.engine.rollout import RolloutPolicy
-from tengen.engine.search_player import SearchPlayer
+from tengen.engine.rollout.policy import RolloutPolicy
+from tengen.engine.search.player import SearchPlayer
 from tengen.engine.sgf import game_to_sgf
 
 from search_fakes import FakeEvaluator
@@ -97,7 +97,7 @@ def search_player():
 
 
 def gnugo_verdict(gnugo_cmd, g, tmp_path):
-    from tengen.selfplay.gtp_client import GtpClient
+    from tengen.selfplay.match.gtp_client import GtpClient
     sgf = tmp_path / "position.sgf"
     sgf.write_bytes(game_to_sgf(g))
     gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"))

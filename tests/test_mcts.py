@@ -6,12 +6,12 @@ import pytest
 from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import loc_to_gtp
 from tengen.engine.game import GameState, from_ascii
-from tengen.engine.mcts import MCTS, SearchConfig
+from tengen.engine.search.mcts import MCTS, SearchConfig
 from tengen.engine.players import RESIGN, Clock
-from tengen.engine.rollout import RolloutPolicy
-from tengen.engine.search_player import SearchPlayer
-from tengen.engine.search_state import SimState, terminal_value
-from tengen.engine.timecontrol import TimePolicy, move_budget
+from tengen.engine.rollout.policy import RolloutPolicy
+from tengen.engine.search.player import SearchPlayer
+from tengen.engine.search.state import SimState, terminal_value
+from tengen.engine.search.timecontrol import TimePolicy, move_budget
 
 from search_fakes import FakeEvaluator
 
@@ -220,7 +220,7 @@ def test_search_stops_at_its_deadline(monkeypatch):
     """On a clock that advances 10 ms each time the search looks at it, a 0.3 s budget
     ends after about 30 looks; a search that ignored its deadline would run on (the
     clock stops it with an error after 1,000 looks)."""
-    import tengen.engine.mcts as mcts_module
+    import tengen.engine.search.mcts as mcts_module
     now = [1000.0]
 
     def tick():
@@ -305,7 +305,7 @@ O O O O O O O O O
 def test_gtp_ownership_dead_stones_and_score_agree_with_gnugo(tmp_path, gnugo_cmd):
     from tengen.engine.gtp import GtpEngine
     from tengen.engine.sgf import game_to_sgf
-    from tengen.selfplay.gtp_client import GtpClient
+    from tengen.selfplay.match.gtp_client import GtpClient
     eng = GtpEngine(size=9)
     eng.state = from_ascii(DEAD_E1, komi=7.5)
     own = eng.handle_line("tengen-ownership")

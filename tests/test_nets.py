@@ -226,7 +226,7 @@ def test_shared_evaluator_gathers_threads_into_one_forward_pass():
 def test_search_cache_tells_move_histories_apart():
     """The same stones reached by different move orders show different "turns since"
     planes, so the network's cache must not hand one the other's answer."""
-    from tengen.engine.search_state import SimState
+    from tengen.engine.search.state import SimState
     a, b = GameState(9), GameState(9)
     for v in ("E5", "C3", "G7"):
         a.play(gtp_to_loc(v, 9))

@@ -7,12 +7,12 @@ from tengen.engine.board import BLACK, M_KO, PASS, WHITE, Board, new_record
 from tengen.engine.coords import gtp_to_loc
 from tengen.engine.game import from_ascii
 from tengen.engine.playout import new_rng
-from tengen.engine.rollout import (RolloutPolicy, Workspace, init_state, load_weights,
+from tengen.engine.rollout.policy import (RolloutPolicy, Workspace, init_state, load_weights,
                                    play_and_update, sample_move, save_weights)
-from tengen.engine.rollout_features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F_SAVE,
+from tengen.engine.rollout.features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F_SAVE,
                                             F_SELF_ATARI, F_SELF_ATARI_BIG, MAXF, NWEIGHTS,
                                             OFF_SCALAR, point_features)
-from tengen.engine.train_rollout import evaluate, Replayer
+from tengen.engine.rollout.train import evaluate, Replayer
 
 from conftest import VALIDATION_ARCHIVE
 
@@ -126,7 +126,7 @@ def test_sampler_draws_from_the_softmax():
 """)
     size = 5
     w = np.random.default_rng(0).normal(0, 1.0, NWEIGHTS).astype(np.float32)
-    from tengen.engine.train_rollout import candidates
+    from tengen.engine.rollout.train import candidates
     r = Replayer(size)
     b = s.board
     prev = gtp_to_loc("C4", size)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .board import PASS
+from tengen.engine.board import PASS
 
 GTP_COLUMNS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # 25 letters: GTP's largest board
 

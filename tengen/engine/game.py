@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .board import BLACK, EMPTY, PASS, WHITE, Board, is_legal, is_own_eye
-from .coords import all_locs, loc_to_gtp, to_loc
+from tengen.engine.board import BLACK, EMPTY, PASS, WHITE, Board, is_legal, is_own_eye
+from tengen.engine.coords import all_locs, loc_to_gtp, to_loc
 
 COLOR_NAMES = {BLACK: "B", WHITE: "W"}
 

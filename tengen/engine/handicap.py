@@ -1,7 +1,7 @@
 """Handicap stone placement as the GTP specification lays it out (section 4.1.1)."""
 from __future__ import annotations
 
-from .coords import to_loc
+from tengen.engine.coords import to_loc
 
 
 def max_fixed_handicap(size: int) -> int:

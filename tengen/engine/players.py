@@ -8,9 +8,9 @@ from typing import Callable
 
 import numpy as np
 
-from .board import PASS
-from .game import GameState
-from .judge import count_wins
+from tengen.engine.board import PASS
+from tengen.engine.game import GameState
+from tengen.engine.search.judge import count_wins
 
 RESIGN = -1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .board import (EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_legal, is_own_eye,
+from tengen.engine.board import (EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_legal, is_own_eye,
                     play)
 
 _MUL = np.uint64(0x2545F4914F6CDD1D)

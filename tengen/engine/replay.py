@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sgf import (GameRecord, SgfError, SgfIllegalMove, iter_sgf_files, parse_sgf,
+from tengen.engine.sgf import (GameRecord, SgfError, SgfIllegalMove, iter_sgf_files, parse_sgf,
                   sgfmill_point)
 
 

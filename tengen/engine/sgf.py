@@ -16,9 +16,9 @@ from typing import Iterator
 
 from sgfmill import sgf as sgfmill_sgf
 
-from .board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
-from .coords import from_loc, to_loc
-from .game import GameState, IllegalMove, Move
+from tengen.engine.board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
+from tengen.engine.coords import from_loc, to_loc
+from tengen.engine.game import GameState, IllegalMove, Move
 
 _COLOR = {"b": BLACK, "w": WHITE}
 _SGF_COLOR = {BLACK: "b", WHITE: "w"}

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.board import zobrist_table
-from ..engine.coords import apply_symmetry, loc_to_index, symmetry_maps
-from ..engine.sgf import SgfError, iter_sgf_files, parse_sgf
-from ..engine.game import IllegalMove
-from .features import NUM_PLANES, batch_planes, pack_position
+from tengen.engine.board import zobrist_table
+from tengen.engine.coords import apply_symmetry, loc_to_index, symmetry_maps
+from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
+from tengen.engine.game import IllegalMove
+from tengen.nets.features import NUM_PLANES, batch_planes, pack_position
 
 META_COLS = 5
 

@@ -5,14 +5,14 @@ from collections import Counter
 import numpy as np
 import torch
 
-from ..engine.board import zobrist_table
-from ..engine.game import IllegalMove
-from ..engine.sgf import SgfError, iter_sgf_files, parse_sgf
-from .data import game_positions
-from .features import NUM_PLANES, batch_planes
-from .model import load_checkpoint
+from tengen.engine.board import zobrist_table
+from tengen.engine.game import IllegalMove
+from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
+from tengen.nets.data import game_positions
+from tengen.nets.features import NUM_PLANES, batch_planes
+from tengen.nets.model import load_checkpoint
 
-from . import SHIPPED_NET
+from tengen.nets import SHIPPED_NET
 
 
 def accuracy_counts(logits: torch.Tensor, value: torch.Tensor, moves: torch.Tensor,

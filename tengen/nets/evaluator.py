@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .features import NUM_PLANES, state_planes
-from .model import PolicyValueNet
+from tengen.nets.features import NUM_PLANES, state_planes
+from tengen.nets.model import PolicyValueNet
 
 
 @dataclass

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.game import GameState
+from tengen.engine.game import GameState
 
-from ..engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
+from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
                             META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
                             load_colors, new_record, play, undo)
 

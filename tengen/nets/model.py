@@ -14,7 +14,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from .features import FEATURE_SET, NUM_PLANES
+from tengen.nets.features import FEATURE_SET, NUM_PLANES
 
 
 @dataclass(frozen=True)

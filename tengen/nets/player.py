@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.board import PASS
-from ..engine.coords import loc_to_index
-from ..engine.endgame import (ResignRule, capture_move, dead_left, instead_of_passing,
+from tengen.engine.board import PASS
+from tengen.engine.coords import loc_to_index
+from tengen.engine.search.endgame import (ResignRule, capture_move, dead_left, instead_of_passing,
                               opponent_passed)
-from ..engine.game import GameState
-from ..engine.judge import Judge
-from ..engine.players import CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
-from .evaluator import SharedEvaluator
-from .model import load_checkpoint
+from tengen.engine.game import GameState
+from tengen.engine.search.judge import Judge
+from tengen.engine.players import CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
+from tengen.nets.evaluator import SharedEvaluator
+from tengen.nets.model import load_checkpoint
 
 
 @dataclass

@@ -1,15 +1,15 @@
 """Assembles the search player: network evaluator, rollout policy, time policy."""
 from __future__ import annotations
 
-from ..engine.game import GameState
-from ..engine.judge import Judge
-from ..engine.mcts import SearchConfig
-from ..engine.rollout import RolloutPolicy, load_weights
-from ..engine.search_player import SearchPlayer
-from ..engine.search_state import SimState
-from ..engine.timecontrol import TimePolicy
-from .evaluator import EvaluatorConfig, SharedEvaluator
-from .model import load_checkpoint
+from tengen.engine.game import GameState
+from tengen.engine.search.judge import Judge
+from tengen.engine.search.mcts import SearchConfig
+from tengen.engine.rollout.policy import RolloutPolicy, load_weights
+from tengen.engine.search.player import SearchPlayer
+from tengen.engine.search.state import SimState
+from tengen.engine.search.timecontrol import TimePolicy
+from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+from tengen.nets.model import load_checkpoint
 
 
 def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None = None,

@@ -17,11 +17,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import ShardSet
-from .evaluate import accuracy_counts
-from .model import CONFIGS, build_model
-from .train_config import TrainConfig
-from .training_core import run
+from tengen.nets.data import ShardSet
+from tengen.nets.evaluate import accuracy_counts
+from tengen.nets.model import CONFIGS, build_model
+from tengen.nets.train_config import TrainConfig
+from tengen.nets.training_core import run
 
 
 class Prefetcher:

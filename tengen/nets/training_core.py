@@ -20,8 +20,8 @@ from typing import Protocol
 
 import torch
 
-from .model import ModelConfig, count_parameters, save_checkpoint
-from .train_config import LoopConfig
+from tengen.nets.model import ModelConfig, count_parameters, save_checkpoint
+from tengen.nets.train_config import LoopConfig
 
 
 class Task(Protocol):

@@ -1,8 +1,8 @@
 """Protocol commands: who we are and what we know."""
 from __future__ import annotations
 
-from ... import __version__
-from .protocol import CommandGroup, need
+from tengen import __version__
+from tengen.engine.gtp.protocol import CommandGroup, need
 
 
 class CoreCommands(CommandGroup):

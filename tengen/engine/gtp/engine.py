@@ -9,15 +9,15 @@ import threading
 import traceback
 from typing import BinaryIO, Callable
 
-from ..game import GameState
-from ..judge import Judge
-from ..players import Clock, Player, RandomPlayer
-from .core import CoreCommands
-from .moves import MoveCommands
-from .protocol import GtpError, clean_line, format_response, raw_lines
-from .scoring import ScoringCommands
-from .setup import SetupCommands
-from .timing import TimeCommands
+from tengen.engine.game import GameState
+from tengen.engine.search.judge import Judge
+from tengen.engine.players import Clock, Player, RandomPlayer
+from tengen.engine.gtp.core import CoreCommands
+from tengen.engine.gtp.moves import MoveCommands
+from tengen.engine.gtp.protocol import GtpError, clean_line, format_response, raw_lines
+from tengen.engine.gtp.scoring import ScoringCommands
+from tengen.engine.gtp.setup import SetupCommands
+from tengen.engine.gtp.timing import TimeCommands
 
 GROUPS = (CoreCommands, SetupCommands, MoveCommands, TimeCommands, ScoringCommands)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 import time
 
-from ..board import PASS
-from ..coords import loc_to_gtp
-from ..players import ANALYSIS, CLEANUP, RESIGN
-from .protocol import CommandGroup, GtpError, need, parse_color, parse_int
+from tengen.engine.board import PASS
+from tengen.engine.coords import loc_to_gtp
+from tengen.engine.players import ANALYSIS, CLEANUP, RESIGN
+from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_int
 
 
 class MoveCommands(CommandGroup):

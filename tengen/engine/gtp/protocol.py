@@ -9,7 +9,7 @@ import os
 import re
 from typing import BinaryIO
 
-from ..board import BLACK, WHITE
+from tengen.engine.board import BLACK, WHITE
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # all but HT (LF is the line end)
 

@@ -1,10 +1,10 @@
-"""The end of the game as the judgment sees it (engine/judge.py): count, dead and seki
+"""The end of the game as the judgment sees it (engine/search/judge.py): count, dead and seki
 stones, ownership, and the GoGui analysis menu that shows them."""
 from __future__ import annotations
 
-from ..coords import index_to_loc, loc_to_gtp
-from ..game import score_string
-from .protocol import CommandGroup, GtpError, need
+from tengen.engine.coords import index_to_loc, loc_to_gtp
+from tengen.engine.game import score_string
+from tengen.engine.gtp.protocol import CommandGroup, GtpError, need
 
 
 class ScoringCommands(CommandGroup):

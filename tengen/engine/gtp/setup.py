@@ -4,12 +4,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
-from ..coords import GTP_COLUMNS, CoordError, gtp_to_loc, loc_to_gtp
-from ..game import GameState, IllegalMove, score_string
-from ..handicap import fixed_handicap, free_handicap
-from ..sgf import SgfError, SgfParseError, SgfSizeError, game_to_sgf, parse_sgf
-from .protocol import CommandGroup, GtpError, need, parse_color, parse_float, parse_int
+from tengen.engine.board import BLACK, MAX_SIZE, MIN_SIZE, PASS, WHITE
+from tengen.engine.coords import GTP_COLUMNS, CoordError, gtp_to_loc, loc_to_gtp
+from tengen.engine.game import GameState, IllegalMove, score_string
+from tengen.engine.handicap import fixed_handicap, free_handicap
+from tengen.engine.sgf import SgfError, SgfParseError, SgfSizeError, game_to_sgf, parse_sgf
+from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_float, parse_int
 
 
 def vertex(text: str, size: int) -> int:

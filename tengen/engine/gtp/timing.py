@@ -1,8 +1,8 @@
 """The clock the controller announces: time_settings, kgs-time_settings, time_left."""
 from __future__ import annotations
 
-from ..players import Clock
-from .protocol import CommandGroup, GtpError, need, parse_color, parse_float, parse_int
+from tengen.engine.players import Clock
+from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_float, parse_int
 
 _SHAPE = {"none": 0, "absolute": 1, "byoyomi": 3, "canadian": 3}  # numbers after the kind
 

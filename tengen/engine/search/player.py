@@ -7,16 +7,16 @@ from typing import Callable
 
 import numpy as np
 
-from .board import PASS
-from .coords import locs_to_indices
-from .endgame import (ResignRule, capture_move, dead_left, instead_of_passing, may_pass,
+from tengen.engine.board import PASS
+from tengen.engine.coords import locs_to_indices
+from tengen.engine.search.endgame import (ResignRule, capture_move, dead_left, instead_of_passing, may_pass,
                       opponent_passed)
-from .game import GameState
-from .judge import Judge
-from .mcts import MCTS, Evaluator, MoveInfo, SearchConfig
-from .players import ANALYSIS, CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
-from .search_state import SimState
-from .timecontrol import TimePolicy, move_budget
+from tengen.engine.game import GameState
+from tengen.engine.search.judge import Judge
+from tengen.engine.search.mcts import MCTS, Evaluator, MoveInfo, SearchConfig
+from tengen.engine.players import ANALYSIS, CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
+from tengen.engine.search.state import SimState
+from tengen.engine.search.timecontrol import TimePolicy, move_budget
 
 
 class SearchPlayer(Player):
@@ -84,7 +84,7 @@ class SearchPlayer(Player):
 
     def _endgame(self, state: GameState, pla: int, cleanup: bool) -> int | None:
         """A move decided by the judgment alone, without searching, once the opponent
-        has passed (engine/endgame.py); in cleanup, a capture of a dead stone. None:
+        has passed (engine/search/endgame.py); in cleanup, a capture of a dead stone. None:
         search."""
         if self.cfg.pass_policy != "safe":
             return None

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .board import EMPTY, PASS
-from .judge import DEAD, Judgment
+from tengen.engine.board import EMPTY, PASS
+from tengen.engine.search.judge import DEAD, Judgment
 
 
 @dataclass

@@ -15,9 +15,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .gtp_client import gnugo_command
-from .match_game import SIDES, GameConfig, GameResult, play_game
-from .stats import match_stats
+from tengen.selfplay.match.gtp_client import gnugo_command
+from tengen.selfplay.match.game import SIDES, GameConfig, GameResult, play_game
+from tengen.selfplay.match.stats import match_stats
 
 
 def default_engine_command() -> str:
@@ -138,7 +138,7 @@ def plot_running_rate(results: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .stats import wilson_interval
+    from tengen.selfplay.match.stats import wilson_interval
 
     xs, rate, lo, hi = [], [], [], []
     score = n = 0.0

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .board import (BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT, SIZE, _heads4,
+from tengen.engine.board import (BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT, SIZE, _heads4,
                     _new_stamp, is_own_eye)
 
 PAT_BITS = 18

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .board import (COLOR, EMPTIES, M_HASH, M_KO, M_KO_PLA, M_NEMPTY, PASS, area_score,
+from tengen.engine.board import (COLOR, EMPTIES, M_HASH, M_KO, M_KO_PLA, M_NEMPTY, PASS, area_score,
                     hash_after, is_legal, is_own_eye, new_record, play)
-from .game import GameState, Move
+from tengen.engine.game import GameState, Move
 
 RECENT = 8  # moves remembered for the features' "turns since" planes
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from .board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE, NEXT, PASS, R_CAPS,
+from tengen.engine.board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE, NEXT, PASS, R_CAPS,
                     R_NCAP, area_owner, area_score, new_record, play)
-from .playout import new_rng, rand_below
-from .rollout_features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
+from tengen.engine.playout import new_rng, rand_below
+from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
                                point_features, response_index)
 
-WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "data" / "rollout.npz"
+WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "data" / "rollout.npz"
 
 
 # ------------------------------------------------------------------ weights file

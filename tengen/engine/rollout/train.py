@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from .board import (BLACK, M_KO, M_KO_PLA, M_NEMPTY, EMPTIES, PASS, Board, is_legal,
+from tengen.engine.board import (BLACK, M_KO, M_KO_PLA, M_NEMPTY, EMPTIES, PASS, Board, is_legal,
                     new_record, play)
-from .rollout import save_weights
-from .rollout_features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
+from tengen.engine.rollout.policy import save_weights
+from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
                                point_features, response_index)
-from .sgf import SgfError, iter_sgf_files, parse_sgf
+from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
 
 # stats slots
 S_POS, S_HIT, S_LOGLIK, S_MISSING = range(4)

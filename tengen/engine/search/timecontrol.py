@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .players import Clock
+from tengen.engine.players import Clock
 
 
 @dataclass

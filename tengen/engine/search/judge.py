@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .board import BLACK, COLOR, EMPTY, PASS, WHITE, area_score
-from .coords import index_to_loc
-from .playout import new_rng
+from tengen.engine.board import BLACK, COLOR, EMPTY, PASS, WHITE, area_score
+from tengen.engine.coords import index_to_loc
+from tengen.engine.playout import new_rng
 
 ALIVE, DEAD, SEKI = "alive", "dead", "seki"
 
@@ -307,7 +307,7 @@ class Judge:
     @property
     def rollouts(self):
         if self._rollouts is None:  # loaded on first use: GTP starts without it
-            from .rollout import RolloutPolicy, load_weights
+            from tengen.engine.rollout.policy import RolloutPolicy, load_weights
             self._rollouts = RolloutPolicy(load_weights(self._weights)[0], seed=self.cfg.seed)
         return self._rollouts
 

@@ -19,9 +19,9 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from .board import PASS
-from .coords import locs_to_indices
-from .search_state import SimState, terminal_value
+from tengen.engine.board import PASS
+from tengen.engine.coords import locs_to_indices
+from tengen.engine.search.state import SimState, terminal_value
 
 
 @dataclass
@@ -34,7 +34,7 @@ class SearchConfig:
     fpu_reduction: float = 0.25  # unvisited children start this much below their parent
     resign_threshold: float = 0.0  # win rate below which to resign (0: never)
     resign_min_moves: int = 60  # moves played before resigning is considered
-    pass_policy: str = "safe"  # safe: pass only as engine/passing.py allows; tree: as searched
+    pass_policy: str = "safe"  # safe: pass only as search/endgame.py allows; tree: as searched
     reuse_tree: bool = True
     cache_size: int = 100_000
     seed: int = 0  # moves drawn with a temperature (SearchPlayer)

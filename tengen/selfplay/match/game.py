@@ -14,12 +14,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from ..engine.board import BLACK, WHITE
-from ..engine.coords import CoordError, gtp_to_loc, loc_to_gtp
-from ..engine.game import GameState, IllegalMove
-from ..engine.sgf import game_to_sgf, result_margin
-from .gtp_client import GtpClient, GtpClientError
-from .match_clock import SideClock, TimeSystem
+from tengen.engine.board import BLACK, WHITE
+from tengen.engine.coords import CoordError, gtp_to_loc, loc_to_gtp
+from tengen.engine.game import GameState, IllegalMove
+from tengen.engine.sgf import game_to_sgf, result_margin
+from tengen.selfplay.match.gtp_client import GtpClient, GtpClientError
+from tengen.selfplay.match.clock import SideClock, TimeSystem
 
 SIDES = ("engine", "opponent")
 

@@ -1,0 +1,1 @@
+"""The fast rollout policy: features, incremental playouts, training."""

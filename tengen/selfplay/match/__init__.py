@@ -1,0 +1,1 @@
+"""Matches between GTP engines: client, arena, one refereed game, clocks, statistics."""
