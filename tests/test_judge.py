@@ -60,6 +60,22 @@ O O . O . O X . X
 . O O O O O X X .
 """
 
+# From a 9x9 game against GNU Go: black's eight stones (B6 ... E1) and white's A4-A2
+# and B1 share B3 and C1, white's eye A1 is walled by both white chains. Filling B3 or C1
+# puts the filler in atari: seki. Rollouts, which fill such points at random, call the
+# black stones dead; the seki rule keeps them.
+SEKI_WITH_EYE = """
+. O . O X X X . .
+. O . O O X . X .
+O O O X X X . X .
+O X O X O X X . .
+X X O X O X X X X
+O X X O O O O O X
+O . X O O . . O O
+O X X X O . O . .
+. O . X X O . . .
+"""
+
 # Everything is settled but E7 is open: a neutral point, worth one point to whoever
 # fills it under area scoring.
 DAME = """
@@ -185,6 +201,18 @@ def test_gtp_reports_the_judgment():
     assert len(eng.handle_line("final_status_list alive").split()[1:]) == 81 - 18 - 8  # stones less the seki ones
     own = eng.handle_line("tengen-ownership").split()
     assert own[:2] == ["=", "INFLUENCE"] and len(own) == 2 + 2 * 81
+
+
+def test_seki_that_rollouts_would_break(gnugo_cmd, tmp_path):
+    g, j = judged(SEKI_WITH_EYE)
+    seki = ["A2", "A3", "A4", "A5", "B1", "B2", "B4", "B5", "B6", "C2", "C3", "C4", "D1",
+            "D2", "E1"]
+    assert names(j.stones("seki")) == seki and not j.dead
+    gg_dead, gg_seki, gg_count = gnugo_verdict(gnugo_cmd, g, tmp_path)
+    assert (gg_dead, gg_seki) == ([], seki)
+    # the count differs by A1, white's eye inside the seki: area scoring gives it to
+    # white (Tromp-Taylor: an empty point reaching only white); GNU Go leaves it out
+    assert score_string(j.score) == "W+12.5" and gg_count == "W+11.5"
 
 
 def test_pass_alive_and_seki_points():

@@ -365,3 +365,13 @@ def test_analysis_reports_keep_their_interval_during_a_slow_network_call():
     player.analyze(GameState(9), BLACK, stop=lambda: next(done, None) is None,
                    report=report, report_every=0.01)
     assert three.is_set()
+
+
+def test_network_cache_keeps_board_sizes_apart():
+    """Every empty board hashes to 0: a 9x9 answer must never serve a 19x19 search
+    (Sabaki switching board size in one session)."""
+    mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0))
+    for size in (9, 19, 9):
+        mcts.set_root(SimState.from_game(GameState(size)))
+        mcts.search(visits=4)
+        assert len(mcts.root.prior) == size * size + 1

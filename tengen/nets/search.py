@@ -21,9 +21,11 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 else None,
                           TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))
-    if warm_up:  # load the JIT caches and prime torch before the first real move
-        g = GameState(19)
-        player.mcts.evaluator.evaluate([SimState.from_game(g)])
+    if warm_up:  # compile or load every kernel a move needs, and prime torch, now:
+        g = GameState(9)  # a clock announced to GTP waits for this, not the first move
+        player.mcts.set_root(SimState.from_game(g))
+        player.mcts.search(visits=2 * cfg.batch)
+        player.mcts.set_root(SimState.from_game(g))  # forget the warm-up tree
         player.judge.rollouts.run(g, 1)
     return player
 

@@ -188,6 +188,32 @@ def _chain_libs(colors: np.ndarray, nbs, p: int) -> set:
     return libs
 
 
+def seki_chains(colors: np.ndarray, points: list[int]) -> set[int]:
+    """Grid indices of the stones of chains held in seki: chains next to a seki point
+    whose every liberty is a seki point or a one-point eye walled by chains of the set,
+    and the seki points kept only while every chain beside them stays in the set.
+    Neither side can then play a liberty of the set without putting itself in atari."""
+    n = colors.shape[0]
+    flat = colors.reshape(-1)
+    nbs = _neighbours(n)
+    chain = _chains(flat, nbs)
+    pts = set(points)
+    while True:
+        cands = {chain[q] for p in pts for q in nbs[p] if flat[q] != EMPTY}
+        keep = set()
+        for k in cands:
+            stones = np.flatnonzero(chain == k)
+            colour = flat[stones[0]]
+            libs = {q for s in stones for q in nbs[s] if flat[q] == EMPTY}
+            if all(q in pts or all(flat[r] == colour and chain[r] in cands for r in nbs[q])
+                   for q in libs):
+                keep.add(k)
+        kept_pts = {p for p in pts if all(chain[q] in keep for q in nbs[p] if flat[q] != EMPTY)}
+        if keep == cands and kept_pts == pts:
+            return set(np.flatnonzero(np.isin(chain, list(keep))).tolist()) if keep else set()
+        pts = kept_pts
+
+
 def seki_points(colors: np.ndarray) -> list[int]:
     """Empty points (grid index) next to stones of both colours where neither side can
     play without leaving its own chain in atari and without capturing: the shared
@@ -262,16 +288,19 @@ def judge(state, rollouts, cfg: JudgeConfig | None = None) -> Judgment:
             s = DEAD if mean < 0 else ALIVE
             doubt.extend(pts.tolist())
         status_grid[pts] = s
-    # Rollouts break sekis at random (someone fills a shared liberty). A shared liberty
-    # between chains that are not clearly dead keeps both alive.
+    # Rollouts break sekis at random (someone fills a shared liberty): chains held in
+    # seki live whatever rollouts say, and a shared liberty between chains that are not
+    # clearly dead keeps both alive.
+    points = seki_points(colors)
+    for p in seki_chains(colors, points):
+        status_grid[p] = SEKI
     clear_dead = status_grid == DEAD
     clear_dead[doubt] = False
-    for p in seki_points(colors):
+    for p in points:
         around = [q for q in nbs[p] if flat[q] != EMPTY]
         if not clear_dead[around].any():
             for q in around:
-                pts = np.flatnonzero(chain == chain[q])
-                status_grid[pts] = SEKI
+                status_grid[chain == chain[q]] = SEKI
     doubt = [p for p in doubt if status_grid[p] != SEKI]
     status = {index_to_loc(p, n): status_grid[p] for p in range(n * n) if flat[p] != EMPTY}
     dead = [loc for loc, s in status.items() if s == DEAD]
@@ -329,5 +358,5 @@ def score_without(state, dead: list[int]) -> float:
     return float(area_score(B, b.meta.copy())) - state.komi
 
 
-__all__ = ["Judge", "JudgeConfig", "Judgment", "judge", "pass_alive", "seki_points", "score_without",
+__all__ = ["Judge", "JudgeConfig", "Judgment", "judge", "pass_alive", "seki_points", "seki_chains", "score_without",
            "rollout_ownership", "count_wins", "ALIVE", "DEAD", "SEKI"]

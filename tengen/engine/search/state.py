@@ -82,10 +82,11 @@ class SimState:
         return int(self.meta[M_HASH])
 
     def key(self) -> tuple:
-        """What the network sees, for its cache (superko history aside): the position,
-        the side to move, the ko, and the recent moves its "turns since" planes show."""
+        """What the network sees, for its cache (superko history aside): the board size
+        (every empty board hashes to 0), the position, the side to move, the ko, and the
+        recent moves its "turns since" planes show."""
         ko = int(self.meta[M_KO]) if self.meta[M_KO_PLA] == self.to_play else 0
-        return (int(self.meta[M_HASH]), self.to_play, ko,
+        return (self.size, int(self.meta[M_HASH]), self.to_play, ko,
                 tuple(m.loc for m in self.recent[-RECENT:]))
 
     def play(self, loc: int) -> None:
