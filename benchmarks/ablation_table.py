@@ -1,7 +1,13 @@
 """The ablation's table (README) and plot, recomputed from the finished games under
-benchmarks/results/ablation_19x19/: one row per player, as far as its games have got.
-Writes ablation.png there: each player's Elo against GNU Go 10 with its 95% interval,
-as in AlphaGo's Figure 4."""
+benchmarks/results/ablation_19x19/ (or the folder given): one row per player, as far as
+its games have got. Writes ablation.png there: each player's Elo against GNU Go 10 with
+its 95% interval, as in AlphaGo's Figure 4. The last column counts games lost on the
+referee's count that tengen's own count had called a win (the end-of-game defect).
+
+    python benchmarks/ablation_table.py [DIR]
+"""
+import json
+import sys
 from pathlib import Path
 
 from tengen.selfplay.match.arena import finished_games, summarize
@@ -11,10 +17,10 @@ ROWS = [("policy", "policy network alone"), ("lam0", "search, λ = 0 (value netw
 DIR = Path(__file__).resolve().parent / "results" / "ablation_19x19"
 
 
-def summaries() -> dict:
+def summaries(folder: Path) -> dict:
     out = {}
     for key, _ in ROWS:
-        games = finished_games(DIR / key) if (DIR / key).is_dir() else {}
+        games = finished_games(folder / key) if (folder / key).is_dir() else {}
         if games:
             out[key] = summarize([games[i] for i in sorted(games)])
     return out
@@ -44,14 +50,26 @@ def plot(sums: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def lost_on_a_count_called_won(folder: Path) -> int:
+    """Games the referee's count lost for tengen while tengen's own count said it won."""
+    n = 0
+    for path in folder.glob("game-*.json"):
+        g = json.loads(path.read_text())
+        mine = (g.get("own_scores") or {}).get("engine") or ""
+        colour = "B" if g["black"] == "engine" else "W"
+        if g["reason"] == "score" and g["winner"] == "opponent" and mine.startswith(colour):
+            n += 1
+    return n
+
+
 def main():
-    sums = summaries()
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DIR
+    sums = summaries(folder)
     print("| player vs GNU Go 10 | games | won | win rate [Wilson 95%] | Elo [95%] | "
-          "s/move (tengen, GNU Go) | GNU Go forfeits |")
-    print("|---|---|---|---|---|---|---|")
+          "s/move (tengen, GNU Go) | GNU Go forfeits | lost on a count tengen called won |")
+    print("|---|---|---|---|---|---|---|---|")
     for key, label in ROWS:
         if key not in sums:
-            print(f"| {label} | 0 | | not played yet | | | |")
             continue
         s = sums[key]
         spm = s["seconds_per_move"]
@@ -60,9 +78,9 @@ def main():
         print(f"| {label} | {s['games']} | {s['wins']} | {s['win_rate']:.3f} "
               f"[{s['wilson_low']:.3f}, {s['wilson_high']:.3f}] | {s['elo']:+.0f} "
               f"[{s['elo_low']:+.0f}, {s['elo_high']:+.0f}]{clip} | {spm['engine']:.2f}, "
-              f"{spm['opponent']:.2f} | {forfeits} |")
+              f"{spm['opponent']:.2f} | {forfeits} | {lost_on_a_count_called_won(folder / key)} |")
     if sums:
-        plot(sums, DIR / "ablation.png")
+        plot(sums, folder / "ablation.png")
 
 
 if __name__ == "__main__":
