@@ -6,7 +6,10 @@ Three layers, surest first:
 1. **Benson's pass-alive chains** (unconditional life, no reading needed) are alive, and
    stones inside a region that such chains enclose and fully touch are dead.
 2. **Seki**: a shared liberty that either side would fill only by putting its own chain in
-   atari keeps both chains alive, whatever rollouts make of them.
+   atari (and capturing nothing) is a seki point. Chains whose every liberty is a seki
+   point or an eye walled by such chains live in seki whatever rollouts say (rollouts
+   fill seki points at random); other chains beside a seki point live in seki unless
+   rollouts find them clearly dead.
 3. **Rollouts** decide the rest: the position is played out many times with each colour
    to move first (from a fresh game, not "after two passes"), and a chain the opponent
    owns on average beyond ``threshold`` is dead, beyond ``-threshold`` alive. A chain in
