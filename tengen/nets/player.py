@@ -67,24 +67,34 @@ class PolicyPlayer(Player):
                           probs, value)
 
     def _pick(self, state, pla, probs, value, cleanup, temperature) -> int:
-        n = state.size
         if self.resign.resigns((value + 1) / 2, len(state.moves)):
             return RESIGN
-        sensible = state.sensible_moves(pla)
-        if not sensible:
-            return PASS
-        weights = np.array([probs[loc_to_index(loc, n)] for loc in sensible])
-        best = sensible[sample_index(weights, temperature, self.rng)]
         if cleanup:
             j = self.judge(state)
             if dead_left(state, pla, j):
-                return capture_move(state, pla, j) or best
-        wants_pass = probs[n * n] > weights.max() and len(state.moves) > n * n // 2
-        if opponent_passed(state) or wants_pass:  # the network thinks the game is over
-            instead = instead_of_passing(state, pla, self.judge(state))
-            if instead is not None:
-                return instead
-        return best
+                capture = capture_move(state, pla, j)
+                if capture is not None:
+                    return capture
+        return policy_move(state, pla, probs, temperature, self.rng, self.judge)
 
 
-__all__ = ["PolicyPlayer", "PolicyPlayerConfig"]
+def policy_move(state: GameState, pla: int, probs: np.ndarray, temperature: float, rng,
+                judge: Judge) -> int:
+    """The policy's move among sensible ones (the best, or drawn with ``temperature``);
+    the pass rule once the opponent has passed or the policy itself would pass (late in
+    the game); PASS when nothing sensible is left."""
+    sensible = state.sensible_moves(pla)
+    if not sensible:
+        return PASS
+    n = state.size
+    weights = np.array([probs[loc_to_index(loc, n)] for loc in sensible])
+    best = sensible[sample_index(weights, temperature, rng)]
+    wants_pass = probs[n * n] > weights.max() and len(state.moves) > n * n // 2
+    if opponent_passed(state) or wants_pass:
+        instead = instead_of_passing(state, pla, judge(state))
+        if instead is not None:
+            return instead
+    return best
+
+
+__all__ = ["PolicyPlayer", "PolicyPlayerConfig", "policy_move"]

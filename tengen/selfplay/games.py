@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tengen.engine.board import BLACK, PASS, WHITE
-from tengen.engine.coords import loc_to_index
+from tengen.engine.board import BLACK, WHITE
 from tengen.engine.game import GameState, Move, score_string
-from tengen.engine.search.endgame import instead_of_passing, opponent_passed
 from tengen.engine.search.judge import Judge
 from tengen.engine.sgf import game_to_sgf
+from tengen.nets.player import policy_move
 
 
 @dataclass
@@ -66,7 +65,7 @@ def play_games(learner, opponent, cfg: GamesConfig, judge: Judge | None = None,
                 continue
             probs, _ = net.evaluate([states[k] for k in group])
             for k, p in zip(group, probs):
-                states[k].play(_choose(states[k], pla, p, cfg.temperature, rng, judge), pla)
+                states[k].play(policy_move(states[k], pla, p, cfg.temperature, rng, judge), pla)
         active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
     out = []
     for k, g in enumerate(states):
@@ -76,24 +75,6 @@ def play_games(learner, opponent, cfg: GamesConfig, judge: Judge | None = None,
                                 game_to_sgf(g, result=score_string(score), black=black,
                                             white=white)))
     return out
-
-
-def _choose(state: GameState, pla: int, probs: np.ndarray, temperature: float, rng,
-            judge: Judge) -> int:
-    """A move drawn from the policy over sensible moves; the pass rule once the opponent
-    has passed or the policy itself would pass; PASS when nothing sensible is left."""
-    sensible = state.sensible_moves(pla)
-    if not sensible:
-        return PASS
-    n = state.size
-    w = np.array([probs[loc_to_index(loc, n)] for loc in sensible], np.float64)
-    wants_pass = probs[n * n] > w.max() and len(state.moves) > n * n // 2
-    if opponent_passed(state) or wants_pass:
-        instead = instead_of_passing(state, pla, judge(state))
-        if instead is not None:
-            return instead
-    w = np.power(np.maximum(w, 1e-12), 1.0 / max(temperature, 1e-6))
-    return sensible[int(rng.choice(len(sensible), p=w / w.sum()))]
 
 
 def write_games(games: list[FinishedGame], folder: str, start: int = 0) -> list[str]:
