@@ -20,7 +20,9 @@ TENGEN = f"{sys.executable} -m tengen.cli gtp --player policy --seed 3"
 
 
 def config(tmp_path, gnugo_cmd, **kw):
-    game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=30)
+    # a fresh checkout's first genmove compiles every Numba kernel (bench_first_start.py):
+    # on a busy machine that alone can take half a minute, so a hang here means 2 minutes
+    game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=120)
     for k in ("move_timeout", "max_moves", "handicap", "time", "move_time"):
         if k in kw:
             setattr(game, k, kw.pop(k))

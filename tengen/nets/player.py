@@ -45,8 +45,11 @@ class PolicyPlayer(Player):
         self.rng = np.random.default_rng(cfg.seed)
 
     def warm_up(self, size: int = 19) -> None:
-        """One evaluation, so kernels are loaded and torch is primed before the first move."""
-        self.evaluate(GameState(size))
+        """One evaluation and one judgment's rollout, so every kernel is compiled (or
+        loaded) and torch is primed before the first move, not in the middle of a game."""
+        g = GameState(size)
+        self.evaluate(g)
+        self.judge.rollouts.run(g, 1)
 
     def evaluate(self, state: GameState) -> tuple[np.ndarray, float]:
         """Move probabilities (n*n + 1, pass last) and value for the side to move."""
