@@ -5,6 +5,7 @@ from tengen.engine.game import GameState
 from tengen.engine.search.judge import Judge
 from tengen.engine.search.mcts import SearchConfig
 from tengen.engine.rollout.policy import RolloutPolicy, load_weights
+from tengen.engine.rollout.precompile import RolloutPrecompile
 from tengen.engine.search.player import SearchPlayer
 from tengen.engine.search.state import SimState
 from tengen.engine.search.timecontrol import TimePolicy
@@ -15,6 +16,7 @@ from tengen.nets.model import load_checkpoint
 def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None = None,
                         move_time: float = 5.0, seed: int = 0, warm_up: bool = True,
                         device: str = "cpu", judge: Judge | None = None) -> SearchPlayer:
+    rollouts_ready = RolloutPrecompile() if warm_up else None
     model, _ = load_checkpoint(net)
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(SharedEvaluator(model, EvaluatorConfig(device=device)), cfg,
@@ -23,6 +25,10 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))
     if warm_up:  # compile or load every kernel a move needs, and prime torch, now:
         g = GameState(9)  # a clock announced to GTP waits for this, not the first move
+        s = SimState.from_game(g)
+        player.mcts.evaluator.evaluate([s])  # board and feature kernels, here...
+        s.moves()
+        rollouts_ready.wait()  # ...while the rollout kernels compile beside them
         player.mcts.set_root(SimState.from_game(g))
         player.mcts.search(visits=2 * cfg.batch)
         player.mcts.set_root(SimState.from_game(g))  # forget the warm-up tree
