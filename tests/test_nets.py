@@ -201,7 +201,7 @@ def test_shared_evaluator_gathers_threads_into_one_forward_pass():
     with torch.no_grad():
         expected = [torch.softmax(model(torch.from_numpy(state_planes(p)[None]).float())[0][0],
                                   0).numpy() for p in positions]
-    ev = SharedEvaluator(model, EvaluatorConfig(max_wait=0.02))
+    ev = SharedEvaluator(model, EvaluatorConfig())
     results = [None] * (4 * len(positions))
     start = threading.Barrier(len(results))
 

@@ -1,14 +1,14 @@
 """One network shared by many games, searches and threads.
 
 ``SharedEvaluator.evaluate(states)`` may be called from any thread. The caller computes
-its positions' planes; a worker thread gathers whatever requests are waiting (up to
-``max_batch`` positions of one board size) into a single forward pass, so a hundred
-self-play games or a search and a GTP analysis share one batch. CPU or CUDA, with
-bf16 autocast where it is asked for.
+its positions' planes and queues them; whichever caller finds the network free runs it
+for everything waiting (up to ``max_batch`` positions of one board size a pass) and
+keeps going until the queue is empty, while later callers queue behind it. A single
+caller never hands its work to another thread, and many callers share forward passes.
+CPU or CUDA, with bf16 autocast where it is asked for.
 """
 from __future__ import annotations
 
-import queue
 import threading
 from dataclasses import dataclass
 
@@ -23,7 +23,6 @@ from tengen.nets.model import PolicyValueNet
 class EvaluatorConfig:
     device: str = "cpu"  # cpu, cuda, or auto (cuda when there is one)
     max_batch: int = 256  # positions per forward pass at most
-    max_wait: float = 0.0005  # seconds to wait for more requests once one has arrived
     bf16: bool = False  # bf16 autocast (on CPUs with AMX/AVX512-BF16 and on GPUs)
 
 
@@ -49,13 +48,11 @@ class SharedEvaluator:
         self.cfg = cfg or EvaluatorConfig()
         self.device = resolve_device(self.cfg.device)
         self.model = model.to(self.device).eval()
-        self._queue: queue.Queue = queue.Queue()
+        self._pending: list[_Request] = []
+        self._queue_lock = threading.Lock()
+        self._net_lock = threading.Lock()
         self._closed = False
         self.stats = {"forward_passes": 0, "positions": 0}
-        self._worker = threading.Thread(target=self._serve, daemon=True)
-        self._worker.start()
-
-    # ------------------------------------------------------------------ callers
 
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         """Move probabilities ``(len, n*n + 1)`` (pass last) and values in [-1, 1] for
@@ -70,42 +67,40 @@ class SharedEvaluator:
         if self._closed:
             raise RuntimeError("the evaluator is closed")
         req = _Request(planes)
-        self._queue.put(req)
-        req.done.wait()
+        with self._queue_lock:
+            self._pending.append(req)
+        while not req.done.is_set():
+            if self._net_lock.acquire(blocking=False):
+                try:
+                    self._serve()
+                finally:
+                    self._net_lock.release()
+            else:  # another caller is running the network and will take ours too
+                req.done.wait(0.002)  # (or, if it has just left, we run it ourselves)
         if req.error is not None:
             raise RuntimeError(f"network evaluation failed: {req.error}") from req.error
         return req.probs, req.values
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
-            self._worker.join(timeout=5)
-
-    # ------------------------------------------------------------------ worker
+        self._closed = True
 
     def _serve(self) -> None:
-        held = None  # a request of another board size, first in the next batch
+        """Run the network until nothing is waiting: each pass takes the oldest request's
+        board size and as many waiting requests of that size as fit."""
         while True:
-            first = held if held is not None else self._queue.get()
-            held = None
-            if first is None:
-                return
-            batch, count = [first], len(first.planes)
-            size = first.planes.shape[-1]
-            while count < self.cfg.max_batch:
-                try:
-                    req = self._queue.get(timeout=self.cfg.max_wait)
-                except queue.Empty:
-                    break
-                if req is None:
-                    self._queue.put(None)  # finish this batch, then stop
-                    break
-                if req.planes.shape[-1] != size:
-                    held = req
-                    break
-                batch.append(req)
-                count += len(req.planes)
+            with self._queue_lock:
+                if not self._pending:
+                    return
+                size = self._pending[0].planes.shape[-1]
+                batch, rest, count = [], [], 0
+                for r in self._pending:
+                    if r.planes.shape[-1] == size and (not batch or count + len(r.planes)
+                                                       <= self.cfg.max_batch):
+                        batch.append(r)
+                        count += len(r.planes)
+                    else:
+                        rest.append(r)
+                self._pending = rest
             self._run(batch)
 
     @torch.no_grad()
