@@ -19,6 +19,7 @@ Three layers, surest first:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -67,8 +68,9 @@ def count_wins(score: float, pla: int) -> bool:
 # ------------------------------------------------------------------ grid helpers
 
 
+@lru_cache(maxsize=None)
 def _neighbours(n: int):
-    """Neighbour lists of the n*n grid points (index r*n + c)."""
+    """Neighbour lists of the n*n grid points (index r*n + c), built once per size."""
     out = []
     for r in range(n):
         for c in range(n):
@@ -152,43 +154,27 @@ def pass_alive(colors: np.ndarray, pla: int) -> tuple[np.ndarray, np.ndarray]:
 # ------------------------------------------------------------------ seki
 
 
-def _libs_after(colors: np.ndarray, nbs, p: int, pla: int) -> int:
-    """Liberties of ``pla``'s chain through ``p`` once ``pla`` plays there (captures
-    ignored: a seki point captures nothing)."""
+def _chain_libs(colors: np.ndarray, nbs, p: int, pla: int | None = None) -> set:
+    """Liberties of the chain through ``p``; with ``pla``, of ``pla``'s chain once it
+    plays the empty point ``p`` (captures ignored)."""
     flat = colors.reshape(-1)
+    pla = flat[p] if pla is None else pla
     seen, libs, stack = {p}, set(), [p]
     while stack:
         q = stack.pop()
         for nb in nbs[q]:
-            if nb in seen:
-                continue
             if flat[nb] == EMPTY and nb != p:
                 libs.add(nb)
-            elif flat[nb] == pla:
+            elif flat[nb] == pla and nb not in seen:
                 seen.add(nb)
                 stack.append(nb)
-    return len(libs)
+    return libs
 
 
 def _captures(colors: np.ndarray, nbs, p: int, pla: int) -> bool:
     """Would ``pla`` at ``p`` capture an opponent chain (one in atari next to it)?"""
     flat = colors.reshape(-1)
     return any(flat[nb] == 3 - pla and _chain_libs(colors, nbs, nb) == {p} for nb in nbs[p])
-
-
-def _chain_libs(colors: np.ndarray, nbs, p: int) -> set:
-    flat = colors.reshape(-1)
-    pla = flat[p]
-    seen, libs, stack = {p}, set(), [p]
-    while stack:
-        q = stack.pop()
-        for nb in nbs[q]:
-            if flat[nb] == EMPTY:
-                libs.add(nb)
-            elif flat[nb] == pla and nb not in seen:
-                seen.add(nb)
-                stack.append(nb)
-    return libs
 
 
 def seki_chains(colors: np.ndarray, points: list[int]) -> set[int]:
@@ -231,7 +217,7 @@ def seki_points(colors: np.ndarray) -> list[int]:
         near = {int(flat[q]) for q in nbs[p]}
         if not {BLACK, WHITE} <= near:
             continue
-        if all(_libs_after(colors, nbs, p, c) <= 1 and not _captures(colors, nbs, p, c)
+        if all(len(_chain_libs(colors, nbs, p, c)) <= 1 and not _captures(colors, nbs, p, c)
                for c in (BLACK, WHITE)):
             out.append(p)
     return out
