@@ -212,7 +212,9 @@ def _play_moves(state, clients, colors, cfg, res, comments, clocks=None) -> None
         state.play(loc, pla)
         comments.append(f"{dt:.2f}s")
         try:
-            clients[other].send(f"play {_color(pla)} {loc_to_gtp(loc, cfg.size)}", timeout=30)
+            # an engine still loading (compiling) may be slow to answer even a play
+            clients[other].send(f"play {_color(pla)} {loc_to_gtp(loc, cfg.size)}",
+                                timeout=max(30.0, cfg.move_timeout))
         except GtpClientError as e:
             kind = "desync" if e.kind == "error" else e.kind
             raise _Fault(other, kind, f"play {answer}: {e}") from None
