@@ -124,18 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_build_data)
 
     t = sub.add_parser("train-sl", help="supervised training on position shards")
-    from dataclasses import fields as _fields
-    from tengen.nets.train_config import LOOP_ONLY, TrainConfig
-    for f in _fields(TrainConfig):
-        if f.name in LOOP_ONLY:
-            continue
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            t.add_argument(flag, action="store_true", default=f.default)
-        else:
-            kind = {"int": int, "float": float}.get(str(f.type), str)
-            t.add_argument(flag, type=kind, default=f.default)
+    from tengen.nets.train_config import TrainConfig
+    _add_config_flags(t, TrainConfig)
     t.set_defaults(func=_train_sl)
+
+    rl = sub.add_parser("rl", help="self-play policy gradient against a pool of past selves "
+                        "(rerun the same command to resume)")
+    from tengen.selfplay.rl_config import RLConfig
+    _add_config_flags(rl, RLConfig)
+    rl.set_defaults(func=_rl)
 
     e = sub.add_parser("eval-policy", help="top-1/top-5 and value MSE of a net on an archive")
     e.add_argument("--net", default=None, help="checkpoint (default: the shipped network)")
@@ -207,15 +204,49 @@ def _build_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_sl(args: argparse.Namespace) -> int:
-    import json
+def _add_config_flags(parser: argparse.ArgumentParser, cls) -> None:
+    """One flag per field of a training config dataclass (``--field-name``), its default
+    the dataclass's; the loop's fixed fields (``LOOP_ONLY``) are not flags."""
     from dataclasses import fields
 
-    from tengen.nets.train_config import LOOP_ONLY, TrainConfig
+    from tengen.nets.train_config import LOOP_ONLY
+    for f in fields(cls):
+        if f.name in LOOP_ONLY:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
+        else:
+            kind = {"int": int, "float": float}.get(str(f.type), str)
+            parser.add_argument(flag, type=kind, default=f.default)
+
+
+def _config_from_args(cls, args: argparse.Namespace):
+    from dataclasses import fields
+
+    from tengen.nets.train_config import LOOP_ONLY
+    try:
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)
+                      if f.name not in LOOP_ONLY})
+    except ValueError as e:
+        raise SystemExit(f"tengen {args.command}: {e}")
+
+
+def _train_sl(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.nets.train_config import TrainConfig
     from tengen.nets.train_sl import train
-    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
-                         if f.name not in LOOP_ONLY})
-    print(json.dumps(train(cfg)))
+    print(json.dumps(train(_config_from_args(TrainConfig, args))))
+    return 0
+
+
+def _rl(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.selfplay.policy_gradient import train_rl
+    from tengen.selfplay.rl_config import RLConfig
+    print(json.dumps(train_rl(_config_from_args(RLConfig, args))))
     return 0
 
 

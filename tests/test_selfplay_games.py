@@ -1,11 +1,9 @@
-"""Self-play games stepped together: every game ends, colours alternate, the count is the
-judgment's and agrees with GNU Go, records round-trip through SGF."""
+"""Self-play games stepped together: every game ends, colours alternate, the count of the
+played-out position agrees with GNU Go, records round-trip through SGF and npz."""
 import torch
 
 from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.game import score_string
-from tengen.engine.search.judge import Judge
-from tengen.engine.rollout.policy import RolloutPolicy
 from tengen.engine.sgf import read_sgf
 from tengen.nets.evaluator import SharedEvaluator
 from tengen.nets.model import build_model
@@ -15,8 +13,7 @@ from tengen.selfplay.games import GamesConfig, play_games, write_games
 def test_batched_games_end_are_counted_and_recorded(tmp_path, gnugo_cmd):
     torch.manual_seed(0)
     learner, opponent = SharedEvaluator(build_model("b1c8")), SharedEvaluator(build_model("b1c8"))
-    judge = Judge(RolloutPolicy(seed=3))
-    games = play_games(learner, opponent, GamesConfig(size=7, komi=7.5, games=6, seed=1), judge)
+    games = play_games(learner, opponent, GamesConfig(size=7, komi=7.5, games=6, seed=1))
     assert [g.learner for g in games] == [BLACK, WHITE] * 3
     paths = write_games(games, str(tmp_path / "games"))
     from tengen.selfplay.match.gtp_client import GtpClient
@@ -27,11 +24,10 @@ def test_batched_games_end_are_counted_and_recorded(tmp_path, gnugo_cmd):
             assert [(m.pla, m.loc) for m in rec.moves] == [(m.pla, m.loc) for m in g.moves]
             assert rec.result == score_string(g.score)
             assert g.outcome(BLACK) == -g.outcome(WHITE) != 0  # komi 7.5: no draws
-            ended = len(g.moves) >= 2 and g.moves[-1].loc == PASS == g.moves[-2].loc
-            assert ended or len(g.moves) == 2 * 7 * 7
-            if ended:
-                gg.send(f"loadsgf {path}")
-                assert gg.send("final_score")[0] == rec.result[0]  # the same winner
+            assert g.ended and g.moves[-1].loc == PASS == g.moves[-2].loc
+            gg.send(f"loadsgf {path}")
+            assert gg.send("final_score") == rec.result  # played out: the exact count
+            assert gg.send("final_status_list dead") == ""  # nothing dead left
     finally:
         gg.close()
     learner.close()

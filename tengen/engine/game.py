@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tengen.engine.board import BLACK, EMPTY, PASS, WHITE, Board, is_legal, is_own_eye
+from tengen.engine.board import (BLACK, EMPTY, PASS, WHITE, Board, is_legal,
+                                 sensible_moves)
 from tengen.engine.coords import all_locs, loc_to_gtp, to_loc
 
 COLOR_NAMES = {BLACK: "B", WHITE: "W"}
@@ -36,6 +37,9 @@ class IllegalMove(ValueError):
 class Move:
     pla: int
     loc: int
+
+
+_NO_HISTORY = np.zeros(0, np.int64)
 
 
 class GameState:
@@ -145,11 +149,15 @@ class GameState:
         return [loc for loc in self.board.empties().tolist() if self.is_legal(loc, pla)]
 
     def sensible_moves(self, pla: int | None = None) -> list[int]:
-        """Legal moves that do not fill one's own single-point eye."""
+        """Legal moves that do not fill one's own single-point eye (one kernel call:
+        the hot path of every network player)."""
         pla = self.to_play if pla is None else pla
         b = self.board
-        return [loc for loc in self.legal_moves(pla)
-                if not is_own_eye(b.B, b.meta, loc, pla)]
+        history = (np.unique(np.fromiter(self._seen, np.int64, len(self._seen)))
+                   if self.superko else _NO_HISTORY)
+        out = np.empty(self.size * self.size, np.int64)
+        k = sensible_moves(b.B, b.meta, b.zob, pla, history, _NO_HISTORY, out)
+        return out[:k].tolist()
 
     # ----------------------------------------------------------- scoring
 

@@ -13,6 +13,7 @@ class LoopConfig:
     optimizer: str = "sgd"  # sgd (momentum, nesterov) or adamw
     lr: float = 0.05
     lr_min: float = 0.0005
+    schedule: str = "cosine"  # cosine (from lr down to lr_min after warm-up) or constant
     warmup_steps: int = 500
     momentum: float = 0.9
     weight_decay: float = 1e-4
@@ -26,6 +27,15 @@ class LoopConfig:
     best_metric: str = ""  # validation metric that picks best.pt ("" = none)
     best_higher: bool = True
     name: str = "train"  # the progress bar's label
+    log_name: str = "train_log.csv"
+    step_name: str = "step"  # what one optimizer step is called in the log and the bar
+    frozen_norm: bool = False  # batch norms keep their running statistics (fine-tuning)
+
+    def __post_init__(self):
+        if self.optimizer not in ("sgd", "adamw"):
+            raise ValueError(f"optimizer must be sgd or adamw, not {self.optimizer!r}")
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(f"schedule must be cosine or constant, not {self.schedule!r}")
 
 
 @dataclass
@@ -41,4 +51,4 @@ class TrainConfig(LoopConfig):
     name: str = "train-sl"
 
 
-LOOP_ONLY = ("best_metric", "best_higher", "name")  # fixed by the trainer, not CLI flags
+LOOP_ONLY = ("best_metric", "best_higher", "name", "log_name", "step_name", "frozen_norm")  # fixed by the trainer, not CLI flags

@@ -34,6 +34,10 @@ class Task(Protocol):
     def loss(self, model, batch, device) -> tuple[torch.Tensor, dict]:
         """The loss to minimise, and this step's ``step_fields`` as floats."""
 
+    # optional: ``chunks(batch) -> list`` splits a batch too large for one backward pass
+    # (policy gradient over a minibatch of whole games); ``loss`` then gets each chunk
+    # and returns its share of the batch's loss and fields, which the loop sums.
+
     def evaluate(self, model, device, bf16: bool) -> dict:
         """Validation: ``eval_fields`` as floats (model in eval mode, no gradients)."""
 
@@ -48,6 +52,8 @@ class Task(Protocol):
 def lr_at(cfg: LoopConfig, step: int) -> float:
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
+    if cfg.schedule == "constant":
+        return cfg.lr
     t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * t))
 
@@ -66,7 +72,8 @@ def make_optimizer(cfg: LoopConfig, model):
               {"params": no_decay, "weight_decay": 0.0}]
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(groups, lr=cfg.lr)
-    return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
+    return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum,
+                           nesterov=cfg.momentum > 0)
 
 
 def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
@@ -94,19 +101,20 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
         print(f"resumed {latest} at step {step}", file=sys.stderr)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    model.train()
+    model.train(not cfg.frozen_norm)
     print(f"{cfg.name}: {count_parameters(model):,} parameters; device {device}",
           file=sys.stderr)
-    fields = (["step", "samples", "lr"] + list(task.step_fields) + ["samples_per_s"]
+    fields = ([cfg.step_name, "samples", "lr"] + list(task.step_fields) + ["samples_per_s"]
               + list(task.eval_fields) + ["elapsed_s"])
-    log_path = out / "train_log.csv"
+    log_path = out / cfg.log_name
     if not log_path.exists():
         with open(log_path, "w", newline="") as f:
             csv.writer(f).writerow(fields)
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=cfg.steps, initial=step, unit="step", file=sys.stderr, desc=cfg.name)
+        bar = tqdm(total=cfg.steps, initial=step, unit=cfg.step_name, file=sys.stderr,
+                   desc=cfg.name)
     t_start = time.time()
     sums, n_window, t_window = dict.fromkeys(task.step_fields, 0.0), 0, time.time()
     metrics: dict = {}
@@ -116,10 +124,14 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
             lr = lr_at(cfg, step)
             for g in opt.param_groups:
                 g["lr"] = lr
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-                loss, parts = task.loss(model, batch, device)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            parts = dict.fromkeys(task.step_fields, 0.0)
+            for chunk in (task.chunks(batch) if hasattr(task, "chunks") else [batch]):
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+                    loss, chunk_parts = task.loss(model, chunk, device)
+                loss.backward()
+                for k in task.step_fields:
+                    parts[k] += chunk_parts[k]
             opt.step()
             step += 1
             for k in task.step_fields:
@@ -127,12 +139,13 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
             n_window += 1
             if bar:
                 bar.update(1)
+                bar.set_postfix({k: round(v, 3) for k, v in parts.items()}, refresh=False)
             do_eval = step % cfg.eval_every == 0 or step == cfg.steps
             out_of_time = cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
             if not (do_eval or step % cfg.checkpoint_every == 0 or out_of_time):
                 continue
             sps = n_window * cfg.batch_size / max(time.time() - t_window, 1e-9)
-            metrics = {"step": step, "samples": step * cfg.batch_size, "lr": round(lr, 6),
+            metrics = {cfg.step_name: step, "samples": step * cfg.batch_size, "lr": round(lr, 6),
                        **{k: round(v / n_window, 4) for k, v in sums.items()},
                        "samples_per_s": round(sps, 1), **dict.fromkeys(task.eval_fields, ""),
                        "elapsed_s": round(time.time() - t_start, 1)}
@@ -140,10 +153,11 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
                 model.eval()
                 with torch.no_grad():
                     ev = task.evaluate(model, device, cfg.bf16)
-                model.train()
+                model.train(not cfg.frozen_norm)
                 metrics.update({k: round(v, 4) for k, v in ev.items() if k in fields})
                 if bar and cfg.best_metric:
-                    bar.set_postfix({cfg.best_metric: metrics[cfg.best_metric]})
+                    bar.write(f"{cfg.step_name} {step}: {cfg.best_metric} "
+                              f"{metrics[cfg.best_metric]}", file=sys.stderr)
             with open(log_path, "a", newline="") as f:
                 csv.writer(f).writerow([metrics[k] for k in fields])
             sums, n_window, t_window = dict.fromkeys(task.step_fields, 0.0), 0, time.time()
@@ -156,7 +170,7 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
             save_checkpoint(str(latest), model, info,
                             extra={"optimizer": opt.state_dict(),
                                    "sampler": task.sampler_state()})
-            plot_curves(log_path, out / "curves.png")
+            plot_curves(log_path, out / "curves.png", cfg.step_name)
             if out_of_time:
                 break
     finally:
@@ -172,8 +186,8 @@ def _better(value, best, cfg: LoopConfig) -> bool:
     return value > best if cfg.best_higher else value < best
 
 
-def plot_curves(log_path: Path, png: Path) -> None:
-    """Losses on the left; accuracies, MSEs and other rates on the right (atomic)."""
+def plot_curves(log_path: Path, png: Path, step_name: str = "step") -> None:
+    """Losses on the left; accuracies, MSEs and win rates on the right (atomic)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -181,18 +195,17 @@ def plot_curves(log_path: Path, png: Path) -> None:
     rows = list(csv.DictReader(open(log_path)))
     if not rows:
         return
-    skip = {"step", "samples", "lr", "samples_per_s", "elapsed_s"}
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
     for key in rows[0]:
-        if key in skip:
-            continue
-        pts = [(int(r["step"]), float(r[key])) for r in rows if r[key] != ""]
+        if not (key.startswith("loss") or any(w in key for w in ("top", "mse", "rate"))):
+            continue  # counts and speeds have their own scales
+        pts = [(int(r[step_name]), float(r[key])) for r in rows if r[key] != ""]
         if not pts:
             continue
         ax = a1 if key.startswith("loss") else a2
         ax.plot(*zip(*pts), marker="o" if len(pts) < 30 else None, label=key)
     for ax in (a1, a2):
-        ax.set_xlabel("step")
+        ax.set_xlabel(step_name)
         if ax.has_data():
             ax.legend()
     fig.tight_layout()

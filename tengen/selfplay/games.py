@@ -1,11 +1,16 @@
 """Many games stepped together between two networks: one batched forward pass per ply and
-network, moves drawn from the policy's softmax over sensible moves (legal, not filling
-one's own eye), every game played to a judged end (the pass rule of
-engine/search/endgame.py) and counted by area with the dead stones off.
+network, every move drawn from the policy's softmax over sensible moves (legal, not
+filling one's own eye).
 
-The first building block of self-play reinforcement learning: the learner plays black
-in half of the games and white in the other half, and each finished game comes back with
-its moves, the side that won, and its SGF.
+Games are played to the true end: a side passes only when it has no sensible move left,
+so when both have passed every empty point is a single-point eye (or a point nobody may
+play) and every dead stone has been captured. The area count of that final position is
+the result, exact, with no judgment of dead stones needed (tests check it against GNU
+Go's ``final_score``). This is how playouts end too; it costs the moves that fill the
+dame and the territory, which a human game never plays.
+
+The learner plays black in the even-numbered games and white in the odd ones; each
+finished game comes back with its moves, the colour the learner had, the score and SGF.
 """
 from __future__ import annotations
 
@@ -14,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tengen.engine.board import BLACK, WHITE
+from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.coords import locs_to_indices
 from tengen.engine.game import GameState, Move, score_string
-from tengen.engine.search.judge import Judge
+from tengen.engine.players import sample_index
 from tengen.engine.sgf import game_to_sgf
-from tengen.nets.player import policy_move
 
 
 @dataclass
@@ -27,7 +32,7 @@ class GamesConfig:
     komi: float = 7.5
     games: int = 128
     temperature: float = 1.0  # 1: the policy's own softmax
-    max_moves: int = 0  # 0: 2 * size * size, then the game is counted as it stands
+    max_moves: int = 0  # 0: 3 * size * size, then the game is counted as it stands
     seed: int = 0
 
 
@@ -35,7 +40,8 @@ class GamesConfig:
 class FinishedGame:
     learner: int  # the colour the first network played
     moves: list[Move] = field(default_factory=list)
-    score: float = 0.0  # black minus white, komi included, dead stones off
+    score: float = 0.0  # black minus white by area, komi included
+    ended: bool = True  # False: stopped at max_moves and counted as it stood
     sgf: bytes = b""
 
     @property
@@ -47,13 +53,23 @@ class FinishedGame:
         return 0 if self.winner is None else (1 if self.winner == pla else -1)
 
 
-def play_games(learner, opponent, cfg: GamesConfig, judge: Judge | None = None,
+def sample_move(state: GameState, pla: int, probs: np.ndarray, temperature: float,
+                rng) -> int:
+    """A move drawn from ``probs`` (the network's, pass last) restricted to sensible
+    moves; PASS only when there is none."""
+    sensible = np.asarray(state.sensible_moves(pla), np.int64)
+    if sensible.size == 0:
+        return PASS
+    weights = probs[locs_to_indices(sensible, state.size)]
+    return int(sensible[sample_index(weights, temperature, rng)])
+
+
+def play_games(learner, opponent, cfg: GamesConfig,
                names: tuple[str, str] = ("learner", "opponent")) -> list[FinishedGame]:
     """``learner`` and ``opponent`` are evaluators (``evaluate(states) -> (probs,
-    values)``, e.g. ``SharedEvaluator``). Game k has the learner as black when k is even."""
-    judge = judge or Judge()
+    values)``, e.g. ``SharedEvaluator``); they may be the same one."""
     rng = np.random.default_rng(cfg.seed)
-    cap = cfg.max_moves or 2 * cfg.size * cfg.size
+    cap = cfg.max_moves or 3 * cfg.size * cfg.size
     states = [GameState(cfg.size, cfg.komi) for _ in range(cfg.games)]
     colours = [BLACK if k % 2 == 0 else WHITE for k in range(cfg.games)]
     active = list(range(cfg.games))
@@ -65,13 +81,13 @@ def play_games(learner, opponent, cfg: GamesConfig, judge: Judge | None = None,
                 continue
             probs, _ = net.evaluate([states[k] for k in group])
             for k, p in zip(group, probs):
-                states[k].play(policy_move(states[k], pla, p, cfg.temperature, rng, judge), pla)
+                states[k].play(sample_move(states[k], pla, p, cfg.temperature, rng), pla)
         active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
     out = []
     for k, g in enumerate(states):
-        score = judge(g).score
+        score = g.area_score()
         black, white = names if colours[k] == BLACK else names[::-1]
-        out.append(FinishedGame(colours[k], list(g.moves), score,
+        out.append(FinishedGame(colours[k], list(g.moves), score, g.is_over(),
                                 game_to_sgf(g, result=score_string(score), black=black,
                                             white=white)))
     return out
@@ -91,4 +107,4 @@ def write_games(games: list[FinishedGame], folder: str, start: int = 0) -> list[
     return paths
 
 
-__all__ = ["GamesConfig", "FinishedGame", "play_games", "write_games"]
+__all__ = ["GamesConfig", "FinishedGame", "play_games", "sample_move", "write_games"]

@@ -7,42 +7,11 @@ cost O(game length); a simulation copies this instead: two small arrays and a li
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-
-from tengen.engine.board import (COLOR, EMPTIES, M_HASH, M_KO, M_KO_PLA, M_NEMPTY, PASS, area_score,
-                    hash_after, is_legal, is_own_eye, new_record, play)
+from tengen.engine.board import (COLOR, M_HASH, M_KO, M_KO_PLA, M_NEMPTY, PASS, area_score, new_record, play,
+                                 sensible_moves)
 from tengen.engine.game import GameState, Move
 
 RECENT = 8  # moves remembered for the features' "turns since" planes
-
-
-@njit(cache=True)
-def _seen(sorted_hashes, h):
-    i = np.searchsorted(sorted_hashes, h)
-    return i < sorted_hashes.shape[0] and sorted_hashes[i] == h
-
-
-@njit(cache=True)
-def sensible_moves(B, meta, zob, pla, history, extra, out):
-    """Legal points (simple ko, suicide, positional superko against ``history`` (sorted)
-    and ``extra``) that do not fill ``pla``'s own eye, into ``out``; returns how many."""
-    k = 0
-    for i in range(meta[M_NEMPTY]):
-        q = B[EMPTIES, i]
-        if not is_legal(B, meta, q, pla) or is_own_eye(B, meta, q, pla):
-            continue
-        h = hash_after(B, meta, zob, q, pla)
-        if _seen(history, h):
-            continue
-        dup = False
-        for j in range(extra.shape[0]):
-            if extra[j] == h:
-                dup = True
-                break
-        if not dup:
-            out[k] = q
-            k += 1
-    return k
 
 
 class SimState:

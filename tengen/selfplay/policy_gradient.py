@@ -1,0 +1,148 @@
+"""AlphaGo's RL stage: the policy network improves by REINFORCE against its past selves.
+
+Each iteration plays ``batch_size`` games between the learner and an opponent drawn from
+the pool (the learner black in half of them), then takes one SGD step on
+``-mean_t (z_t - b(s_t)) log p(a_t | s_t)`` over the learner's moves: ``z_t`` is the
+game's outcome for the learner, ``b`` zero or the learner's own value head. Every
+``snapshot_every`` iterations the learner joins the pool; every ``eval_every`` it plays
+the SL network (both sampling, as AlphaGo measured) and the best so far is ``best.pt``.
+
+The loop, resume, log, curves and checkpoints are the training core's. What makes a
+resume exact is here: an iteration's opponent, games and subsample come from a random
+generator seeded by (seed, iteration), the pool's member list is saved with the
+optimizer, and an iteration's finished games are written (``games/iter-NNNNNN``) before
+the update, so a kill during the update replays nothing.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+from tengen.nets.model import load_checkpoint
+from tengen.nets.training_core import pick_device, run
+from tengen.selfplay.games import GamesConfig, play_games, write_games
+from tengen.selfplay.pool import OpponentPool
+from tengen.selfplay.records import learner_examples, load_records, save_records
+from tengen.selfplay.rl_config import RLConfig
+
+_EVAL_SEED = 10_000_019  # the SL matches' games differ from every training iteration's
+
+
+class PolicyGradientTask:
+    step_fields = ["loss_pg", "win_rate_pool", "moves_per_game", "play_games_per_s"]
+    eval_fields = ["win_rate_sl"]
+
+    def __init__(self, cfg: RLConfig, model, start_net: str):
+        self.cfg = cfg
+        self.model = model  # the learner: the loop trains this very module
+        self.out = Path(cfg.out)
+        self.pool = OpponentPool(str(self.out / "pool"), start_net)
+        self.start_net = start_net
+        self.iteration = 0
+        self.eval_cfg = EvaluatorConfig(device=str(pick_device(cfg.device)), bf16=cfg.bf16)
+
+    # ------------------------------------------------------------ data: one iteration
+
+    def games_config(self, games: int, seed: int) -> GamesConfig:
+        return GamesConfig(size=self.cfg.size, komi=self.cfg.komi, games=games,
+                           temperature=self.cfg.temperature, seed=seed)
+
+    def next_batch(self):
+        cfg, it = self.cfg, self.iteration
+        if it and it % cfg.snapshot_every == 0:
+            self.pool.add(self.model, it, {"start_net": self.start_net})
+        rng = np.random.default_rng([cfg.seed, it])
+        opponent = self.pool.draw(rng)
+        folder = self.out / "games" / f"iter-{it:06d}"
+        records = folder / "records.npz"
+        t0 = time.time()
+        if records.exists():  # played before a kill: the update was what was lost
+            games, info = load_records(str(records))
+            play_seconds = float(info["play_seconds"])
+        else:
+            learner = SharedEvaluator(self.model, self.eval_cfg)
+            rival = SharedEvaluator(self.pool.model(opponent), self.eval_cfg)
+            games = play_games(learner, rival,
+                               self.games_config(cfg.batch_size, int(rng.integers(2**31))),
+                               names=(f"learner-{it}", Path(opponent).stem))
+            play_seconds = time.time() - t0
+            if cfg.keep_sgf:
+                write_games(games, str(folder))
+            folder.mkdir(parents=True, exist_ok=True)
+            save_records(games, str(records), cfg.size, cfg.komi,
+                         {"opponent": opponent, "play_seconds": play_seconds})
+        examples = learner_examples(games, cfg.size, cfg.komi, cfg.train_fraction, rng)
+        self.iteration = it + 1
+        wins = sum(g.outcome(g.learner) > 0 for g in games)
+        stats = {"win_rate_pool": wins / len(games),
+                 "moves_per_game": float(np.mean([len(g.moves) for g in games])),
+                 "play_games_per_s": len(games) / max(play_seconds, 1e-9)}
+        return examples, stats
+
+    def chunks(self, batch):
+        examples, stats = batch
+        n = len(examples)
+        step = max(1, self.cfg.micro_batch)
+        return [(examples, np.arange(a, min(a + step, n)), n, stats if a == 0 else None)
+                for a in range(0, max(n, 1), step)]
+
+    # ------------------------------------------------------------ the update
+
+    def loss(self, model, chunk, device):
+        examples, idx, total, stats = chunk
+        parts = dict.fromkeys(self.step_fields, 0.0)
+        if stats:
+            parts.update(stats)
+        if len(idx) == 0:  # no learner move at all: nothing to learn
+            return torch.zeros((), device=device, requires_grad=True), parts
+        x = torch.from_numpy(examples.unpack(idx)).to(device, torch.float32)
+        a = torch.from_numpy(examples.actions[idx]).to(device)
+        z = torch.from_numpy(examples.z[idx]).to(device)
+        logits, value = model(x)
+        logp = F.log_softmax(logits.float(), dim=1).gather(1, a[:, None]).squeeze(1)
+        advantage = z - value.detach().float() if self.cfg.baseline == "value" else z
+        loss = -(advantage * logp).sum() / total
+        parts["loss_pg"] = loss.item()
+        return loss, parts
+
+    # ------------------------------------------------------------ the match against SL
+
+    def evaluate(self, model, device, bf16):
+        learner = SharedEvaluator(model, self.eval_cfg)
+        sl = SharedEvaluator(self.pool.model(self.start_net), self.eval_cfg)
+        games = play_games(learner, sl, self.games_config(self.cfg.eval_games,
+                                                          _EVAL_SEED + self.iteration),
+                           names=(f"learner-{self.iteration}", "sl"))
+        return {"win_rate_sl": sum(g.outcome(g.learner) > 0 for g in games) / len(games)}
+
+    # ------------------------------------------------------------ resume
+
+    def sampler_state(self):
+        return {"iteration": self.iteration, "pool": self.pool.state()}
+
+    def load_sampler_state(self, state) -> None:
+        self.iteration = state["iteration"]
+        self.pool.load_state(state["pool"])
+
+    def close(self) -> None:
+        pass
+
+
+def train_rl(cfg: RLConfig, progress: bool = True) -> dict:
+    """Run (or resume) the loop in ``cfg.out`` to ``cfg.steps`` iterations."""
+    from tengen.nets import SHIPPED_NET
+    start = os.path.abspath(cfg.net or str(SHIPPED_NET))
+    model, _ = load_checkpoint(start)
+    task = PolicyGradientTask(cfg, model, start)
+    meta = {"rl": True, "start_net": start, "train_config": asdict(cfg)}
+    return run(task, model, cfg, meta, progress)
+
+
+__all__ = ["PolicyGradientTask", "train_rl"]

@@ -1,0 +1,91 @@
+"""Compact records of finished self-play games, and the positions the trainers read.
+
+A batch of games is one ``records.npz`` (moves as padded locs, colours, where each game
+starts, the learner's colour, the score), written atomically; its SGFs sit beside it for
+people and GNU Go. Positions are rebuilt by replaying the moves, so nothing per position
+is stored: the planes are packed to bits (every plane is 0/1), 2.2 KB a 19x19 position.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from tengen.engine.board import PASS
+from tengen.engine.coords import loc_to_index
+from tengen.engine.game import GameState, Move
+from tengen.nets.features import NUM_PLANES, state_planes
+from tengen.selfplay.games import FinishedGame
+
+
+def save_records(games: list[FinishedGame], path: str, size: int, komi: float,
+                 extra: dict | None = None) -> None:
+    lengths = [len(g.moves) for g in games]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    moves = [m for g in games for m in g.moves]
+    tmp = f"{path}.tmp{os.getpid()}.npz"
+    np.savez_compressed(
+        tmp, size=size, komi=komi, offsets=offsets,
+        locs=np.array([m.loc for m in moves], np.int16),
+        plas=np.array([m.pla for m in moves], np.int8),
+        learner=np.array([g.learner for g in games], np.int8),
+        score=np.array([g.score for g in games], np.float32),
+        ended=np.array([g.ended for g in games], bool),
+        **{k: np.asarray(v) for k, v in (extra or {}).items()})
+    os.replace(tmp, path)
+
+
+def load_records(path: str) -> tuple[list[FinishedGame], dict]:
+    """The games (without SGF) and the scalars saved with them."""
+    with np.load(path) as z:
+        d = {k: z[k] for k in z.files}
+    games = []
+    for k in range(len(d["learner"])):
+        a, b = d["offsets"][k], d["offsets"][k + 1]
+        moves = [Move(int(p), int(loc)) for p, loc in zip(d["plas"][a:b], d["locs"][a:b])]
+        games.append(FinishedGame(int(d["learner"][k]), moves, float(d["score"][k]),
+                                  bool(d["ended"][k])))
+    info = {k: v.item() for k, v in d.items() if v.ndim == 0}
+    return games, info
+
+
+@dataclass
+class Examples:
+    planes: np.ndarray  # (N, packed bytes) uint8: np.packbits of the (49, n, n) planes
+    actions: np.ndarray  # (N,) network index of the move played
+    z: np.ndarray  # (N,) float32 outcome for the side that moved: +1 won, -1 lost
+    size: int
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def unpack(self, idx) -> np.ndarray:
+        n = self.size
+        bits = np.unpackbits(self.planes[idx], axis=1, count=NUM_PLANES * n * n)
+        return bits.reshape(-1, NUM_PLANES, n, n)
+
+
+def learner_examples(games: list[FinishedGame], size: int, komi: float,
+                     fraction: float = 1.0, rng=None) -> Examples:
+    """The learner's moves (not its passes, which only come when nothing is left), each
+    kept with probability ``fraction``, with the game's outcome for the learner."""
+    planes, actions, z = [], [], []
+    buf = np.zeros((NUM_PLANES, size, size), np.uint8)
+    for g in games:
+        state = GameState(size, komi)
+        outcome = g.outcome(g.learner)
+        for m in g.moves:
+            if (m.pla == g.learner and m.loc != PASS
+                    and (fraction >= 1 or rng.random() < fraction)):
+                state_planes(state, buf)
+                planes.append(np.packbits(buf))
+                actions.append(loc_to_index(m.loc, size))
+                z.append(outcome)
+            state.play(m.loc, m.pla)
+    nbytes = (NUM_PLANES * size * size + 7) // 8
+    return Examples(np.array(planes, np.uint8).reshape(-1, nbytes),
+                    np.array(actions, np.int64), np.array(z, np.float32), size)
+
+
+__all__ = ["save_records", "load_records", "Examples", "learner_examples"]

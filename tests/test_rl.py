@@ -1,0 +1,140 @@
+"""Self-play policy gradient: the update's sign, the compact records, the pool, and a run
+killed with SIGKILL mid-iteration that resumes to the same end as an uninterrupted one."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.game import GameState
+from tengen.nets.features import state_planes
+from tengen.nets.model import build_model, load_checkpoint, save_checkpoint
+from tengen.nets.evaluator import SharedEvaluator
+from tengen.selfplay.games import GamesConfig, play_games
+from tengen.selfplay.policy_gradient import PolicyGradientTask
+from tengen.selfplay.pool import OpponentPool
+from tengen.selfplay.records import Examples, learner_examples, load_records, save_records
+from tengen.selfplay.rl_config import RLConfig
+
+
+@pytest.fixture
+def tiny_net(tmp_path):
+    torch.manual_seed(0)
+    path = str(tmp_path / "tiny.pt")
+    save_checkpoint(path, build_model("b1c8"))
+    return path
+
+
+def _games(n=4, size=7, seed=1):
+    torch.manual_seed(0)
+    a, b = SharedEvaluator(build_model("b1c8")), SharedEvaluator(build_model("b1c8"))
+    return play_games(a, b, GamesConfig(size=size, games=n, seed=seed))
+
+
+def test_records_round_trip_and_examples_are_the_learners_moves(tmp_path):
+    games = _games()
+    path = str(tmp_path / "records.npz")
+    save_records(games, path, 7, 7.5, {"opponent": "x.pt"})
+    back, info = load_records(path)
+    assert info["opponent"] == "x.pt" and info["size"] == 7
+    for g, h in zip(games, back):
+        assert (g.learner, g.score, g.ended, g.moves) == (h.learner, h.score, h.ended, h.moves)
+    ex = learner_examples(back, 7, 7.5)
+    mine = [(k, i) for k, g in enumerate(back) for i, m in enumerate(g.moves)
+            if m.pla == g.learner and m.loc != PASS]
+    assert len(ex) == len(mine)
+    # the last example is the last game's last learner move, its planes as replayed
+    k, i = mine[-1]
+    g = back[k]
+    state = GameState(7, 7.5)
+    for m in g.moves[:i]:
+        state.play(m.loc, m.pla)
+    assert np.array_equal(ex.unpack([len(ex) - 1])[0], state_planes(state))
+    assert ex.z[-1] == g.outcome(g.learner) and set(np.unique(ex.z)) <= {-1.0, 1.0}
+    assert {g.learner for g in back} == {BLACK, WHITE}
+    half = learner_examples(back, 7, 7.5, 0.5, np.random.default_rng(0))
+    assert 0 < len(half) < len(ex)
+
+
+@pytest.mark.parametrize("z", [1.0, -1.0])
+def test_an_update_makes_won_moves_likelier_and_lost_moves_rarer(tmp_path, tiny_net, z):
+    cfg = RLConfig(out=str(tmp_path / "run"), size=7, batch_size=2, lr=0.5)
+    model, _ = load_checkpoint(tiny_net)
+    task = PolicyGradientTask(cfg, model, tiny_net)
+    state = GameState(7)
+    state.play(state.sensible_moves()[10])
+    planes = np.packbits(state_planes(state))[None]
+    ex = Examples(planes, np.array([17]), np.array([z], np.float32), 7)
+
+    def logp():
+        with torch.no_grad():
+            logits, _ = model(torch.from_numpy(ex.unpack([0])).float())
+            return torch.log_softmax(logits, 1)[0, 17].item()
+
+    before = logp()
+    (chunk,) = task.chunks((ex, {}))
+    loss, parts = task.loss(model, chunk, "cpu")
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.grad is not None:
+                p -= cfg.lr * p.grad
+    assert parts["loss_pg"] == pytest.approx(-z * before, rel=1e-4)
+    assert (logp() - before) * z > 0
+
+
+def test_pool_snapshots_and_draws(tmp_path, tiny_net):
+    pool = OpponentPool(str(tmp_path / "pool"), tiny_net)
+    model, _ = load_checkpoint(tiny_net)
+    path = pool.add(model, 500)
+    assert pool.state() == [tiny_net, path] and path.endswith("iter-000500.pt")
+    assert pool.add(model, 500) == path and len(pool.state()) == 2  # rewritten, not added
+    draws = {pool.draw(np.random.default_rng(s)) for s in range(20)}
+    assert draws == {tiny_net, path}
+    assert load_checkpoint(path)[1]["meta"]["iteration"] == 500
+
+
+def _rl_command(out, net):
+    return [sys.executable, "-m", "tengen.cli", "rl", "--out", str(out), "--net", net,
+            "--size", "7", "--batch-size", "8", "--steps", "6", "--snapshot-every", "2",
+            "--eval-every", "3", "--eval-games", "4", "--lr", "0.1", "--threads", "1",
+            "--micro-batch", "64"]
+
+
+def _end_state(out):
+    state = torch.load(out / "latest.pt", weights_only=False)
+    pool = [os.path.basename(p) for p in state["sampler"]["pool"]]
+    return state["meta"]["step"], state["sampler"]["iteration"], pool, state["model"]
+
+
+def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    subprocess.run(_rl_command(whole, tiny_net), check=True, env=env, capture_output=True)
+    proc = subprocess.Popen(_rl_command(broken, tiny_net), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = broken / "rl_log.csv"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= 4:  # 3 iterations done
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = _end_state(broken)[1]
+    assert 3 <= killed_at < 6
+    subprocess.run(_rl_command(broken, tiny_net), check=True, env=env, capture_output=True)
+    a, b = _end_state(whole), _end_state(broken)
+    assert a[:3] == b[:3] == (6, 6, ["tiny.pt", "iter-000002.pt", "iter-000004.pt"])
+    for k in a[3]:  # the same games and updates: the same weights
+        assert torch.allclose(a[3][k].float(), b[3][k].float(), atol=1e-6), k
+    for it in range(6):  # every iteration's games written once, whole
+        assert (broken / "games" / f"iter-{it:06d}" / "records.npz").exists()
+        assert len(list((broken / "games" / f"iter-{it:06d}").glob("*.sgf"))) == 8
+        assert not list((broken / "games" / f"iter-{it:06d}").glob("*.tmp*"))
