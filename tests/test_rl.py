@@ -103,13 +103,25 @@ def _rl_command(out, net):
     return [sys.executable, "-m", "tengen.cli", "rl", "--out", str(out), "--net", net,
             "--size", "7", "--batch-size", "8", "--steps", "6", "--snapshot-every", "2",
             "--eval-every", "3", "--eval-games", "4", "--lr", "0.1", "--threads", "1",
-            "--micro-batch", "64"]
+            "--micro-batch", "64", "--workers", "2"]
 
 
 def _end_state(out):
     state = torch.load(out / "latest.pt", weights_only=False)
     pool = [os.path.basename(p) for p in state["sampler"]["pool"]]
     return state["meta"]["step"], state["sampler"]["iteration"], pool, state["model"]
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    kids.append(int(d))
+        except (OSError, ValueError, IndexError):
+            continue
+    return kids
 
 
 def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
@@ -125,8 +137,14 @@ def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before it could be killed"
+    workers = _children(proc.pid)
+    assert len(workers) >= 2  # the self-play processes
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
+        time.sleep(0.1)
+    assert not any(os.path.exists(f"/proc/{w}") for w in workers), "orphaned workers"
     killed_at = _end_state(broken)[1]
     assert 3 <= killed_at < 6
     subprocess.run(_rl_command(broken, tiny_net), check=True, env=env, capture_output=True)

@@ -65,14 +65,18 @@ def sample_move(state: GameState, pla: int, probs: np.ndarray, temperature: floa
 
 
 def play_games(learner, opponent, cfg: GamesConfig,
-               names: tuple[str, str] = ("learner", "opponent")) -> list[FinishedGame]:
+               names: tuple[str, str] = ("learner", "opponent"),
+               games: range | None = None) -> list[FinishedGame]:
     """``learner`` and ``opponent`` are evaluators (``evaluate(states) -> (probs,
-    values)``, e.g. ``SharedEvaluator``); they may be the same one."""
-    rng = np.random.default_rng(cfg.seed)
+    values)``, e.g. ``SharedEvaluator``); they may be the same one. ``games``: which of
+    the ``cfg.games`` to play (default all); game k draws its moves from its own random
+    stream (seed, k), so the games do not depend on how they are shared out."""
+    games = range(cfg.games) if games is None else games
+    rngs = [np.random.default_rng([cfg.seed, k]) for k in games]
     cap = cfg.max_moves or 3 * cfg.size * cfg.size
-    states = [GameState(cfg.size, cfg.komi) for _ in range(cfg.games)]
-    colours = [BLACK if k % 2 == 0 else WHITE for k in range(cfg.games)]
-    active = list(range(cfg.games))
+    states = [GameState(cfg.size, cfg.komi) for _ in games]
+    colours = [BLACK if k % 2 == 0 else WHITE for k in games]
+    active = list(range(len(states)))
     while active:
         pla = states[active[0]].to_play  # games move in lockstep: one colour per ply
         for net, mine in ((learner, True), (opponent, False)):
@@ -81,7 +85,7 @@ def play_games(learner, opponent, cfg: GamesConfig,
                 continue
             probs, _ = net.evaluate([states[k] for k in group])
             for k, p in zip(group, probs):
-                states[k].play(sample_move(states[k], pla, p, cfg.temperature, rng), pla)
+                states[k].play(sample_move(states[k], pla, p, cfg.temperature, rngs[k]), pla)
         active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
     out = []
     for k, g in enumerate(states):

@@ -24,13 +24,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 from tengen.nets.model import load_checkpoint
 from tengen.nets.training_core import pick_device, run
-from tengen.selfplay.games import GamesConfig, play_games, write_games
+from tengen.selfplay.games import GamesConfig, write_games
 from tengen.selfplay.pool import OpponentPool
 from tengen.selfplay.records import learner_examples, load_records, save_records
 from tengen.selfplay.rl_config import RLConfig
+from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
 
 _EVAL_SEED = 10_000_019  # the SL matches' games differ from every training iteration's
 
@@ -46,7 +46,8 @@ class PolicyGradientTask:
         self.pool = OpponentPool(str(self.out / "pool"), start_net)
         self.start_net = start_net
         self.iteration = 0
-        self.eval_cfg = EvaluatorConfig(device=str(pick_device(cfg.device)), bf16=cfg.bf16)
+        self.workers = SelfPlayWorkers(WorkersConfig(cfg.workers, str(pick_device(cfg.device)),
+                                                     cfg.bf16))
 
     # ------------------------------------------------------------ data: one iteration
 
@@ -67,11 +68,9 @@ class PolicyGradientTask:
             games, info = load_records(str(records))
             play_seconds = float(info["play_seconds"])
         else:
-            learner = SharedEvaluator(self.model, self.eval_cfg)
-            rival = SharedEvaluator(self.pool.model(opponent), self.eval_cfg)
-            games = play_games(learner, rival,
-                               self.games_config(cfg.batch_size, int(rng.integers(2**31))),
-                               names=(f"learner-{it}", Path(opponent).stem))
+            games = self.workers.play(
+                self.model, opponent, self.games_config(cfg.batch_size, int(rng.integers(2**31))),
+                names=(f"learner-{it}", Path(opponent).stem))
             play_seconds = time.time() - t0
             if cfg.keep_sgf:
                 write_games(games, str(folder))
@@ -115,11 +114,10 @@ class PolicyGradientTask:
     # ------------------------------------------------------------ the match against SL
 
     def evaluate(self, model, device, bf16):
-        learner = SharedEvaluator(model, self.eval_cfg)
-        sl = SharedEvaluator(self.pool.model(self.start_net), self.eval_cfg)
-        games = play_games(learner, sl, self.games_config(self.cfg.eval_games,
-                                                          _EVAL_SEED + self.iteration),
-                           names=(f"learner-{self.iteration}", "sl"))
+        games = self.workers.play(model, self.start_net,
+                                  self.games_config(self.cfg.eval_games,
+                                                    _EVAL_SEED + self.iteration),
+                                  names=(f"learner-{self.iteration}", "sl"))
         return {"win_rate_sl": sum(g.outcome(g.learner) > 0 for g in games) / len(games)}
 
     # ------------------------------------------------------------ resume
@@ -132,7 +130,7 @@ class PolicyGradientTask:
         self.pool.load_state(state["pool"])
 
     def close(self) -> None:
-        pass
+        self.workers.close()
 
 
 def train_rl(cfg: RLConfig, progress: bool = True) -> dict:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 
-from tengen.nets.model import load_checkpoint, save_checkpoint
+from tengen.nets.model import save_checkpoint
 
 
 class OpponentPool:
-    def __init__(self, folder: str, first: str, max_loaded: int = 2):
+    def __init__(self, folder: str, first: str):
         self.folder = folder
         self.members: list[str] = [first]
-        self.max_loaded = max_loaded
-        self._loaded: dict[str, object] = {}  # path -> model, most recent last
 
     def add(self, model, iteration: int, meta: dict | None = None) -> str:
         os.makedirs(self.folder, exist_ok=True)
@@ -31,16 +29,6 @@ class OpponentPool:
     def draw(self, rng) -> str:
         """A member uniformly at random."""
         return self.members[int(rng.integers(len(self.members)))]
-
-    def model(self, path: str):
-        """The member's network (eval mode), kept loaded for the next draws."""
-        if path in self._loaded:
-            self._loaded[path] = self._loaded.pop(path)
-        else:
-            while len(self._loaded) >= self.max_loaded:
-                self._loaded.pop(next(iter(self._loaded)))
-            self._loaded[path] = load_checkpoint(path)[0]
-        return self._loaded[path]
 
     def state(self) -> list[str]:
         return list(self.members)

@@ -1,0 +1,63 @@
+"""Self-play throughput: games/hour and positions/s of batched self-play (both sides the
+same network, moves sampled, games played to the true end), as `tengen rl` plays them.
+
+    python benchmarks/bench_selfplay.py                      # b6c64 (shipped) and b4c48
+    python benchmarks/bench_selfplay.py --nets b6c64 --games 64 --workers 2
+    python benchmarks/bench_selfplay.py --device cuda --workers 1 --games 256
+
+b6c64 is the shipped SL network; other configs have random weights, whose games differ
+in length from a trained network's, so compare them by positions/s. One warm-up game
+per worker is played first (compilation, process start).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import torch
+
+from tengen.nets import SHIPPED_NET
+from tengen.nets.model import CONFIGS, build_model, load_checkpoint
+from tengen.selfplay.games import GamesConfig
+from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+
+
+def net(name: str):
+    model, _ = load_checkpoint(str(SHIPPED_NET))
+    if model.cfg == CONFIGS[name]:
+        return model, "shipped SL weights"
+    torch.manual_seed(0)
+    return build_model(name), "random weights"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--nets", nargs="+", default=["b6c64", "b4c48"])
+    p.add_argument("--games", type=int, default=32, help="games per measurement")
+    p.add_argument("--workers", type=int, default=0, help="processes (0: one per core)")
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--bf16", action="store_true")
+    args = p.parse_args(argv)
+    print(f"{os.cpu_count()} cores; device {args.device}; bf16 {args.bf16}")
+    for name in args.nets:
+        model, weights = net(name)
+        workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, args.bf16))
+        workers.play(model, model, GamesConfig(size=args.size, games=workers.n, max_moves=20))
+        t = time.time()
+        games = workers.play(model, model, GamesConfig(size=args.size, games=args.games))
+        dt = time.time() - t
+        workers.close()
+        positions = sum(len(g.moves) for g in games)
+        row = {"net": name, "weights": weights, "workers": workers.n, "games": len(games),
+               "seconds": round(dt, 1), "games_per_hour": round(len(games) / dt * 3600),
+               "positions_per_s": round(positions / dt, 1),
+               "moves_per_game": round(positions / len(games), 1)}
+        print(json.dumps(row), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Self-play on every core of one machine: worker processes that each play a share of a
+minibatch of games with their own copy of the networks (one torch thread each, so the
+processes never fight over cores), the results gathered in game order.
+
+The learner's weights travel with every call (a few MB), the opponents' by path and are
+kept loaded in the worker. With one worker the games are played in this process. A
+worker that dies takes only its share of the games in flight; the caller's call raises.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from tengen.selfplay.games import FinishedGame, GamesConfig, play_games
+
+
+@dataclass
+class WorkersConfig:
+    workers: int = 0  # processes; 0 = one per core
+    device: str = "cpu"
+    bf16: bool = False
+    threads: int = 1  # torch threads per worker
+
+
+def _blob(model) -> tuple[dict, dict]:
+    from dataclasses import asdict
+    return asdict(model.cfg), {k: v.detach().cpu() for k, v in model.state_dict().items()}
+
+
+def _model_from(blob):
+    from tengen.nets.model import ModelConfig, PolicyValueNet
+    model = PolicyValueNet(ModelConfig(**blob[0]))
+    model.load_state_dict(blob[1])
+    return model.eval()
+
+
+_CACHE: dict[str, object] = {}  # in a worker: opponent path -> evaluator
+
+
+def _evaluator(model, wcfg: WorkersConfig):
+    from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+    return SharedEvaluator(model, EvaluatorConfig(device=wcfg.device, bf16=wcfg.bf16))
+
+
+def _opponent(net, wcfg: WorkersConfig):
+    """``net``: a checkpoint path (kept loaded) or a model blob."""
+    if not isinstance(net, str):
+        return _evaluator(_model_from(net), wcfg)
+    if net not in _CACHE:
+        from tengen.nets.model import load_checkpoint
+        if len(_CACHE) >= 2:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[net] = _evaluator(load_checkpoint(net)[0], wcfg)
+    return _CACHE[net]
+
+
+def _init(threads: int) -> None:
+    import threading
+
+    import torch
+    torch.set_num_threads(threads)
+    parent = os.getppid()
+
+    def leave_with_parent():  # a learner killed with SIGKILL must not leave workers behind
+        while os.getppid() == parent:
+            threading.Event().wait(0.5)
+        os._exit(1)
+    threading.Thread(target=leave_with_parent, daemon=True).start()
+
+
+def _play_share(learner_blob, opponent, cfg: GamesConfig, names, games: range,
+                wcfg: WorkersConfig) -> list[FinishedGame]:
+    learner = _evaluator(_model_from(learner_blob), wcfg)
+    return play_games(learner, _opponent(opponent, wcfg), cfg, names, games)
+
+
+class SelfPlayWorkers:
+    def __init__(self, cfg: WorkersConfig | None = None):
+        self.cfg = cfg or WorkersConfig()
+        self.n = self.cfg.workers or os.cpu_count() or 1
+        self._pool = None
+
+    def play(self, learner, opponent, cfg: GamesConfig,
+             names: tuple[str, str] = ("learner", "opponent")) -> list[FinishedGame]:
+        """``learner``: a model; ``opponent``: a model or a checkpoint path."""
+        n = min(self.n, cfg.games)
+        if n <= 1:
+            rival = (_opponent(opponent, self.cfg) if isinstance(opponent, str)
+                     else _evaluator(opponent, self.cfg))
+            return play_games(_evaluator(learner, self.cfg), rival, cfg, names)
+        if self._pool is None:
+            import multiprocessing as mp
+            self._pool = ProcessPoolExecutor(self.n, mp_context=mp.get_context("spawn"),
+                                             initializer=_init, initargs=(self.cfg.threads,))
+        blob = _blob(learner)
+        rival = opponent if isinstance(opponent, str) else _blob(opponent)
+        bounds = np.linspace(0, cfg.games, n + 1).astype(int)
+        futures = [self._pool.submit(_play_share, blob, rival, cfg, names,
+                                     range(bounds[i], bounds[i + 1]), self.cfg)
+                   for i in range(n)]
+        return [g for f in futures for g in f.result()]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+__all__ = ["SelfPlayWorkers", "WorkersConfig"]
