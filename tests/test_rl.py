@@ -63,7 +63,7 @@ def test_records_round_trip_and_examples_are_the_learners_moves(tmp_path):
 
 @pytest.mark.parametrize("z", [1.0, -1.0])
 def test_an_update_makes_won_moves_likelier_and_lost_moves_rarer(tmp_path, tiny_net, z):
-    cfg = RLConfig(out=str(tmp_path / "run"), size=7, batch_size=2, lr=0.5)
+    cfg = RLConfig(out=str(tmp_path / "run"), size=7, batch_size=2, lr=1.0)
     model, _ = load_checkpoint(tiny_net)
     task = PolicyGradientTask(cfg, model, tiny_net)
     state = GameState(7)
@@ -84,7 +84,7 @@ def test_an_update_makes_won_moves_likelier_and_lost_moves_rarer(tmp_path, tiny_
         for p in model.parameters():
             if p.grad is not None:
                 p -= cfg.lr * p.grad
-    assert parts["loss_pg"] == pytest.approx(-z * before, rel=1e-4)
+    assert parts["loss_pg"] == pytest.approx(-z * before / cfg.batch_size, rel=1e-4)
     assert (logp() - before) * z > 0
 
 
@@ -102,7 +102,7 @@ def test_pool_snapshots_and_draws(tmp_path, tiny_net):
 def _rl_command(out, net):
     return [sys.executable, "-m", "tengen.cli", "rl", "--out", str(out), "--net", net,
             "--size", "7", "--batch-size", "8", "--steps", "6", "--snapshot-every", "2",
-            "--eval-every", "3", "--eval-games", "4", "--lr", "0.1", "--threads", "1",
+            "--eval-every", "3", "--eval-games", "4", "--lr", "0.01", "--threads", "1",
             "--micro-batch", "64", "--workers", "2"]
 
 

@@ -2,8 +2,10 @@
 
 Each iteration plays ``batch_size`` games between the learner and an opponent drawn from
 the pool (the learner black in half of them), then takes one SGD step on
-``-mean_t (z_t - b(s_t)) log p(a_t | s_t)`` over the learner's moves: ``z_t`` is the
-game's outcome for the learner, ``b`` zero or the learner's own value head. Every
+``-(1/n) sum_i sum_t (z_t - b(s_t)) log p(a_t | s_t)`` over the learner's moves in the n
+games (AlphaGo's normalisation, so its step size, 0.001, means the same here): ``z_t`` is
+the game's outcome for the learner, ``b`` zero or the learner's own value head. With
+``train_fraction`` f < 1 each move enters with probability f and weight 1/f. Every
 ``snapshot_every`` iterations the learner joins the pool; every ``eval_every`` it plays
 the SL network (both sampling, as AlphaGo measured) and the best so far is ``best.pt``.
 
@@ -89,13 +91,14 @@ class PolicyGradientTask:
         examples, stats = batch
         n = len(examples)
         step = max(1, self.cfg.micro_batch)
-        return [(examples, np.arange(a, min(a + step, n)), n, stats if a == 0 else None)
+        scale = self.cfg.batch_size * self.cfg.train_fraction  # games, and the subsample
+        return [(examples, np.arange(a, min(a + step, n)), scale, stats if a == 0 else None)
                 for a in range(0, max(n, 1), step)]
 
     # ------------------------------------------------------------ the update
 
     def loss(self, model, chunk, device):
-        examples, idx, total, stats = chunk
+        examples, idx, scale, stats = chunk
         parts = dict.fromkeys(self.step_fields, 0.0)
         if stats:
             parts.update(stats)
@@ -107,7 +110,7 @@ class PolicyGradientTask:
         logits, value = model(x)
         logp = F.log_softmax(logits.float(), dim=1).gather(1, a[:, None]).squeeze(1)
         advantage = z - value.detach().float() if self.cfg.baseline == "value" else z
-        loss = -(advantage * logp).sum() / total
+        loss = -(advantage * logp).sum() / scale
         parts["loss_pg"] = loss.item()
         return loss, parts
 

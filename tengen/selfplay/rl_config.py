@@ -18,7 +18,7 @@ class RLConfig(LoopConfig):
     steps: int = 10_000  # iterations
     batch_size: int = 128  # games per iteration, half with each colour
     optimizer: str = "sgd"
-    lr: float = 0.01  # per position: the loss is the mean over the learner's moves
+    lr: float = 0.001  # AlphaGo's: the loss sums over a game's moves, averages over games
     schedule: str = "constant"
     warmup_steps: int = 0
     momentum: float = 0.0  # plain SGD, as AlphaGo
