@@ -6,6 +6,12 @@ and `final_status_list dead`, and compare with RE. Prints winner agreement, exac
 agreement and the records that disagree; `--json FILE` keeps the details.
 
     python benchmarks/score_agreement.py benchmarks/results/ablation_19x19/*/
+
+Self-play records carry tengen's own exact count of the played-out position as RE; ask
+GNU Go for the second opinion:
+
+    python benchmarks/score_agreement.py runs/rl/games --limit 200 \
+        --engine "/usr/games/gnugo --mode gtp --level 10 --chinese-rules"
 """
 from __future__ import annotations
 
@@ -47,11 +53,14 @@ def main(argv=None) -> int:
     p.add_argument("--engine", default="tengen gtp --player random",
                    help="the GTP engine whose count is checked (its player is not used)")
     p.add_argument("--json", help="write every record's comparison here")
+    p.add_argument("--limit", type=int, default=0, help="check the first N records only")
     args = p.parse_args(argv)
     rows = []
     client = GtpClient(args.engine, default_timeout=300)
     try:
-        for path, referee in finished_records(args.folders):
+        for i, (path, referee) in enumerate(finished_records(args.folders)):
+            if args.limit and i >= args.limit:
+                break
             client.send(f"loadsgf {os.path.abspath(path)}")
             ours = client.send("final_score")
             dead = client.send("final_status_list dead").split()

@@ -187,8 +187,9 @@ def game_to_sgf(state: GameState, *, result: str | None = None, black: str | Non
         root.set_setup_stones(setup[BLACK], setup[WHITE])
     if root_comment:
         root.set("C", root_comment)
+    node = root
     for i, m in enumerate(state.moves):
-        node = game.extend_main_sequence()
+        node = node.new_child()  # (extend_main_sequence walks the whole line each time)
         if m.loc == PASS:
             node.set_raw(_SGF_COLOR[m.pla].upper(), b"")  # FF[4] pass, not the old "tt"
         else:
