@@ -134,6 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(rl, RLConfig)
     rl.set_defaults(func=_rl)
 
+    vd = sub.add_parser("value-data", help="value-network positions, AlphaGo's procedure "
+                        "(SL policy to move U-1, a random move U, RL policy to the end)")
+    from tengen.selfplay.value_data import ValueDataConfig
+    _add_config_flags(vd, ValueDataConfig)
+    vd.add_argument("--sl", default=None, help="SL policy (default: the shipped network)")
+    vd.add_argument("--rl", default=None, help="RL policy (default: the SL policy)")
+    vd.add_argument("--device", default="cpu")
+    vd.set_defaults(func=_value_data)
+
+    tv = sub.add_parser("train-value", help="value regression on value-data positions")
+    from tengen.selfplay.value_train import ValueTrainConfig
+    _add_config_flags(tv, ValueTrainConfig)
+    tv.set_defaults(func=_train_value)
+
     e = sub.add_parser("eval-policy", help="top-1/top-5 and value MSE of a net on an archive")
     e.add_argument("--net", default=None, help="checkpoint (default: the shipped network)")
     e.add_argument("--archive", required=True, help="archive, folder or SGF file")
@@ -285,6 +299,29 @@ def _eval_rollout(args: argparse.Namespace) -> int:
 def _replay_check(args: argparse.Namespace) -> int:
     from tengen.engine.replay import main_replay_check
     return main_replay_check(args.paths, args.out, args.jobs)
+
+
+def _value_data(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.nets import SHIPPED_NET
+    from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+    from tengen.nets.model import load_checkpoint
+    from tengen.selfplay.value_data import ValueDataConfig, generate
+    cfg = _config_from_args(ValueDataConfig, args)
+    ecfg = EvaluatorConfig(device=args.device)
+    sl = SharedEvaluator(load_checkpoint(args.sl or str(SHIPPED_NET))[0], ecfg)
+    rl = SharedEvaluator(load_checkpoint(args.rl)[0], ecfg) if args.rl else sl
+    print(json.dumps(generate(cfg, sl, rl)))
+    return 0
+
+
+def _train_value(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.selfplay.value_train import ValueTrainConfig, train_value
+    print(json.dumps(train_value(_config_from_args(ValueTrainConfig, args))))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

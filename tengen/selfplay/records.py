@@ -66,26 +66,44 @@ class Examples:
         return bits.reshape(-1, NUM_PLANES, n, n)
 
 
-def learner_examples(games: list[FinishedGame], size: int, komi: float,
-                     fraction: float = 1.0, rng=None) -> Examples:
-    """The learner's moves (not its passes, which only come when nothing is left), each
-    kept with probability ``fraction``, with the game's outcome for the learner."""
+def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Examples:
+    """Replay each game; keep the position before move i (0-based) where
+    ``wanted(game_number, i, move)``, with the move played there and the game's outcome
+    for the side that played it."""
     planes, actions, z = [], [], []
     buf = np.zeros((NUM_PLANES, size, size), np.uint8)
-    for g in games:
+    for k, g in enumerate(games):
         state = GameState(size, komi)
-        outcome = g.outcome(g.learner)
-        for m in g.moves:
-            if (m.pla == g.learner and m.loc != PASS
-                    and (fraction >= 1 or rng.random() < fraction)):
+        for i, m in enumerate(g.moves):
+            if wanted(k, i, m):
                 state_planes(state, buf)
                 planes.append(np.packbits(buf))
                 actions.append(loc_to_index(m.loc, size))
-                z.append(outcome)
+                z.append(g.outcome(m.pla))
             state.play(m.loc, m.pla)
     nbytes = (NUM_PLANES * size * size + 7) // 8
     return Examples(np.array(planes, np.uint8).reshape(-1, nbytes),
                     np.array(actions, np.int64), np.array(z, np.float32), size)
 
 
-__all__ = ["save_records", "load_records", "Examples", "learner_examples"]
+def learner_examples(games: list[FinishedGame], size: int, komi: float,
+                     fraction: float = 1.0, rng=None) -> Examples:
+    """The learner's moves (not its passes, which only come when nothing is left), each
+    kept with probability ``fraction``, with the game's outcome for the learner."""
+    return _positions(games, size, komi, lambda k, i, m: (
+        m.pla == games[k].learner and m.loc != PASS
+        and (fraction >= 1 or rng.random() < fraction)))
+
+
+def value_examples(path: str) -> Examples:
+    """The positions a value-data batch kept (``keep``: moves played before each), with
+    the outcome for the side to move there."""
+    games, info = load_records(path)
+    with np.load(path) as d:
+        keep, offsets = d["keep"], d["keep_offsets"]
+    wanted = [set(keep[offsets[k]:offsets[k + 1]].tolist()) for k in range(len(games))]
+    return _positions(games, int(info["size"]), float(info["komi"]),
+                      lambda k, i, m: i in wanted[k])
+
+
+__all__ = ["save_records", "load_records", "Examples", "learner_examples", "value_examples"]

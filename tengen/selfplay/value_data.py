@@ -1,0 +1,132 @@
+"""Value-network data, AlphaGo's procedure (Nature 2016, Methods, "Reinforcement learning
+of value networks"): for each game draw U uniformly from 1..``max_u``; the SL policy plays
+moves 1..U-1 (both sides, sampling); move U is uniformly random among legal moves; the
+RL policy then plays both sides to the end; the game is counted exactly and the
+position after move U, s_{U+1}, is kept with z, the outcome for the side to move there.
+
+One position per game by default: successive positions of a game are nearly the same
+and share one outcome, so a network trained on all of them memorises games.
+``positions_per_game`` K > 1 adds K-1 positions drawn from the rest of the RL phase, to
+measure that trade-off. A game that ends before move U is dropped (and counted).
+
+Games are stepped in lockstep like self-play: one batched forward pass per ply and
+network. Batches are written atomically (``batch-NNNNNN/records.npz`` with the kept
+positions' move numbers, beside the SGFs); rerunning continues after the last batch.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tengen.engine.board import PASS
+from tengen.engine.game import GameState, score_string
+from tengen.engine.sgf import game_to_sgf
+from tengen.selfplay.games import FinishedGame, sample_move, write_games
+from tengen.selfplay.records import save_records
+
+
+@dataclass
+class ValueDataConfig:
+    out: str = "runs/value_data"
+    games: int = 10_000  # games to finish (one position each by default)
+    batch: int = 128  # games stepped together (and one file of records)
+    size: int = 19
+    komi: float = 7.5
+    max_u: int = 450
+    positions_per_game: int = 1
+    temperature: float = 1.0
+    seed: int = 1
+    keep_sgf: bool = True
+
+
+@dataclass
+class ValueGame:
+    game: FinishedGame  # learner = the colour to move at s_{U+1}
+    u: int  # the random move's number (1-based)
+    keep: list[int]  # kept positions, as the number of moves played before them (U first)
+
+
+def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int) -> tuple[list[ValueGame], int]:
+    """One batch: (kept games, games dropped because they ended before move U)."""
+    rng = np.random.default_rng(seed)
+    us = rng.integers(1, cfg.max_u + 1, size=cfg.batch)
+    rngs = [np.random.default_rng([seed, k]) for k in range(cfg.batch)]
+    states = [GameState(cfg.size, cfg.komi) for _ in range(cfg.batch)]
+    cap = 3 * cfg.size * cfg.size
+    active = list(range(cfg.batch))
+    while active:
+        ply = len(states[active[0]].moves) + 1  # lockstep: every active game is at move ply
+        pla = states[active[0]].to_play
+        by_sl = [k for k in active if ply < us[k]]
+        by_rl = [k for k in active if ply > us[k]]
+        for k in active:
+            if ply == us[k]:  # the random move
+                legal = [loc for loc in states[k].legal_moves(pla) if loc != PASS]
+                states[k].play(legal[rngs[k].integers(len(legal))] if legal else PASS, pla)
+        for net, group in ((sl, by_sl), (rl, by_rl)):
+            if group:
+                probs, _ = net.evaluate([states[k] for k in group])
+                for k, p in zip(group, probs):
+                    states[k].play(sample_move(states[k], pla, p, cfg.temperature, rngs[k]),
+                                   pla)
+        active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
+    kept, dropped = [], 0
+    for k, g in enumerate(states):
+        u = int(us[k])
+        if len(g.moves) <= u:  # over (or capped) before the RL policy had a move
+            dropped += 1
+            continue
+        later = range(u + 1, len(g.moves))  # positions after m moves, someone to move
+        extra = (rngs[k].choice(later, size=min(len(later), cfg.positions_per_game - 1),
+                                replace=False).tolist()
+                 if cfg.positions_per_game > 1 and len(later) else [])
+        score = g.area_score()
+        sgf = (game_to_sgf(g, result=score_string(score), black="sl+rl", white="sl+rl",
+                           root_comment=f"value data: random move U={u}")
+               if cfg.keep_sgf else b"")
+        mover = 3 - g.moves[u - 1].pla
+        kept.append(ValueGame(FinishedGame(mover, list(g.moves), score, g.is_over(), sgf), u,
+                              sorted([u] + extra)))
+    return kept, dropped
+
+
+def generate(cfg: ValueDataConfig, sl, rl, progress: bool = True) -> dict:
+    """Play batches until ``cfg.games`` games are kept; resumes after the last batch."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    done = sorted(out.glob("batch-*/records.npz"))
+    kept = sum(len(np.load(p)["learner"]) for p in done)
+    batch = len(done)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=cfg.games, initial=kept, unit="game", file=sys.stderr,
+                   desc="value-data")
+    dropped = 0
+    while kept < cfg.games:
+        games, lost = play_value_games(sl, rl, cfg, seed=cfg.seed * 1_000_003 + batch)
+        folder = out / f"batch-{batch:06d}"
+        if cfg.keep_sgf:
+            write_games([v.game for v in games], str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        keep = [m for v in games for m in v.keep]
+        keep_offsets = np.cumsum([0] + [len(v.keep) for v in games])
+        save_records([v.game for v in games], str(folder / "records.npz"), cfg.size, cfg.komi,
+                     {"u": np.array([v.u for v in games], np.int16),
+                      "keep": np.array(keep, np.int16), "keep_offsets": keep_offsets,
+                      "dropped": lost})
+        kept += len(games)
+        dropped += lost
+        batch += 1
+        if bar:
+            bar.update(len(games))
+            bar.set_postfix(dropped=dropped)
+    if bar:
+        bar.close()
+    return {"games": kept, "batches": batch, "dropped_this_run": dropped}
+
+
+__all__ = ["ValueDataConfig", "ValueGame", "play_value_games", "generate"]

@@ -1,0 +1,100 @@
+"""Value data as AlphaGo made it: the SL policy before the random move U, the RL policy
+after it, the position after move U kept with the outcome for the side to move there;
+batches resume; value regression on them runs on the training core."""
+import numpy as np
+import torch
+
+from tengen.engine.board import PASS
+from tengen.engine.game import GameState
+from tengen.nets.evaluator import SharedEvaluator
+from tengen.nets.features import state_planes
+from tengen.nets.model import build_model, save_checkpoint
+from tengen.selfplay.records import load_records, value_examples
+from tengen.selfplay.value_data import ValueDataConfig, generate, play_value_games
+from tengen.selfplay.value_train import ValueTrainConfig, train_value
+
+
+class Recorder(SharedEvaluator):
+    """Remembers how many moves each position it was asked about had."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.games, self.seen = {}, {}
+
+    def evaluate(self, states):
+        for s in states:
+            self.games[id(s)] = s  # the game itself: it ends with every move played
+            self.seen.setdefault(id(s), set()).add(len(s.moves))
+        return super().evaluate(states)
+
+    def lengths(self, moves) -> set[int]:
+        """How many moves the positions of this game it evaluated had."""
+        return next((self.seen[k] for k, s in self.games.items() if s.moves == moves), set())
+
+
+def test_sl_before_u_rl_after_and_the_kept_position(tmp_path):
+    torch.manual_seed(0)
+    sl, rl = Recorder(build_model("b1c8")), Recorder(build_model("b1c8"))
+    cfg = ValueDataConfig(size=7, batch=8, max_u=30, positions_per_game=3)
+    games, dropped = play_value_games(sl, rl, cfg, seed=5)
+    assert len(games) + dropped == 8 and games
+    for v in games:
+        g = v.game
+        assert 1 <= v.u <= 30 < len(g.moves) + 30 and len(g.moves) > v.u
+        assert g.moves[v.u - 1].loc != PASS  # the random move
+        assert v.keep[0] == v.u and len(v.keep) == 3 and len(set(v.keep)) == 3
+        assert g.learner == 3 - g.moves[v.u - 1].pla  # to move at s_{U+1}
+        assert g.ended and g.moves[-1].loc == PASS == g.moves[-2].loc
+        # the SL net chose moves 1..U-1, the RL net every move after U, to the end
+        assert sl.lengths(g.moves) == set(range(v.u - 1))
+        assert rl.lengths(g.moves) == set(range(v.u, len(g.moves)))
+
+
+def test_batches_resume_and_examples_carry_the_movers_outcome(tmp_path):
+    torch.manual_seed(0)
+    net = SharedEvaluator(build_model("b1c8"))
+    cfg = ValueDataConfig(out=str(tmp_path / "vd"), size=7, batch=4, max_u=20, games=6,
+                          keep_sgf=False)
+    first = generate(cfg, net, net, progress=False)
+    assert first["games"] >= 6 and first["batches"] == 2
+    before = (tmp_path / "vd" / "batch-000000" / "records.npz").read_bytes()
+    cfg.games = 10
+    second = generate(cfg, net, net, progress=False)
+    assert second["batches"] == 3 and second["games"] >= 10
+    assert (tmp_path / "vd" / "batch-000000" / "records.npz").read_bytes() == before
+    path = str(tmp_path / "vd" / "batch-000001" / "records.npz")
+    games, _ = load_records(path)
+    ex = value_examples(path)
+    assert len(ex) == len(games)  # one position per game
+    g = games[-1]
+    with np.load(path) as d:
+        u = int(d["u"][-1])
+    state = GameState(7)
+    for m in g.moves[:u]:
+        state.play(m.loc, m.pla)
+    assert np.array_equal(ex.unpack([len(ex) - 1])[0], state_planes(state))
+    assert ex.z[-1] == g.outcome(state.to_play)
+
+
+def test_value_regression_learns_its_training_positions(tmp_path):
+    torch.manual_seed(0)
+    net = SharedEvaluator(build_model("b1c8"))
+    data = tmp_path / "vd"
+    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=32,
+                             positions_per_game=4, keep_sgf=False), net, net, progress=False)
+    start = str(tmp_path / "start.pt")
+    save_checkpoint(start, build_model("b1c8"))
+    cfg = ValueTrainConfig(out=str(tmp_path / "value"), data=str(data), net=start,
+                           val_every=2, steps=300, batch_size=64, lr=0.05, warmup_steps=10,
+                           eval_every=300, threads=1)
+    from tengen.selfplay.value_train import ValueTask
+    task = ValueTask(cfg)
+    model0 = build_model("b1c8")
+    model0.load_state_dict(torch.load(start, weights_only=False)["model"])
+    planes, z = task.train.unpack(np.arange(len(task.train))), task.train.z
+    with torch.no_grad():
+        mse0 = float(((model0.eval()(torch.from_numpy(planes).float())[1] - torch.from_numpy(z)) ** 2).mean())
+    metrics = train_value(cfg, progress=False)
+    assert np.isfinite(metrics["val_mse"])
+    assert metrics["loss_value"] < mse0 - 0.05, (metrics, mse0)
+    assert (tmp_path / "value" / "best.pt").exists()
