@@ -47,7 +47,8 @@ def _make_player(args: argparse.Namespace, judge=None):
     def load_search():
         from tengen.nets.search import build_search_player
         return build_search_player(str(path), search_config(args), args.rollout_weights,
-                                   move_time=args.move_time, seed=args.seed or 0, judge=judge)
+                                   move_time=args.move_time, seed=args.seed or 0, judge=judge,
+                                   value_net=args.value_net)
     if args.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts")
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mcts: tree search (default); policy: the network's move, no "
                    "search; random: placeholder")
     g.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
+    g.add_argument("--value-net", default=None,
+                   help="the search takes leaf values from this network (priors still "
+                   "from --net): a value network from tengen train-value")
     g.add_argument("--rollout-weights", default=None,
                    help="rollout policy weights (default: the shipped ones)")
     g.add_argument("--move-time", type=float, default=5.0,
@@ -147,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     from tengen.selfplay.value_train import ValueTrainConfig
     _add_config_flags(tv, ValueTrainConfig)
     tv.set_defaults(func=_train_value)
+
+    ev = sub.add_parser("eval-value", help="value MSE on held-out self-play positions and "
+                        "KGS positions, by game phase")
+    ev.add_argument("--net", default=None, help="checkpoint (default: the shipped network)")
+    ev.add_argument("--data", default=None, help="value-data folder(s), comma-separated")
+    ev.add_argument("--val-every", type=int, default=20, help="as train-value held it out")
+    ev.add_argument("--all", action="store_true", help="every batch, not only held-out ones")
+    ev.add_argument("--kgs", default=None, help="KGS archive (e.g. KGS-2017_05)")
+    ev.add_argument("--games", type=int, default=200, help="KGS games")
+    ev.set_defaults(func=_eval_value)
 
     e = sub.add_parser("eval-policy", help="top-1/top-5 and value MSE of a net on an archive")
     e.add_argument("--net", default=None, help="checkpoint (default: the shipped network)")
@@ -321,6 +335,24 @@ def _train_value(args: argparse.Namespace) -> int:
 
     from tengen.selfplay.value_train import ValueTrainConfig, train_value
     print(json.dumps(train_value(_config_from_args(ValueTrainConfig, args))))
+    return 0
+
+
+def _eval_value(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.nets import SHIPPED_NET
+    from tengen.nets.model import load_checkpoint
+    from tengen.selfplay.value_eval import eval_kgs, eval_selfplay
+    if not (args.data or args.kgs):
+        raise SystemExit("tengen eval-value: give --data, --kgs or both")
+    model, _ = load_checkpoint(args.net or str(SHIPPED_NET))
+    out = {"net": args.net or str(SHIPPED_NET)}
+    if args.data:
+        out["selfplay"] = eval_selfplay(model, args.data, args.val_every, not args.all)
+    if args.kgs:
+        out["kgs"] = eval_kgs(model, args.kgs, args.games)
+    print(json.dumps(out))
     return 0
 
 

@@ -1,7 +1,10 @@
 """Value data as AlphaGo made it: the SL policy before the random move U, the RL policy
 after it, the position after move U kept with the outcome for the side to move there;
 batches resume; value regression on them runs on the training core."""
+import sys
+
 import numpy as np
+import pytest
 import torch
 
 from tengen.engine.board import PASS
@@ -98,3 +101,55 @@ def test_value_regression_learns_its_training_positions(tmp_path):
     assert np.isfinite(metrics["val_mse"])
     assert metrics["loss_value"] < mse0 - 0.05, (metrics, mse0)
     assert (tmp_path / "value" / "best.pt").exists()
+
+
+def test_split_evaluator_takes_priors_from_one_net_and_values_from_the_other():
+    from tengen.nets.evaluator import SplitEvaluator
+    torch.manual_seed(1)
+    a, b = SharedEvaluator(build_model("b1c8")), SharedEvaluator(build_model("b1c8"))
+    states = [GameState(9), GameState(9)]
+    states[1].play(states[1].sensible_moves()[3])
+    probs, values = SplitEvaluator(a, b).evaluate(states)
+    assert np.allclose(probs, a.evaluate(states)[0]) and np.allclose(values, b.evaluate(states)[1])
+    assert not np.allclose(values, a.evaluate(states)[1])
+
+
+def test_gtp_search_with_a_value_net(tmp_path):
+    from tengen.selfplay.match.gtp_client import GtpClient
+    torch.manual_seed(2)
+    policy, value = str(tmp_path / "p.pt"), str(tmp_path / "v.pt")
+    save_checkpoint(policy, build_model("b1c8"))
+    save_checkpoint(value, build_model("b1c8"))
+    gtp = GtpClient(f"{sys.executable} -m tengen.cli gtp --net {policy} --value-net {value} "
+                    "--visits 16 --lam 0", default_timeout=300)
+    try:
+        gtp.send("boardsize 9")
+        gtp.send("clear_board")
+        move = gtp.send("genmove b")
+        assert move.lower() not in ("resign", "pass")
+        assert gtp.send(f"is_legal w {move}") == "0"  # it was played
+    finally:
+        gtp.close()
+
+
+def test_eval_value_by_phase(tmp_path):
+    from tengen.selfplay.value_eval import eval_selfplay, mse_by_phase
+    r = mse_by_phase(np.array([0.0, 0.5, 1.0, -1.0]), np.array([1.0, 1.0, -1.0, -1.0]),
+                     np.array([1, 50, 51, 400]))
+    assert r["mse"] == pytest.approx((1 + 0.25 + 4 + 0) / 4)
+    assert r["moves_1_50"] == {"positions": 2, "mse": 0.625}
+    assert r["moves_51_150"] == {"positions": 1, "mse": 4.0}
+    assert r["moves_151_plus"] == {"positions": 1, "mse": 0.0}
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    net = SharedEvaluator(model)
+    data = tmp_path / "vd"
+    generate(ValueDataConfig(out=str(data), size=7, batch=4, max_u=40, games=8,
+                             keep_sgf=False), net, net, progress=False)
+    held = eval_selfplay(model, str(data), val_every=2)  # batch 1 of 0..1
+    every = eval_selfplay(model, str(data), val_every=2, held_out_only=False)
+    ex = value_examples(str(data / "batch-000001" / "records.npz"))
+    with torch.no_grad():
+        v = model(torch.from_numpy(ex.unpack(np.arange(len(ex)))).float())[1].numpy()
+    assert held["positions"] == len(ex) < every["positions"]
+    assert held["mse"] == pytest.approx(float(((v - ex.z) ** 2).mean()), abs=1e-4)

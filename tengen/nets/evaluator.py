@@ -41,6 +41,14 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def planes_of(states) -> np.ndarray:
+    n = states[0].size
+    planes = np.zeros((len(states), NUM_PLANES, n, n), np.uint8)
+    for i, s in enumerate(states):
+        state_planes(s, planes[i])
+    return planes
+
+
 class SharedEvaluator:
     """The tree search's ``Evaluator`` and the players' network, thread-safe."""
 
@@ -57,11 +65,7 @@ class SharedEvaluator:
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         """Move probabilities ``(len, n*n + 1)`` (pass last) and values in [-1, 1] for
         the side to move of each position."""
-        n = states[0].size
-        planes = np.zeros((len(states), NUM_PLANES, n, n), np.uint8)
-        for i, s in enumerate(states):
-            state_planes(s, planes[i])
-        return self.evaluate_planes(planes)
+        return self.evaluate_planes(planes_of(states))
 
     def evaluate_planes(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._closed:
@@ -126,4 +130,23 @@ class SharedEvaluator:
             r.done.set()
 
 
-__all__ = ["SharedEvaluator", "EvaluatorConfig", "resolve_device"]
+class SplitEvaluator:
+    """Priors from one network and values from another (AlphaGo's search: SL policy
+    priors, value-network values); the planes are computed once for both."""
+
+    def __init__(self, policy: SharedEvaluator, value: SharedEvaluator):
+        self.policy, self.value = policy, value
+
+    def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
+        planes = planes_of(states)
+        probs, _ = self.policy.evaluate_planes(planes)
+        _, values = self.value.evaluate_planes(planes)
+        return probs, values
+
+    def close(self) -> None:
+        self.policy.close()
+        self.value.close()
+
+
+__all__ = ["SharedEvaluator", "SplitEvaluator", "EvaluatorConfig", "resolve_device",
+           "planes_of"]

@@ -9,17 +9,22 @@ from tengen.engine.rollout.precompile import RolloutPrecompile
 from tengen.engine.search.player import SearchPlayer
 from tengen.engine.search.state import SimState
 from tengen.engine.search.timecontrol import TimePolicy
-from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator, SplitEvaluator
 from tengen.nets.model import load_checkpoint
 
 
 def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None = None,
                         move_time: float = 5.0, seed: int = 0, warm_up: bool = True,
-                        device: str = "cpu", judge: Judge | None = None) -> SearchPlayer:
+                        device: str = "cpu", judge: Judge | None = None,
+                        value_net: str | None = None) -> SearchPlayer:
+    """``value_net``: take leaf values from this network, priors from ``net``."""
     rollouts_ready = RolloutPrecompile() if warm_up else None
-    model, _ = load_checkpoint(net)
+    ecfg = EvaluatorConfig(device=device)
+    evaluator = SharedEvaluator(load_checkpoint(net)[0], ecfg)
+    if value_net:
+        evaluator = SplitEvaluator(evaluator, SharedEvaluator(load_checkpoint(value_net)[0], ecfg))
     w, _ = load_weights(rollout_weights)
-    player = SearchPlayer(SharedEvaluator(model, EvaluatorConfig(device=device)), cfg,
+    player = SearchPlayer(evaluator, cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 else None,
                           TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))

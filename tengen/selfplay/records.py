@@ -56,6 +56,7 @@ class Examples:
     actions: np.ndarray  # (N,) network index of the move played
     z: np.ndarray  # (N,) float32 outcome for the side that moved: +1 won, -1 lost
     size: int
+    played: np.ndarray | None = None  # (N,) moves played before each position
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -70,7 +71,7 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
     """Replay each game; keep the position before move i (0-based) where
     ``wanted(game_number, i, move)``, with the move played there and the game's outcome
     for the side that played it."""
-    planes, actions, z = [], [], []
+    planes, actions, z, played = [], [], [], []
     buf = np.zeros((NUM_PLANES, size, size), np.uint8)
     for k, g in enumerate(games):
         state = GameState(size, komi)
@@ -80,10 +81,12 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
                 planes.append(np.packbits(buf))
                 actions.append(loc_to_index(m.loc, size))
                 z.append(g.outcome(m.pla))
+                played.append(i)
             state.play(m.loc, m.pla)
     nbytes = (NUM_PLANES * size * size + 7) // 8
     return Examples(np.array(planes, np.uint8).reshape(-1, nbytes),
-                    np.array(actions, np.int64), np.array(z, np.float32), size)
+                    np.array(actions, np.int64), np.array(z, np.float32), size,
+                    np.array(played, np.int64))
 
 
 def learner_examples(games: list[FinishedGame], size: int, komi: float,

@@ -69,7 +69,8 @@ def load_split(cfg: ValueTrainConfig) -> tuple[Examples, Examples]:
 def concat(parts: list[Examples]) -> Examples:
     return Examples(np.concatenate([p.planes for p in parts]),
                     np.concatenate([p.actions for p in parts]),
-                    np.concatenate([p.z for p in parts]), parts[0].size)
+                    np.concatenate([p.z for p in parts]), parts[0].size,
+                    np.concatenate([p.played for p in parts]))
 
 
 def value_mse(model, planes, z: np.ndarray, device, bf16=False, batch: int = 512) -> float:
