@@ -21,6 +21,7 @@ from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.nets.model import build_model, count_parameters, load_checkpoint, save_checkpoint
 from tengen.nets.player import PolicyPlayer
 from tengen.nets.train_sl import TrainConfig, train
+from toy_tasks import ToyValueTask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -237,42 +238,6 @@ def test_search_cache_tells_move_histories_apart():
     assert not np.array_equal(state_planes(a), state_planes(b))  # ...seen differently
     assert sa.key() != sb.key()
     assert np.array_equal(state_planes(sa), state_planes(a))  # search and game agree
-
-
-class ToyValueTask:
-    """Another data source and another loss on the same loop: value regression on random
-    positions whose target is the mean of plane 0."""
-    step_fields = ["loss_value"]
-    eval_fields = ["val_value_mse"]
-
-    def __init__(self, seed=0):
-        self.rng = np.random.default_rng(seed)
-
-    def _draw(self, rng, n=16):
-        x = (rng.random((n, NUM_PLANES, 5, 5)) < 0.3).astype(np.float32)
-        return x, x[:, 0].mean(axis=(1, 2)) * 2 - 0.6
-
-    def next_batch(self):
-        return self._draw(self.rng)
-
-    def loss(self, model, batch, device):
-        x, z = (torch.from_numpy(a).to(device) for a in batch)
-        mse = ((model(x)[1].float().reshape(-1) - z) ** 2).mean()
-        return mse, {"loss_value": mse.item()}
-
-    def evaluate(self, model, device, bf16):
-        x, z = self._draw(np.random.default_rng(99), 64)
-        v = model(torch.from_numpy(x).to(device))[1].float().reshape(-1).cpu().numpy()
-        return {"val_value_mse": float(((v - z) ** 2).mean())}
-
-    def sampler_state(self):
-        return self.rng.bit_generator.state
-
-    def load_sampler_state(self, state):
-        self.rng.bit_generator.state = state
-
-    def close(self):
-        pass
 
 
 def test_training_core_runs_another_task_and_resumes_exactly(tmp_path):

@@ -6,7 +6,9 @@ The loop owns the rest: learning-rate schedule (warm-up, cosine), optimizer, bf1
 autocast and channels-last, a progress bar, ``train_log.csv`` and ``curves.png``,
 ``latest.pt`` (weights, optimizer, step, the task's sampler state) and ``best.pt``,
 all written atomically, and exact resume: rerunning the same command continues with the
-batches the interrupted run would have seen.
+batches the interrupted run would have seen. Under ``torchrun`` the same loop trains
+data-parallel (``distributed.py``): each rank takes its slice of the global batch,
+gradients are averaged, rank 0 validates and writes.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typing import Protocol
 
 import torch
 
+from tengen.nets import distributed as ddp
 from tengen.nets.model import ModelConfig, count_parameters, save_checkpoint
 from tengen.nets.train_config import LoopConfig
 
@@ -85,6 +88,10 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
+    ranks = ddp.from_env(device.type)
+    if ranks.active and device.type == "cuda":
+        device = torch.device("cuda", ranks.local_rank)
+        torch.cuda.set_device(device)
     model = model.to(device)
     opt = make_optimizer(cfg, model)
     latest = out / "latest.pt"
@@ -99,19 +106,22 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
         step = state["meta"]["step"]
         best = state["meta"].get("best", state["meta"].get("best_val_top1"))  # older runs
         print(f"resumed {latest} at step {step}", file=sys.stderr)
+    ddp.sync_start(model, ranks)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.train(not cfg.frozen_norm)
-    print(f"{cfg.name}: {count_parameters(model):,} parameters; device {device}",
-          file=sys.stderr)
+    main = ranks.main  # the one that logs, validates and writes
+    if main:
+        print(f"{cfg.name}: {count_parameters(model):,} parameters; device {device}"
+              + (f"; {ranks.world} ranks" if ranks.active else ""), file=sys.stderr)
     fields = ([cfg.step_name, "samples", "lr"] + list(task.step_fields) + ["samples_per_s"]
               + list(task.eval_fields) + ["elapsed_s"])
     log_path = out / cfg.log_name
-    if not log_path.exists():
+    if main and not log_path.exists():
         with open(log_path, "w", newline="") as f:
             csv.writer(f).writerow(fields)
     bar = None
-    if progress:
+    if progress and main:
         from tqdm import tqdm
         bar = tqdm(total=cfg.steps, initial=step, unit=cfg.step_name, file=sys.stderr,
                    desc=cfg.name)
@@ -120,7 +130,7 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
     metrics: dict = {}
     try:
         while step < cfg.steps:
-            batch = task.next_batch()
+            batch = ddp.shard(task.next_batch(), ranks)
             lr = lr_at(cfg, step)
             for g in opt.param_groups:
                 g["lr"] = lr
@@ -132,7 +142,10 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
                 loss.backward()
                 for k in task.step_fields:
                     parts[k] += chunk_parts[k]
+            ddp.average_gradients(model, ranks)
             opt.step()
+            ddp.sync_buffers(model, ranks)
+            parts = ddp.mean_over_ranks(parts, ranks, device)
             step += 1
             for k in task.step_fields:
                 sums[k] += parts[k]
@@ -141,8 +154,15 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
                 bar.update(1)
                 bar.set_postfix({k: round(v, 3) for k, v in parts.items()}, refresh=False)
             do_eval = step % cfg.eval_every == 0 or step == cfg.steps
-            out_of_time = cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
+            out_of_time = ddp.rank0_says(
+                bool(cfg.max_minutes) and (time.time() - t_start) > cfg.max_minutes * 60,
+                ranks, device)
             if not (do_eval or step % cfg.checkpoint_every == 0 or out_of_time):
+                continue
+            if not main:  # rank 0 validates and writes; the others go on training
+                sums, n_window, t_window = dict.fromkeys(task.step_fields, 0.0), 0, time.time()
+                if out_of_time:
+                    break
                 continue
             sps = n_window * cfg.batch_size / max(time.time() - t_window, 1e-9)
             metrics = {cfg.step_name: step, "samples": step * cfg.batch_size, "lr": round(lr, 6),
