@@ -48,8 +48,12 @@ class PolicyGradientTask:
         self.pool = OpponentPool(str(self.out / "pool"), start_net)
         self.start_net = start_net
         self.iteration = 0
-        self.workers = SelfPlayWorkers(WorkersConfig(cfg.workers, str(pick_device(cfg.device)),
-                                                     cfg.bf16))
+        device = str(pick_device(cfg.device))
+        if cfg.ray:
+            from tengen.selfplay.ray_workers import RayConfig, RayWorkers
+            self.workers = RayWorkers(RayConfig(cfg.ray, cfg.workers or 2, device=device))
+        else:
+            self.workers = SelfPlayWorkers(WorkersConfig(cfg.workers, device, cfg.bf16))
 
     # ------------------------------------------------------------ data: one iteration
 

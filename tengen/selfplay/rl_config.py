@@ -34,6 +34,7 @@ class RLConfig(LoopConfig):
     eval_games: int = 128  # games of that match
     checkpoint_every: int = 1
     workers: int = 0  # self-play processes (one torch thread each); 0 = one per core
+    ray: str = ""  # play on a Ray cluster: auto, ray://host:port, or local ("" = no Ray)
     keep_sgf: bool = True  # every game's SGF beside the compact records
     seed: int = 1
     frozen_norm: bool = True  # the update sees the network exactly as it played
