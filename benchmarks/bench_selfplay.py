@@ -4,6 +4,7 @@ same network, moves sampled, games played to the true end), as `tengen rl` plays
     python benchmarks/bench_selfplay.py                      # b6c64 (shipped) and b4c48
     python benchmarks/bench_selfplay.py --nets b6c64 --games 64 --workers 2
     python benchmarks/bench_selfplay.py --device cuda --workers 1 --games 256
+    python benchmarks/bench_selfplay.py --nets b6c64 --ray local --workers 2   # Ray actors
 
 b6c64 is the shipped SL network; other configs have random weights, whose games differ
 in length from a trained network's, so compare them by positions/s. One warm-up game
@@ -40,18 +41,28 @@ def main(argv=None) -> int:
     p.add_argument("--size", type=int, default=19)
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", action="store_true")
+    p.add_argument("--ray", default="", help="play on Ray actors: local, auto or an address "
+                   "(--workers actors, default 2)")
+    p.add_argument("--share", type=int, default=8, help="games per Ray task")
     args = p.parse_args(argv)
     print(f"{os.cpu_count()} cores; device {args.device}; bf16 {args.bf16}")
     for name in args.nets:
         model, weights = net(name)
-        workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, args.bf16))
-        workers.play(model, model, GamesConfig(size=args.size, games=workers.n, max_moves=20))
+        if args.ray:
+            from tengen.selfplay.ray_workers import RayConfig, RayWorkers
+            workers = RayWorkers(RayConfig(args.ray, args.workers or 2, args.share,
+                                           device=args.device))
+        else:
+            workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, args.bf16))
+        workers.play(model, model, GamesConfig(size=args.size, games=workers.n * args.share,
+                                                max_moves=20))
         t = time.time()
         games = workers.play(model, model, GamesConfig(size=args.size, games=args.games))
         dt = time.time() - t
         workers.close()
         positions = sum(len(g.moves) for g in games)
-        row = {"net": name, "weights": weights, "workers": workers.n, "games": len(games),
+        row = {"net": name, "weights": weights, "workers": workers.n,
+               "ray": args.ray or None, "games": len(games),
                "seconds": round(dt, 1), "games_per_hour": round(len(games) / dt * 3600),
                "positions_per_s": round(positions / dt, 1),
                "moves_per_game": round(positions / len(games), 1)}

@@ -59,6 +59,7 @@ def test_rl_iterations_on_ray(cluster, tmp_path):
     from tengen.nets.model import save_checkpoint
     from tengen.selfplay.policy_gradient import train_rl
     from tengen.selfplay.rl_config import RLConfig
+    cluster.close()  # its two actors hold both CPUs of this local cluster; the run makes its own
     torch.manual_seed(0)
     start = str(tmp_path / "tiny.pt")
     save_checkpoint(start, build_model("b1c8"))
