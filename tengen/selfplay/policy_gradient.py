@@ -3,7 +3,7 @@
 Each iteration plays ``batch_size`` games between the learner and an opponent drawn from
 the pool (the learner black in half of them), then takes one SGD step on
 ``-(1/n) sum_i sum_t (z_t - b(s_t)) log p(a_t | s_t)`` over the learner's moves in the n
-games (AlphaGo's normalisation, so its step size, 0.001, means the same here): ``z_t`` is
+games (AlphaGo's normalisation; not its step size, see ``RLConfig.lr``): ``z_t`` is
 the game's outcome for the learner, ``b`` zero or the learner's own value head. With
 ``train_fraction`` f < 1 each move enters with probability f and weight 1/f. Every
 ``snapshot_every`` iterations the learner joins the pool; every ``eval_every`` it plays
