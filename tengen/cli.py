@@ -238,15 +238,35 @@ def _add_config_flags(parser: argparse.ArgumentParser, cls) -> None:
     from dataclasses import fields
 
     from tengen.nets.train_config import LOOP_ONLY
+    notes = _field_comments(cls)
     for f in fields(cls):
         if f.name in LOOP_ONLY:
             continue
         flag = "--" + f.name.replace("_", "-")
+        note = notes.get(f.name, "")
         if f.type in ("bool", bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default,
+                                help=note)
         else:
             kind = {"int": int, "float": float}.get(str(f.type), str)
-            parser.add_argument(flag, type=kind, default=f.default)
+            parser.add_argument(flag, type=kind, default=f.default,
+                                help=f"{note} (default: %(default)s)".lstrip())
+
+
+def _field_comments(cls) -> dict[str, str]:
+    """``name: type = value  # note`` in a config class and its bases: the notes, which
+    say what a setting means, become the flags' help."""
+    import inspect
+    import re
+    notes: dict[str, str] = {}
+    for klass in reversed(cls.__mro__[:-1]):
+        try:
+            source = inspect.getsource(klass)
+        except (OSError, TypeError):
+            continue
+        for m in re.finditer(r"^\s+(\w+):[^#\n]*#\s*(.+)$", source, re.M):
+            notes[m.group(1)] = m.group(2).strip()
+    return notes
 
 
 def _config_from_args(cls, args: argparse.Namespace):

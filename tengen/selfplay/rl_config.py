@@ -21,7 +21,7 @@ class RLConfig(LoopConfig):
     # AlphaGo's loss (a sum over a game's moves, a mean over games) but not its 0.001: with
     # batch norms frozen the step is scale-sensitive, and 0.001 moved the shipped net by a
     # KL of 10 nats a move in one step; 5e-5 is about 0.01 (benchmarks/pg_step_kl.py)
-    lr: float = 5e-5
+    lr: float = 5e-5  # a step moves the policy about 0.01 nats a move (pg_step_kl.py)
     schedule: str = "constant"
     warmup_steps: int = 0
     momentum: float = 0.0  # plain SGD, as AlphaGo
