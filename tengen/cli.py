@@ -243,7 +243,7 @@ def _add_config_flags(parser: argparse.ArgumentParser, cls) -> None:
         if f.name in LOOP_ONLY:
             continue
         flag = "--" + f.name.replace("_", "-")
-        note = notes.get(f.name, "")
+        note = notes.get(f.name, "").replace("%", "%%")  # argparse formats help with %
         if f.type in ("bool", bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default,
                                 help=note)
