@@ -146,7 +146,7 @@ def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
         time.sleep(0.1)
     assert not any(os.path.exists(f"/proc/{w}") for w in workers), "orphaned workers"
     killed_at = _end_state(broken)[1]
-    assert 3 <= killed_at < 6
+    assert 2 <= killed_at < 6  # (a log row is written just before its checkpoint)
     subprocess.run(_rl_command(broken, tiny_net), check=True, env=env, capture_output=True)
     a, b = _end_state(whole), _end_state(broken)
     assert a[:3] == b[:3] == (6, 6, ["tiny.pt", "iter-000002.pt", "iter-000004.pt"])
