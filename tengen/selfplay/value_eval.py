@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import torch
 
 from tengen.engine.board import zobrist_table
 from tengen.engine.game import IllegalMove
@@ -18,18 +17,9 @@ from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
 from tengen.nets.data import game_positions
 from tengen.nets.features import NUM_PLANES, batch_planes
 from tengen.selfplay.records import value_examples
-from tengen.selfplay.value_train import batch_files, concat
+from tengen.selfplay.value_train import batch_files, concat, predict_values
 
 PHASES = (("moves_1_50", 1, 50), ("moves_51_150", 51, 150), ("moves_151_plus", 151, 10**9))
-
-
-def _values(model, planes_fn, n: int, batch: int = 512) -> np.ndarray:
-    out = []
-    with torch.no_grad():
-        for i in range(0, n, batch):
-            _, v = model(torch.from_numpy(planes_fn(i, min(i + batch, n))).float())
-            out.append(v.float().numpy())
-    return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
 def mse_by_phase(values: np.ndarray, z: np.ndarray, move_number: np.ndarray) -> dict:
@@ -52,7 +42,7 @@ def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = T
     if not parts:
         return {"positions": 0, "mse": None}
     ex = concat(parts)
-    values = _values(model, lambda i, j: ex.unpack(np.arange(i, j)), len(ex))
+    values = predict_values(model, lambda i, j: ex.unpack(np.arange(i, j)), len(ex))
     return mse_by_phase(values, ex.z, ex.played + 1)
 
 
@@ -83,7 +73,7 @@ def eval_kgs(model, archive: str, games: int = 200, size: int = 19) -> dict:
         batch_planes(size, zob, np.stack([r[0] for r in chunk]), np.array([r[1] for r in chunk]),
                      np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]), out)
         return out
-    values = _values(model, planes, len(rows))
+    values = predict_values(model, planes, len(rows))
     z = np.array([float(r[5]) for r in rows], np.float32)
     return {"games": used, "skipped": dict(skipped),
             **mse_by_phase(values, z, np.array(number, np.int64))}

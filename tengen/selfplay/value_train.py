@@ -73,15 +73,23 @@ def concat(parts: list[Examples]) -> Examples:
                     np.concatenate([p.played for p in parts]))
 
 
-def value_mse(model, planes, z: np.ndarray, device, bf16=False, batch: int = 512) -> float:
-    """``planes(i, j)``: the planes of positions i..j-1 (unpacked a batch at a time)."""
-    se = 0.0
-    for i in range(0, len(z), batch):
-        x = torch.from_numpy(planes(i, i + batch)).to(device, torch.float32)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            _, v = model(x)
-        se += float(((v.float() - torch.from_numpy(z[i:i + batch]).to(device)) ** 2).sum())
-    return se / max(len(z), 1)
+def predict_values(model, planes, n: int, device="cpu", bf16=False,
+                   batch: int = 512) -> np.ndarray:
+    """The value of positions 0..n-1; ``planes(i, j)`` gives the planes of i..j-1, so
+    only a batch is unpacked at a time."""
+    out = []
+    with torch.no_grad():
+        for i in range(0, n, batch):
+            x = torch.from_numpy(planes(i, min(i + batch, n))).to(device, torch.float32)
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+                _, v = model(x)
+            out.append(v.float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
+    v = predict_values(model, planes, len(z), device, bf16)
+    return float(((v - z) ** 2).mean()) if len(z) else 0.0
 
 
 class ValueTask:
@@ -146,4 +154,4 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     return run(task, model, cfg, meta, progress)
 
 
-__all__ = ["ValueTrainConfig", "ValueTask", "train_value", "load_split", "value_mse"]
+__all__ = ["ValueTrainConfig", "ValueTask", "train_value", "load_split", "value_mse", "predict_values"]
