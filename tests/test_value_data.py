@@ -79,14 +79,20 @@ def test_batches_resume_and_examples_carry_the_movers_outcome(tmp_path):
     assert ex.z[-1] == g.outcome(state.to_play)
 
 
-def test_value_regression_learns_its_training_positions(tmp_path):
+def tiny_value_data(tmp_path, games: int):
+    """7x7 value data (4 positions a game) and a fresh b1c8 checkpoint to start from."""
     torch.manual_seed(0)
     net = SharedEvaluator(build_model("b1c8"))
     data = tmp_path / "vd"
-    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=32,
+    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=games,
                              positions_per_game=4, keep_sgf=False), net, net, progress=False)
     start = str(tmp_path / "start.pt")
     save_checkpoint(start, build_model("b1c8"))
+    return data, start
+
+
+def test_value_regression_learns_its_training_positions(tmp_path):
+    data, start = tiny_value_data(tmp_path, 32)
     cfg = ValueTrainConfig(out=str(tmp_path / "value"), data=str(data), net=start,
                            val_every=2, steps=300, batch_size=64, lr=0.05, warmup_steps=10,
                            eval_every=300, threads=1)
@@ -153,3 +159,62 @@ def test_eval_value_by_phase(tmp_path):
         v = model(torch.from_numpy(ex.unpack(np.arange(len(ex)))).float())[1].numpy()
     assert held["positions"] == len(ex) < every["positions"]
     assert held["mse"] == pytest.approx(float(((v - ex.z) ** 2).mean()), abs=1e-4)
+
+
+def test_positions_per_game_keeps_the_random_move_first(tmp_path):
+    torch.manual_seed(0)
+    net = SharedEvaluator(build_model("b1c8"))
+    data = tmp_path / "vd"
+    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=8,
+                             positions_per_game=4, keep_sgf=False), net, net, progress=False)
+    path = str(data / "batch-000000" / "records.npz")
+    with np.load(path) as d:
+        u = d["u"]
+    games, _ = load_records(path)
+    every, one, two = (value_examples(path, k) for k in (0, 1, 2))
+    assert sorted(one.played.tolist()) == sorted(int(x) for x in u[:len(games)])
+    assert len(one) == len(games) < len(two) <= 2 * len(games) < len(every)
+    assert set(one.played.tolist()) <= set(two.played.tolist()) <= set(every.played.tolist())
+    assert np.array_equal(two.played, value_examples(path, 2).played)  # same pick each read
+
+
+def test_head_only_training_leaves_the_policy_untouched(tmp_path):
+    data, start = tiny_value_data(tmp_path, 16)
+    cfg = ValueTrainConfig(out=str(tmp_path / "value"), data=str(data), net=start,
+                           val_every=2, steps=20, batch_size=32, lr=0.05, warmup_steps=2,
+                           eval_every=20, threads=1, train_blocks=0)
+    train_value(cfg, progress=False)
+    before = torch.load(start, weights_only=False)["model"]
+    after = torch.load(tmp_path / "value" / "latest.pt", weights_only=False)["model"]
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.startswith("value_") for k in changed), changed
+
+
+def test_value_regression_on_kgs_positions(tmp_path, kgs_dir):
+    from tengen.engine.sgf import iter_sgf_files
+    from tengen.nets.data import DataConfig, build_shard
+    from tengen.selfplay.value_train import KgsPositions
+    games = tmp_path / "sgf"
+    games.mkdir()
+    for k, (_, data) in enumerate(iter_sgf_files(str(kgs_dir / "KGS-2017_04-19-913-.tar.gz"))):
+        if k == 6:
+            break
+        (games / f"{k}.sgf").write_bytes(data)
+    build_shard(str(games), str(tmp_path / "shards"), DataConfig())
+    kgs = KgsPositions(str(tmp_path / "shards"))
+    planes, z = kgs.sample(np.random.default_rng(0), 64)
+    assert planes.shape == (64, 49, 19, 19) and set(np.unique(z)) <= {-1.0, 1.0}
+    meta = np.concatenate([np.asarray(m) for m in kgs.shards.meta])
+    assert len(kgs.known) == int((meta[:, 4] != 0).sum()) > 0
+    start = str(tmp_path / "start.pt")
+    save_checkpoint(start, build_model("b1c8"))
+    cfg = ValueTrainConfig(out=str(tmp_path / "value"), data=str(tmp_path / "none"), net=start,
+                           train_on="kgs", kgs_train=str(tmp_path / "shards"),
+                           kgs_val=str(tmp_path / "shards"), kgs_positions=128, steps=4,
+                           batch_size=16, warmup_steps=1, eval_every=4, threads=1)
+    metrics = train_value(cfg, progress=False)
+    assert 0 < metrics["kgs_mse"] < 4
+    best = torch.load(tmp_path / "value" / "best.pt", weights_only=False)["meta"]
+    assert best["best"] == metrics["kgs_mse"] and best["train_positions"] == len(kgs.known)
+    with pytest.raises(ValueError, match="kgs_train"):
+        ValueTrainConfig(train_on="kgs")

@@ -98,13 +98,22 @@ def learner_examples(games: list[FinishedGame], size: int, komi: float,
         and (fraction >= 1 or rng.random() < fraction)))
 
 
-def value_examples(path: str) -> Examples:
+def value_examples(path: str, per_game: int = 0) -> Examples:
     """The positions a value-data batch kept (``keep``: moves played before each), with
-    the outcome for the side to move there."""
+    the outcome for the side to move there. ``per_game`` K > 0 keeps at most K a game:
+    the position after the random move U always, then K-1 of the others drawn at random
+    (seeded by the game's number, so every reader picks the same)."""
     games, info = load_records(path)
     with np.load(path) as d:
-        keep, offsets = d["keep"], d["keep_offsets"]
-    wanted = [set(keep[offsets[k]:offsets[k + 1]].tolist()) for k in range(len(games))]
+        keep, offsets, u = d["keep"], d["keep_offsets"], d["u"]
+    wanted = []
+    for k in range(len(games)):
+        kept = keep[offsets[k]:offsets[k + 1]].tolist()
+        if per_game and len(kept) > per_game:
+            rest = [m for m in kept if m != u[k]]
+            pick = np.random.default_rng(k).choice(len(rest), per_game - 1, replace=False)
+            kept = [int(u[k])] + [rest[i] for i in pick]
+        wanted.append(set(kept))
     return _positions(games, int(info["size"]), float(info["komi"]),
                       lambda k, i, m: i in wanted[k])
 

@@ -8,13 +8,17 @@ giving the search its priors; ``tengen gtp --value-net`` takes values from this 
 
 Every ``val_every``-th data batch (by batch number) is held out; validation reports the
 MSE there and, with ``kgs_val`` (a shard folder such as ``runs/shards/val``), on KGS
-positions with a known winner. The loop, resume, curves and checkpoints are the training
+positions with a known winner. ``train_on kgs`` trains on KGS positions instead
+(``kgs_train``, every position of a game with a known winner: AlphaGo's overfitting
+comparison), still validated on the held-out self-play batches;
+``positions_per_game`` K takes at most K positions of each self-play game (the other
+side of that comparison). The loop, resume, curves and checkpoints are the training
 core's; ``best.pt`` is the lowest held-out MSE.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +40,10 @@ class ValueTrainConfig(LoopConfig):
     val_every: int = 20  # every N-th batch is held out
     kgs_val: str = ""  # shard folder of KGS validation positions (optional)
     kgs_positions: int = 8192
+    train_on: str = "selfplay"  # selfplay (value-data batches) or kgs (kgs_train shards)
+    kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
+    positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
+    train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
     steps: int = 20_000
     batch_size: int = 256
     lr: float = 0.01
@@ -44,6 +52,13 @@ class ValueTrainConfig(LoopConfig):
     best_metric: str = "val_mse"
     best_higher: bool = False
     name: str = "train-value"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.train_on not in ("selfplay", "kgs"):
+            raise ValueError(f"train_on must be selfplay or kgs, not {self.train_on!r}")
+        if self.train_on == "kgs" and not self.kgs_train:
+            raise ValueError("train_on kgs needs kgs_train (a shard folder)")
 
 
 def batch_files(data: str) -> list[Path]:
@@ -58,12 +73,32 @@ def load_split(cfg: ValueTrainConfig) -> tuple[Examples, Examples]:
     train, val = [], []
     for path in batch_files(cfg.data):
         number = int(path.parent.name.split("-")[1])
-        (val if number % cfg.val_every == cfg.val_every - 1 else train).append(
-            value_examples(str(path)))
+        held = number % cfg.val_every == cfg.val_every - 1
+        if held or cfg.train_on == "selfplay":
+            (val if held else train).append(value_examples(str(path), cfg.positions_per_game))
+    if cfg.train_on == "kgs":
+        return None, concat(val) if val else None
     if not train or not val:
         raise ValueError(f"{cfg.data}: need at least {cfg.val_every} value-data batches "
                          f"(every {cfg.val_every}th is held out for validation)")
     return concat(train), concat(val)
+
+
+class KgsPositions:
+    """Positions of KGS games with a known winner, drawn from shards (``build-data``)."""
+
+    def __init__(self, folder: str):
+        from tengen.nets.data import ShardSet
+        self.shards = ShardSet(folder)
+        self.known = np.concatenate([np.flatnonzero(np.asarray(m[:, 4]) != 0) + off
+                                     for m, off in zip(self.shards.meta, self.shards.offsets)])
+        if not len(self.known):
+            raise ValueError(f"{folder}: no positions with a known winner")
+
+    def sample(self, rng, n: int):
+        idx = np.sort(self.known[rng.integers(len(self.known), size=n)])
+        planes, _, z = self.shards.batch(idx, rng.integers(8, size=n))
+        return planes, z
 
 
 def concat(parts: list[Examples]) -> Examples:
@@ -92,6 +127,21 @@ def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
     return float(((v - z) ** 2).mean()) if len(z) else 0.0
 
 
+def value_forward(model, x: torch.Tensor, train_blocks: int = -1) -> torch.Tensor:
+    """The value alone; with ``train_blocks`` N >= 0 the stem and all but the last N
+    blocks run frozen (no gradients, batch norms on their running statistics), which
+    also makes a step several times cheaper."""
+    if train_blocks < 0:
+        return model(x)[1]
+    frozen = len(model.tower) - train_blocks
+    model.stem.eval()
+    model.tower[:frozen].eval()
+    with torch.no_grad():
+        h = model.tower[:frozen](model.stem(x))
+    h = model.tower[frozen:](h)
+    return torch.tanh(model.value_fc(model.value_conv(h).mean(dim=(2, 3)))).squeeze(1)
+
+
 class ValueTask:
     step_fields = ["loss_value"]
     eval_fields = ["val_mse", "kgs_mse"]
@@ -100,6 +150,9 @@ class ValueTask:
         self.cfg = cfg
         self.train, self.val = load_split(cfg)
         self.rng = np.random.default_rng(cfg.seed)
+        self.kgs_train = KgsPositions(cfg.kgs_train) if cfg.train_on == "kgs" else None
+        if self.val is None and not cfg.kgs_val:
+            raise ValueError("nothing to validate on: give value-data batches (data) or kgs_val")
         self.kgs = None
         if cfg.kgs_val:
             from tengen.nets.data import ShardSet
@@ -110,6 +163,8 @@ class ValueTask:
             self.kgs = planes[known], outcome[known].astype(np.float32)
 
     def next_batch(self):
+        if self.kgs_train is not None:
+            return self.kgs_train.sample(self.rng, self.cfg.batch_size)
         idx = self.rng.integers(len(self.train), size=self.cfg.batch_size)
         planes = self.train.unpack(idx)
         k = int(self.rng.integers(8))  # one of the 8 symmetries per batch
@@ -117,14 +172,17 @@ class ValueTask:
 
     def loss(self, model, batch, device):
         planes, z = batch
-        _, v = model(torch.from_numpy(planes).to(device, torch.float32))
+        v = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
+                          self.cfg.train_blocks)
         loss = ((v.float() - torch.from_numpy(z).to(device)) ** 2).mean()
         return loss, {"loss_value": loss.item()}
 
     def evaluate(self, model, device, bf16):
-        n = len(self.val)
-        out = {"val_mse": value_mse(model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))),
-                                    self.val.z, device, bf16)}
+        out = {}
+        if self.val is not None:
+            n = len(self.val)
+            out["val_mse"] = value_mse(model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))),
+                                       self.val.z, device, bf16)
         if self.kgs is not None:
             planes, z = self.kgs
             out["kgs_mse"] = value_mse(model, lambda i, j: planes[i:j], z, device, bf16)
@@ -143,6 +201,8 @@ class ValueTask:
 def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     from tengen.nets import SHIPPED_NET
     task = ValueTask(cfg)
+    if task.val is None:  # KGS alone: its validation positions pick best.pt
+        cfg = replace(cfg, best_metric="kgs_mse")
     if cfg.model:
         torch.manual_seed(cfg.seed)
         model, start = build_model(CONFIGS[cfg.model]), f"scratch:{cfg.model}"
@@ -150,8 +210,10 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
         start = os.path.abspath(cfg.net or str(SHIPPED_NET))
         model, _ = load_checkpoint(start)
     meta = {"value_net": True, "start": start, "train_config": asdict(cfg),
-            "train_positions": len(task.train)}
+            "train_positions": (len(task.kgs_train.known) if task.kgs_train
+                                else len(task.train))}
     return run(task, model, cfg, meta, progress)
 
 
-__all__ = ["ValueTrainConfig", "ValueTask", "train_value", "load_split", "value_mse", "predict_values"]
+__all__ = ["ValueTrainConfig", "ValueTask", "train_value", "load_split", "value_mse", "predict_values",
+           "value_forward"]
