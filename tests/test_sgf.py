@@ -92,3 +92,12 @@ def test_project_fixtures_replay(tmp_path):
 def test_result_margin(text, margin):
     from tengen.engine.sgf import result_margin
     assert result_margin(text) == margin
+
+
+def test_results_decided_on_the_board():
+    decided = {"B+R": BLACK, "W+Resign": WHITE, "B+3.5": BLACK, "W+0.5": WHITE,
+               "B+T": None, "W+Time": None, "B+F": None, "W+Forfeit": None, "Void": None}
+    for result, winner in decided.items():
+        rec = parse_sgf(f"(;GM[1]SZ[19]RE[{result}];B[aa])".encode())
+        assert rec.winner(on_board=True) == winner, result
+        assert rec.winner() == (winner or {"B": BLACK, "W": WHITE}.get(result[0])), result

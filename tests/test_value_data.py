@@ -106,6 +106,7 @@ def test_value_regression_learns_its_training_positions(tmp_path):
     metrics = train_value(cfg, progress=False)
     assert np.isfinite(metrics["val_mse"])
     assert metrics["loss_value"] < mse0 - 0.05, (metrics, mse0)
+    assert metrics["loss_ownership"] < np.log(2) - 0.1, metrics  # a fresh output: ~log 2
     assert (tmp_path / "value" / "best.pt").exists()
 
 
@@ -218,3 +219,14 @@ def test_value_regression_on_kgs_positions(tmp_path, kgs_dir):
     assert best["best"] == metrics["kgs_mse"] and best["train_positions"] == len(kgs.known)
     with pytest.raises(ValueError, match="kgs_train"):
         ValueTrainConfig(train_on="kgs")
+
+
+def test_ownership_targets_add_up_to_the_final_count(tmp_path):
+    data, _ = tiny_value_data(tmp_path, 8)
+    path = str(data / "batch-000000" / "records.npz")
+    games, info = load_records(path)
+    ex = value_examples(path, 1)  # the position after U of each game, in game order
+    assert ex.ownership.shape == (len(games), 49) and len(games)
+    for g, owner in zip(games, ex.ownership):
+        black_minus_white = g.score + info["komi"]  # the exact count, komi taken back
+        assert owner.sum() == (black_minus_white if g.learner == 1 else -black_minus_white)

@@ -51,8 +51,9 @@ def shard_name(path: str) -> str:
 
 
 def game_positions(rec, size: int):
-    """Yield (packed, ko, ko_pla, pla, move index, outcome) for every move of a record."""
-    winner = rec.winner()
+    """Yield (packed, ko, ko_pla, pla, move index, outcome) for every move of a record
+    (outcome 0 where the game was not decided on the board: time, forfeit, unknown)."""
+    winner = rec.winner(on_board=True)
     g = rec.to_game_state(upto=0, superko=False)  # KGS played simple ko
     for m in rec.moves:
         packed, ko, ko_pla = pack_position(g)

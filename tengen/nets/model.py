@@ -2,7 +2,10 @@
 
 Policy: one logit per point from a 1x1 convolution, plus a pass logit from globally pooled
 policy features, so the same weights play on any board size. Value: 1x1 convolution,
-global average pooling, two dense layers, tanh. A checkpoint carries the config, the
+global average pooling, two dense layers, tanh; optionally (``ownership``) a 1x1
+convolution of the same value features that predicts each point's final owner, KataGo's
+auxiliary target: 361 labels a position instead of one outcome, so the value features
+learn life and death from far fewer games. A checkpoint carries the config, the
 feature set and training metadata with the weights, so loading needs nothing else.
 """
 from __future__ import annotations
@@ -25,6 +28,7 @@ class ModelConfig:
     policy_channels: int = 32
     value_channels: int = 32
     value_hidden: int = 128
+    ownership: bool = False  # the auxiliary ownership output (value training)
 
 
 CONFIGS = {
@@ -68,6 +72,15 @@ class PolicyValueNet(nn.Module):
                                         nn.ReLU(inplace=True))
         self.value_fc = nn.Sequential(nn.Linear(vc, cfg.value_hidden), nn.ReLU(inplace=True),
                                       nn.Linear(cfg.value_hidden, 1))
+        if cfg.ownership:
+            self.ownership_conv = nn.Conv2d(vc, 1, 1)
+
+    def value_head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Trunk features -> value (N,), and ownership logits (N, n*n) for the side to
+        move when the net has them (else None)."""
+        f = self.value_conv(h)
+        value = torch.tanh(self.value_fc(f.mean(dim=(2, 3)))).squeeze(1)
+        return value, (self.ownership_conv(f).flatten(1) if self.cfg.ownership else None)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (N, planes, n, n) -> policy logits (N, n*n + 1), value in [-1, 1] (N,)."""
@@ -75,8 +88,7 @@ class PolicyValueNet(nn.Module):
         p = self.policy_conv(h)
         points = self.policy_point(p).flatten(1)
         pass_logit = self.policy_pass(p.mean(dim=(2, 3)))
-        v = self.value_conv(h).mean(dim=(2, 3))
-        value = torch.tanh(self.value_fc(v)).squeeze(1)
+        value, _ = self.value_head(h)
         return torch.cat([points, pass_logit], dim=1), value
 
 

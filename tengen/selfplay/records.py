@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tengen.engine.board import PASS
-from tengen.engine.coords import loc_to_index
+from tengen.engine.coords import all_locs, loc_to_index
 from tengen.engine.game import GameState, Move
 from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.selfplay.games import FinishedGame
@@ -57,6 +57,7 @@ class Examples:
     z: np.ndarray  # (N,) float32 outcome for the side that moved: +1 won, -1 lost
     size: int
     played: np.ndarray | None = None  # (N,) moves played before each position
+    ownership: np.ndarray | None = None  # (N, n*n) int8 final owner: +1 the mover, -1 the other, 0 dame
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -71,10 +72,12 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
     """Replay each game; keep the position before move i (0-based) where
     ``wanted(game_number, i, move)``, with the move played there and the game's outcome
     for the side that played it."""
-    planes, actions, z, played = [], [], [], []
+    planes, actions, z, played, owners = [], [], [], [], []
     buf = np.zeros((NUM_PLANES, size, size), np.uint8)
+    points = np.array(all_locs(size))
     for k, g in enumerate(games):
         state = GameState(size, komi)
+        movers = []
         for i, m in enumerate(g.moves):
             if wanted(k, i, m):
                 state_planes(state, buf)
@@ -82,11 +85,16 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
                 actions.append(loc_to_index(m.loc, size))
                 z.append(g.outcome(m.pla))
                 played.append(i)
+                movers.append(m.pla)
             state.play(m.loc, m.pla)
+        final = state.board.area_owner()[points]  # the game ends every dead stone captured
+        for pla in movers:
+            owners.append((final == pla).astype(np.int8) - (final == 3 - pla).astype(np.int8))
     nbytes = (NUM_PLANES * size * size + 7) // 8
     return Examples(np.array(planes, np.uint8).reshape(-1, nbytes),
                     np.array(actions, np.int64), np.array(z, np.float32), size,
-                    np.array(played, np.int64))
+                    np.array(played, np.int64),
+                    np.array(owners, np.int8).reshape(-1, size * size))
 
 
 def learner_examples(games: list[FinishedGame], size: int, komi: float,

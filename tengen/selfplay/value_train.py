@@ -43,6 +43,7 @@ class ValueTrainConfig(LoopConfig):
     train_on: str = "selfplay"  # selfplay (value-data batches) or kgs (kgs_train shards)
     kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
     positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
+    ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
     train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
     steps: int = 20_000
     batch_size: int = 256
@@ -105,7 +106,8 @@ def concat(parts: list[Examples]) -> Examples:
     return Examples(np.concatenate([p.planes for p in parts]),
                     np.concatenate([p.actions for p in parts]),
                     np.concatenate([p.z for p in parts]), parts[0].size,
-                    np.concatenate([p.played for p in parts]))
+                    np.concatenate([p.played for p in parts]),
+                    np.concatenate([p.ownership for p in parts]))
 
 
 def predict_values(model, planes, n: int, device="cpu", bf16=False,
@@ -127,23 +129,25 @@ def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
     return float(((v - z) ** 2).mean()) if len(z) else 0.0
 
 
-def value_forward(model, x: torch.Tensor, train_blocks: int = -1) -> torch.Tensor:
-    """The value alone; with ``train_blocks`` N >= 0 the stem and all but the last N
-    blocks run frozen (no gradients, batch norms on their running statistics), which
-    also makes a step several times cheaper."""
-    if train_blocks < 0:
-        return model(x)[1]
-    frozen = len(model.tower) - train_blocks
-    model.stem.eval()
-    model.tower[:frozen].eval()
-    with torch.no_grad():
-        h = model.tower[:frozen](model.stem(x))
-    h = model.tower[frozen:](h)
-    return torch.tanh(model.value_fc(model.value_conv(h).mean(dim=(2, 3)))).squeeze(1)
+def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
+    """The value and the ownership logits (None without that output), skipping the
+    policy; with ``train_blocks`` N >= 0 the stem and all but the last N blocks run
+    frozen (no gradients, batch norms on their running statistics), which also makes a
+    step several times cheaper."""
+    frozen = len(model.tower) - train_blocks if train_blocks >= 0 else 0
+    if frozen:
+        model.stem.eval()
+        model.tower[:frozen].eval()
+        with torch.no_grad():
+            h = model.tower[:frozen](model.stem(x))
+        h = model.tower[frozen:](h)
+    else:
+        h = model.tower(model.stem(x))
+    return model.value_head(h)
 
 
 class ValueTask:
-    step_fields = ["loss_value"]
+    step_fields = ["loss_value", "loss_ownership"]
     eval_fields = ["val_mse", "kgs_mse"]
 
     def __init__(self, cfg: ValueTrainConfig):
@@ -168,14 +172,22 @@ class ValueTask:
         idx = self.rng.integers(len(self.train), size=self.cfg.batch_size)
         planes = self.train.unpack(idx)
         k = int(self.rng.integers(8))  # one of the 8 symmetries per batch
-        return np.ascontiguousarray(apply_symmetry(planes, k)), self.train.z[idx]
+        n = self.train.size
+        owner = apply_symmetry(self.train.ownership[idx].reshape(-1, n, n), k).reshape(-1, n * n)
+        return (np.ascontiguousarray(apply_symmetry(planes, k)), self.train.z[idx],
+                np.ascontiguousarray(owner))
 
     def loss(self, model, batch, device):
-        planes, z = batch
-        v = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
-                          self.cfg.train_blocks)
-        loss = ((v.float() - torch.from_numpy(z).to(device)) ** 2).mean()
-        return loss, {"loss_value": loss.item()}
+        planes, z, owner = batch if len(batch) == 3 else (*batch, None)
+        v, own = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
+                               self.cfg.train_blocks)
+        loss_v = ((v.float() - torch.from_numpy(z).to(device)) ** 2).mean()
+        loss_o = torch.zeros((), device=device)
+        if own is not None and owner is not None:
+            target = (torch.from_numpy(owner).to(device, torch.float32) + 1) / 2
+            loss_o = torch.nn.functional.binary_cross_entropy_with_logits(own.float(), target)
+        loss = loss_v + self.cfg.ownership_weight * loss_o
+        return loss, {"loss_value": loss_v.item(), "loss_ownership": loss_o.item()}
 
     def evaluate(self, model, device, bf16):
         out = {}
@@ -198,6 +210,15 @@ class ValueTask:
         pass
 
 
+def with_ownership(model):
+    """The same network with a fresh ownership output beside its weights."""
+    from tengen.nets.model import PolicyValueNet
+    grown = PolicyValueNet(replace(model.cfg, ownership=True))
+    missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith("ownership_") for k in missing)
+    return grown
+
+
 def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     from tengen.nets import SHIPPED_NET
     task = ValueTask(cfg)
@@ -209,6 +230,8 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     else:
         start = os.path.abspath(cfg.net or str(SHIPPED_NET))
         model, _ = load_checkpoint(start)
+    if cfg.ownership_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.ownership:
+        model = with_ownership(model)
     meta = {"value_net": True, "start": start, "train_config": asdict(cfg),
             "train_positions": (len(task.kgs_train.known) if task.kgs_train
                                 else len(task.train))}

@@ -1,0 +1,63 @@
+"""Held-out value MSE against training positions seen, one line per value-training run:
+tengen's version of AlphaGo's overfitting comparison (one self-play position a game, K a
+game, every KGS position), read from each run's ``train_log.csv``.
+
+    python benchmarks/value_curves.py runs/v_one:"1 a game" runs/v_k16:"16 a game" \
+        runs/v_kgs:"all KGS" --out benchmarks/results/value_curves.png
+
+Prints, per run, the last and the lowest MSE on held-out self-play positions
+(``val_mse``) and on KGS-2017_05 positions (``kgs_mse``), and draws both.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+from pathlib import Path
+
+
+def read_run(folder: str) -> list[dict]:
+    rows = list(csv.DictReader(open(Path(folder) / "train_log.csv")))
+    return [r for r in rows if r.get("val_mse") or r.get("kgs_mse")]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+", help="run folder, optionally :label")
+    ap.add_argument("--out", default="benchmarks/results/value_curves.png")
+    args = ap.parse_args()
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for spec in args.runs:
+        folder, _, label = spec.partition(":")
+        rows = read_run(folder)
+        label = label or Path(folder).name
+        for ax, key in zip(axes, ("val_mse", "kgs_mse")):
+            pts = [(int(r["samples"]), float(r[key])) for r in rows if r.get(key)]
+            if not pts:
+                continue
+            ax.plot(*zip(*pts), marker="o" if len(pts) < 30 else None, label=label)
+            best = min(pts, key=lambda p: p[1])
+            print(f"{label:>16} {key}: last {pts[-1][1]:.3f} at {pts[-1][0]:,} positions; "
+                  f"lowest {best[1]:.3f} at {best[0]:,}")
+    for ax, title in zip(axes, ("held-out self-play positions", "KGS-2017_05 positions")):
+        ax.set_title(title)
+        ax.set_xlabel("training positions seen")
+        ax.axhline(1.0, color="grey", lw=0.5, ls="--")
+        if ax.has_data():
+            ax.legend()
+    axes[0].set_ylabel("value MSE (always 0: 1.0)")
+    fig.tight_layout()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    tmp = f"{args.out}.tmp{os.getpid()}.png"
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
