@@ -145,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     vd.add_argument("--sl", default=None, help="SL policy (default: the shipped network)")
     vd.add_argument("--rl", default=None, help="RL policy (default: the SL policy)")
     vd.add_argument("--device", default="cpu")
+    vd.add_argument("--workers", type=int, default=0,
+                    help="worker processes (one torch thread each); 0 = one per core")
+    vd.add_argument("--ray", default="",
+                    help="play on a Ray cluster: auto, ray://host:port or local")
     vd.set_defaults(func=_value_data)
 
     tv = sub.add_parser("train-value", help="value regression on value-data positions")
@@ -339,14 +343,21 @@ def _value_data(args: argparse.Namespace) -> int:
     import json
 
     from tengen.nets import SHIPPED_NET
-    from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
     from tengen.nets.model import load_checkpoint
     from tengen.selfplay.value_data import ValueDataConfig, generate
     cfg = _config_from_args(ValueDataConfig, args)
-    ecfg = EvaluatorConfig(device=args.device)
-    sl = SharedEvaluator(load_checkpoint(args.sl or str(SHIPPED_NET))[0], ecfg)
-    rl = SharedEvaluator(load_checkpoint(args.rl)[0], ecfg) if args.rl else sl
-    print(json.dumps(generate(cfg, sl, rl)))
+    sl = load_checkpoint(args.sl or str(SHIPPED_NET))[0]
+    rl = load_checkpoint(args.rl)[0] if args.rl else None
+    if args.ray:
+        from tengen.selfplay.ray_workers import RayConfig, RayWorkers
+        workers = RayWorkers(RayConfig(args.ray, args.workers or 2, device=args.device))
+    else:
+        from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+        workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device))
+    try:
+        print(json.dumps(generate(cfg, sl, rl, workers)))
+    finally:
+        workers.close()
     return 0
 
 

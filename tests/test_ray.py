@@ -70,3 +70,27 @@ def test_rl_iterations_on_ray(cluster, tmp_path):
     for it in range(2):
         folder = tmp_path / "rl" / "games" / f"iter-{it:06d}"
         assert len(list(folder.glob("*.sgf"))) == 8 and (folder / "records.npz").exists()
+
+
+def test_value_data_on_ray_with_an_actor_killed(cluster, tmp_path):
+    from test_value_data import batch_contents
+    from tengen.selfplay.value_data import ValueDataConfig, generate
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    cfg = ValueDataConfig(out=str(tmp_path / "ray"), size=9, batch=4, max_u=60, games=24,
+                          keep_sgf=False)
+    before = cluster.pids()
+    run = threading.Thread(target=lambda: generate(cfg, model, workers=cluster, progress=False))
+    run.start()
+    time.sleep(1.5)
+    assert run.is_alive(), "the batches finished before the kill"
+    os.kill(before[0], signal.SIGKILL)
+    run.join(timeout=600)
+    assert cluster.pids()[0] != before[0]  # restarted by Ray
+    on_ray = batch_contents(tmp_path / "ray")
+    cfg.out = str(tmp_path / "here")
+    generate(cfg, model, progress=False)  # the same batches in this process
+    here = batch_contents(tmp_path / "here")
+    assert sum(len(b["u"]) for b in on_ray.values()) >= 24
+    assert all(on_ray[k] == here[k] for k in here) and set(here) <= set(on_ray)
+    assert not list((tmp_path / "ray").glob("**/*.tmp*"))  # nothing written half

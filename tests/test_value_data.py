@@ -1,6 +1,7 @@
 """Value data as AlphaGo made it: the SL policy before the random move U, the RL policy
 after it, the position after move U kept with the outcome for the side to move there;
 batches resume; value regression on them runs on the training core."""
+import shutil
 import sys
 
 import numpy as np
@@ -55,14 +56,14 @@ def test_sl_before_u_rl_after_and_the_kept_position(tmp_path):
 
 def test_batches_resume_and_examples_carry_the_movers_outcome(tmp_path):
     torch.manual_seed(0)
-    net = SharedEvaluator(build_model("b1c8"))
+    net = build_model("b1c8").eval()
     cfg = ValueDataConfig(out=str(tmp_path / "vd"), size=7, batch=4, max_u=20, games=6,
                           keep_sgf=False)
-    first = generate(cfg, net, net, progress=False)
+    first = generate(cfg, net, progress=False)
     assert first["games"] >= 6 and first["batches"] == 2
     before = (tmp_path / "vd" / "batch-000000" / "records.npz").read_bytes()
     cfg.games = 10
-    second = generate(cfg, net, net, progress=False)
+    second = generate(cfg, net, progress=False)
     assert second["batches"] == 3 and second["games"] >= 10
     assert (tmp_path / "vd" / "batch-000000" / "records.npz").read_bytes() == before
     path = str(tmp_path / "vd" / "batch-000001" / "records.npz")
@@ -82,10 +83,10 @@ def test_batches_resume_and_examples_carry_the_movers_outcome(tmp_path):
 def tiny_value_data(tmp_path, games: int):
     """7x7 value data (4 positions a game) and a fresh b1c8 checkpoint to start from."""
     torch.manual_seed(0)
-    net = SharedEvaluator(build_model("b1c8"))
+    net = build_model("b1c8").eval()
     data = tmp_path / "vd"
     generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=games,
-                             positions_per_game=4, keep_sgf=False), net, net, progress=False)
+                             positions_per_game=4, keep_sgf=False), net, progress=False)
     start = str(tmp_path / "start.pt")
     save_checkpoint(start, build_model("b1c8"))
     return data, start
@@ -149,10 +150,9 @@ def test_eval_value_by_phase(tmp_path):
     assert r["moves_151_plus"] == {"positions": 1, "mse": 0.0}
     torch.manual_seed(0)
     model = build_model("b1c8").eval()
-    net = SharedEvaluator(model)
     data = tmp_path / "vd"
     generate(ValueDataConfig(out=str(data), size=7, batch=4, max_u=40, games=8,
-                             keep_sgf=False), net, net, progress=False)
+                             keep_sgf=False), model, progress=False)
     held = eval_selfplay(model, str(data), val_every=2)  # batch 1 of 0..1
     every = eval_selfplay(model, str(data), val_every=2, held_out_only=False)
     ex = value_examples(str(data / "batch-000001" / "records.npz"))
@@ -164,10 +164,10 @@ def test_eval_value_by_phase(tmp_path):
 
 def test_positions_per_game_keeps_the_random_move_first(tmp_path):
     torch.manual_seed(0)
-    net = SharedEvaluator(build_model("b1c8"))
+    net = build_model("b1c8").eval()
     data = tmp_path / "vd"
     generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=8,
-                             positions_per_game=4, keep_sgf=False), net, net, progress=False)
+                             positions_per_game=4, keep_sgf=False), net, progress=False)
     path = str(data / "batch-000000" / "records.npz")
     with np.load(path) as d:
         u = d["u"]
@@ -230,3 +230,35 @@ def test_ownership_targets_add_up_to_the_final_count(tmp_path):
     for g, owner in zip(games, ex.ownership):
         black_minus_white = g.score + info["komi"]  # the exact count, komi taken back
         assert owner.sum() == (black_minus_white if g.learner == 1 else -black_minus_white)
+
+
+def batch_contents(folder) -> dict:
+    out = {}
+    for path in sorted(folder.glob("batch-*/records.npz")):
+        with np.load(path) as d:
+            out[path.parent.name] = {k: d[k].tolist() for k in ("locs", "u", "keep", "score")}
+    return out
+
+
+def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
+    from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    cfg = ValueDataConfig(out=str(tmp_path / "here"), size=7, batch=4, max_u=20, games=14,
+                          keep_sgf=False)
+    generate(cfg, model, progress=False)
+    here = batch_contents(tmp_path / "here")
+    workers = SelfPlayWorkers(WorkersConfig(workers=2))
+    try:
+        cfg.out = str(tmp_path / "pool")
+        result = generate(cfg, model, workers=workers, progress=False)
+        pool = batch_contents(tmp_path / "pool")
+        assert result["games"] >= 14 and set(here) <= set(pool)  # workers may run one ahead
+        assert all(pool[k] == here[k] for k in here)
+        shutil.rmtree(tmp_path / "pool" / "batch-000001")  # a hole, as a kill leaves
+        mtime = (tmp_path / "pool" / "batch-000002" / "records.npz").stat().st_mtime_ns
+        generate(cfg, model, workers=workers, progress=False)
+    finally:
+        workers.close()
+    assert batch_contents(tmp_path / "pool") == pool
+    assert (tmp_path / "pool" / "batch-000002" / "records.npz").stat().st_mtime_ns == mtime

@@ -47,6 +47,9 @@ def _actor_class():
         def play(self, learner, opponent, cfg, names, games):
             return _play_share(learner, opponent, cfg, names, games, self.wcfg)
 
+        def call(self, fn, args):
+            return fn(*args, self.wcfg)
+
     return GameActor
 
 
@@ -82,6 +85,23 @@ class RayWorkers:
         refs = [self.actors[i % self.n].play.remote(mine, theirs, cfg, names, share)
                 for i, share in enumerate(shares)]
         return [g for part in ray.get(refs) for g in part]
+
+    def imap(self, fn, jobs):
+        """As ``SelfPlayWorkers.imap``: one job per actor at a time, results as they
+        finish; a killed actor's job is retried on its restarted self."""
+        import ray
+        jobs = iter(jobs)
+        free, pending = list(self.actors), {}
+        while True:
+            while free and (args := next(jobs, None)) is not None:
+                actor = free.pop()
+                pending[actor.call.remote(fn, args)] = (actor, args)
+            if not pending:
+                return
+            done, _ = ray.wait(list(pending), num_returns=1)
+            actor, args = pending.pop(done[0])
+            free.append(actor)
+            yield args, ray.get(done[0])
 
     def close(self) -> None:
         import ray

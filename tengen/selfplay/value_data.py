@@ -12,6 +12,7 @@ measure that trade-off. A game that ends before move U is dropped (and counted).
 Games are stepped in lockstep like self-play: one batched forward pass per ply and
 network. Batches are written atomically (``batch-NNNNNN/records.npz`` with the kept
 positions' move numbers, beside the SGFs); rerunning continues after the last batch.
+Local worker processes or Ray actors play whole batches, one each at a time.
 """
 from __future__ import annotations
 
@@ -93,40 +94,70 @@ def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int) -> tuple[list[Valu
     return kept, dropped
 
 
-def generate(cfg: ValueDataConfig, sl, rl, progress: bool = True) -> dict:
-    """Play batches until ``cfg.games`` games are kept; resumes after the last batch."""
+def batch_seed(cfg: ValueDataConfig, number: int) -> int:
+    return cfg.seed * 1_000_003 + number
+
+
+def _value_batch(sl, rl, cfg: ValueDataConfig, number: int, wcfg):
+    """One batch in a worker; ``sl``, ``rl``: model blobs (``rl`` None: the SL policy)."""
+    from tengen.selfplay.workers import _evaluator, _model_from
+    sl_net = _evaluator(_model_from(sl), wcfg)
+    rl_net = sl_net if rl is None else _evaluator(_model_from(rl), wcfg)
+    return play_value_games(sl_net, rl_net, cfg, batch_seed(cfg, number))
+
+
+def write_batch(cfg: ValueDataConfig, number: int, games: list[ValueGame], dropped: int) -> None:
+    folder = Path(cfg.out) / f"batch-{number:06d}"
+    if cfg.keep_sgf:
+        write_games([v.game for v in games], str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    keep = [m for v in games for m in v.keep]
+    keep_offsets = np.cumsum([0] + [len(v.keep) for v in games])
+    save_records([v.game for v in games], str(folder / "records.npz"), cfg.size, cfg.komi,
+                 {"u": np.array([v.u for v in games], np.int16),
+                  "keep": np.array(keep, np.int16), "keep_offsets": keep_offsets,
+                  "dropped": dropped})
+
+
+def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = True) -> dict:
+    """Play batches until ``cfg.games`` games are kept. ``sl``, ``rl``: models (``rl``
+    None: the SL policy plays after U too); ``workers``: ``SelfPlayWorkers`` or
+    ``RayWorkers`` (default: this process), one batch a job. Batch k's games depend on
+    k alone, so a rerun plays the missing batches, holes left by a kill included."""
+    from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig, _blob
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    done = sorted(out.glob("batch-*/records.npz"))
-    kept = sum(len(np.load(p)["learner"]) for p in done)
-    batch = len(done)
+    done = {int(p.parent.name.split("-")[1]) for p in out.glob("batch-*/records.npz")}
+    kept = sum(len(np.load(out / f"batch-{k:06d}" / "records.npz")["learner"]) for k in done)
+    workers = workers or SelfPlayWorkers(WorkersConfig(workers=1))
+    nets = (_blob(sl), None if rl is None else _blob(rl))
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=cfg.games, initial=kept, unit="game", file=sys.stderr,
                    desc="value-data")
-    dropped = 0
-    while kept < cfg.games:
-        games, lost = play_value_games(sl, rl, cfg, seed=cfg.seed * 1_000_003 + batch)
-        folder = out / f"batch-{batch:06d}"
-        if cfg.keep_sgf:
-            write_games([v.game for v in games], str(folder))
-        folder.mkdir(parents=True, exist_ok=True)
-        keep = [m for v in games for m in v.keep]
-        keep_offsets = np.cumsum([0] + [len(v.keep) for v in games])
-        save_records([v.game for v in games], str(folder / "records.npz"), cfg.size, cfg.komi,
-                     {"u": np.array([v.u for v in games], np.int16),
-                      "keep": np.array(keep, np.int16), "keep_offsets": keep_offsets,
-                      "dropped": lost})
+    dropped, in_flight = 0, [0]
+
+    def jobs():  # read when a worker is free: stop once the batches out would be enough
+        number = 0
+        while kept + in_flight[0] * cfg.batch < cfg.games:
+            if number not in done:
+                in_flight[0] += 1
+                yield (*nets, cfg, number)
+            number += 1
+
+    for (_, _, _, number), (games, lost) in workers.imap(_value_batch, jobs()):
+        write_batch(cfg, number, games, lost)
+        in_flight[0] -= 1
+        done.add(number)
         kept += len(games)
         dropped += lost
-        batch += 1
         if bar:
             bar.update(len(games))
             bar.set_postfix(dropped=dropped)
     if bar:
         bar.close()
-    return {"games": kept, "batches": batch, "dropped_this_run": dropped}
+    return {"games": kept, "batches": len(done), "dropped_this_run": dropped}
 
 
-__all__ = ["ValueDataConfig", "ValueGame", "play_value_games", "generate"]
+__all__ = ["ValueDataConfig", "ValueGame", "play_value_games", "generate", "write_batch"]

@@ -1,6 +1,7 @@
 """Self-play on every core of one machine: worker processes that each play a share of a
 minibatch of games with their own copy of the networks (one torch thread each, so the
-processes never fight over cores), the results gathered in game order.
+processes never fight over cores), the results gathered in game order. ``imap`` runs
+any other job the same way (value data: one batch of games a job), results as they come.
 
 The learner's weights travel with every call (a few MB), the opponents' by path and are
 kept loaded in the worker. With one worker the games are played in this process. A
@@ -9,7 +10,7 @@ worker that dies takes only its share of the games in flight; the caller's call 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,17 +92,39 @@ class SelfPlayWorkers:
             rival = (_opponent(opponent, self.cfg) if isinstance(opponent, str)
                      else _evaluator(opponent, self.cfg))
             return play_games(_evaluator(learner, self.cfg), rival, cfg, names)
+        blob = _blob(learner)
+        rival = opponent if isinstance(opponent, str) else _blob(opponent)
+        bounds = np.linspace(0, cfg.games, n + 1).astype(int)
+        futures = [self._processes().submit(_play_share, blob, rival, cfg, names,
+                                     range(bounds[i], bounds[i + 1]), self.cfg)
+                   for i in range(n)]
+        return [g for f in futures for g in f.result()]
+
+    def _processes(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing as mp
             self._pool = ProcessPoolExecutor(self.n, mp_context=mp.get_context("spawn"),
                                              initializer=_init, initargs=(self.cfg.threads,))
-        blob = _blob(learner)
-        rival = opponent if isinstance(opponent, str) else _blob(opponent)
-        bounds = np.linspace(0, cfg.games, n + 1).astype(int)
-        futures = [self._pool.submit(_play_share, blob, rival, cfg, names,
-                                     range(bounds[i], bounds[i + 1]), self.cfg)
-                   for i in range(n)]
-        return [g for f in futures for g in f.result()]
+        return self._pool
+
+    def imap(self, fn, jobs):
+        """``fn(*args, workers_config)`` for each ``args`` of the iterable ``jobs``, one
+        job per worker at a time; yields ``(args, result)`` as each finishes. ``jobs``
+        is read only when a worker is free, so a generator can decide when to stop."""
+        jobs = iter(jobs)
+        if self.n <= 1:
+            for args in jobs:
+                yield args, fn(*args, self.cfg)
+            return
+        pending: dict = {}
+        while True:
+            while len(pending) < self.n and (args := next(jobs, None)) is not None:
+                pending[self._processes().submit(fn, *args, self.cfg)] = args
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield pending.pop(f), f.result()
 
     def close(self) -> None:
         if self._pool is not None:
