@@ -11,12 +11,13 @@ import pytest
 import torch
 
 from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.coords import locs_to_indices
 from tengen.engine.game import GameState
 from tengen.nets.features import state_planes
 from tengen.nets.model import build_model, load_checkpoint, save_checkpoint
 from tengen.nets.evaluator import SharedEvaluator
 from tengen.selfplay.games import GamesConfig, play_games
-from tengen.selfplay.policy_gradient import PolicyGradientTask
+from tengen.selfplay.policy_gradient import PolicyGradientTask, sampled_log_prob
 from tengen.selfplay.pool import OpponentPool
 from tengen.selfplay.records import Examples, learner_examples, load_records, save_records
 from tengen.selfplay.rl_config import RLConfig
@@ -71,10 +72,10 @@ def test_an_update_makes_won_moves_likelier_and_lost_moves_rarer(tmp_path, tiny_
     planes = np.packbits(state_planes(state))[None]
     ex = Examples(planes, np.array([17]), np.array([z], np.float32), 7)
 
-    def logp():
+    def logp():  # over the sensible moves, as the games sample
         with torch.no_grad():
-            logits, _ = model(torch.from_numpy(ex.unpack([0])).float())
-            return torch.log_softmax(logits, 1)[0, 17].item()
+            x = torch.from_numpy(ex.unpack([0])).float()
+            return sampled_log_prob(model(x)[0], x, torch.tensor([17])).item()
 
     before = logp()
     (chunk,) = task.chunks((ex, {}))
@@ -86,6 +87,39 @@ def test_an_update_makes_won_moves_likelier_and_lost_moves_rarer(tmp_path, tiny_
                 p -= cfg.lr * p.grad
     assert parts["loss_pg"] == pytest.approx(-z * before / cfg.batch_size, rel=1e-4)
     assert (logp() - before) * z > 0
+
+
+def test_the_gradient_is_the_sampled_distributions():
+    """Every move the games played is sensible (a finite log-probability); the
+    log-probabilities are those of sample_move's distribution; a forced move teaches
+    nothing."""
+    games = _games(n=4)
+    ex = learner_examples(games, 7, 7.5)
+    torch.manual_seed(3)
+    model = build_model("b1c8").eval()
+    x = torch.from_numpy(ex.unpack(np.arange(len(ex)))).float()
+    a = torch.from_numpy(ex.actions)
+    logp = sampled_log_prob(model(x)[0], x, a, temperature=0.7)
+    assert torch.isfinite(logp).all()
+    # the same probabilities as sample_move's weights ** (1 / T), renormalised
+    state = GameState(7, 7.5)
+    game = next(g for g in games if g.learner == BLACK)
+    kth = [i for i, m in enumerate(game.moves) if m.pla == game.learner and m.loc != PASS][3]
+    for m in game.moves[:kth]:
+        state.play(m.loc, m.pla)
+    xs = torch.from_numpy(state_planes(state)[None]).float()
+    probs = torch.softmax(model(xs)[0], 1)[0].detach().numpy()
+    idx = locs_to_indices(np.asarray(state.sensible_moves(), np.int64), 7)
+    w = probs[idx] ** (1 / 0.7)
+    played = locs_to_indices(np.array([game.moves[kth].loc]), 7)[0]
+    expected = np.log(w[list(idx).index(played)] / w.sum())
+    got = sampled_log_prob(model(xs)[0], xs, torch.tensor([played]), 0.7).item()
+    assert got == pytest.approx(expected, abs=1e-4)
+    # one sensible move: probability 1 whatever the weights
+    forced = xs.clone()
+    forced[0, 46] = 0
+    forced[0, 46].view(-1)[played] = 1
+    assert sampled_log_prob(model(xs)[0], forced, torch.tensor([played])).item() == 0.0
 
 
 def test_pool_snapshots_and_draws(tmp_path, tiny_net):

@@ -31,6 +31,7 @@ from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, 
                             load_colors, new_record, play, undo)
 
 NUM_PLANES = 49
+SENSIBLE_PLANE = 46  # the moves self-play samples from
 FEATURE_SET = "alphago48+color"
 MAX_AGE = 8
 LADDER_DEPTH = 60  # plies of ladder reading; a longer ladder is taken to fail

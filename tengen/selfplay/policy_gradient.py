@@ -4,7 +4,11 @@ Each iteration plays ``batch_size`` games between the learner and an opponent dr
 the pool (the learner black in half of them), then takes one SGD step on
 ``-(1/n) sum_i sum_t (z_t - b(s_t)) log p(a_t | s_t)`` over the learner's moves in the n
 games (AlphaGo's normalisation; not its step size, see ``RLConfig.lr``): ``z_t`` is
-the game's outcome for the learner, ``b`` zero or the learner's own value head. With
+the game's outcome for the learner, ``b`` zero or the learner's own value head, and
+``p`` the distribution the move was drawn from: the softmax (at the games' temperature)
+over the sensible moves alone. The full softmax would be the gradient of another
+policy: a forced move would carry the weight of every masked point and of pass, and the
+endgame's fill-in moves, half of a game played to the end, would swamp the rest. With
 ``train_fraction`` f < 1 each move enters with probability f and weight 1/f. Every
 ``snapshot_every`` iterations the learner joins the pool; every ``eval_every`` it plays
 the SL network (both sampling, as AlphaGo measured) and the best so far is ``best.pt``.
@@ -26,6 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tengen.nets.features import SENSIBLE_PLANE
 from tengen.nets.model import load_checkpoint
 from tengen.nets.training_core import pick_device, run
 from tengen.selfplay.games import GamesConfig, write_games
@@ -35,6 +40,15 @@ from tengen.selfplay.rl_config import RLConfig
 from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
 
 _EVAL_SEED = 10_000_019  # the SL matches' games differ from every training iteration's
+
+
+def sampled_log_prob(logits: torch.Tensor, planes: torch.Tensor, actions: torch.Tensor,
+                     temperature: float = 1.0) -> torch.Tensor:
+    """log p(action) under what self-play samples (``games.sample_move``): the points'
+    logits over temperature, softmax over the sensible moves (plane 46) only."""
+    sensible = planes[:, SENSIBLE_PLANE].flatten(1) > 0.5
+    points = (logits[:, :-1].float() / temperature).masked_fill(~sensible, float("-inf"))
+    return F.log_softmax(points, dim=1).gather(1, actions[:, None]).squeeze(1)
 
 
 class PolicyGradientTask:
@@ -112,7 +126,7 @@ class PolicyGradientTask:
         a = torch.from_numpy(examples.actions[idx]).to(device)
         z = torch.from_numpy(examples.z[idx]).to(device)
         logits, value = model(x)
-        logp = F.log_softmax(logits.float(), dim=1).gather(1, a[:, None]).squeeze(1)
+        logp = sampled_log_prob(logits, x, a, self.cfg.temperature)
         advantage = z - value.detach().float() if self.cfg.baseline == "value" else z
         loss = -(advantage * logp).sum() / scale
         parts["loss_pg"] = loss.item()
@@ -150,4 +164,4 @@ def train_rl(cfg: RLConfig, progress: bool = True) -> dict:
     return run(task, model, cfg, meta, progress)
 
 
-__all__ = ["PolicyGradientTask", "train_rl"]
+__all__ = ["PolicyGradientTask", "train_rl", "sampled_log_prob"]
