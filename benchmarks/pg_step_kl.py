@@ -1,6 +1,8 @@
 """How far one policy-gradient step moves the policy: the mean and largest KL divergence
 (nats a move) between the network before and after one plain SGD step, per step size,
-on the learner's moves of saved self-play games (`tengen rl`'s loss and normalisation).
+on the learner's moves of saved self-play games (`tengen rl`'s loss and normalisation;
+the distribution is the one self-play samples from: softmax over the sensible moves;
+``--full-softmax`` measures the old loss over all 362 outputs instead).
 
     python benchmarks/pg_step_kl.py runs/rl/games/iter-000000/records.npz --games 16
 """
@@ -14,6 +16,7 @@ import numpy as np
 import torch
 
 from tengen.nets import SHIPPED_NET
+from tengen.nets.features import SENSIBLE_PLANE
 from tengen.nets.model import load_checkpoint
 from tengen.selfplay.records import learner_examples, load_records
 
@@ -25,6 +28,7 @@ def main(argv=None) -> int:
     p.add_argument("--games", type=int, default=16)
     p.add_argument("--fraction", type=float, default=0.25, help="as --train-fraction")
     p.add_argument("--lrs", default="1e-5,3e-5,1e-4,3e-4,1e-3")
+    p.add_argument("--full-softmax", action="store_true")
     args = p.parse_args(argv)
     games, info = load_records(args.records)
     games = games[:args.games]
@@ -33,23 +37,32 @@ def main(argv=None) -> int:
     model, _ = load_checkpoint(args.net)
     model.eval()  # as tengen rl trains it: batch norms frozen
     x = torch.from_numpy(ex.unpack(np.arange(len(ex)))).float()
+    a = torch.from_numpy(ex.actions)
+
+    def log_probs(logits):  # (N, moves): what the loss differentiates
+        if args.full_softmax:
+            return torch.log_softmax(logits, 1)
+        sensible = x[:, SENSIBLE_PLANE].flatten(1) > 0.5
+        return torch.log_softmax(logits[:, :-1].masked_fill(~sensible, float("-inf")), 1)
+
     logits, _ = model(x)
-    logp = torch.log_softmax(logits, 1).gather(1, torch.from_numpy(ex.actions)[:, None])
-    loss = -(torch.from_numpy(ex.z) * logp.squeeze(1)).sum() / (len(games) * args.fraction)
+    logp = log_probs(logits)
+    loss = -(torch.from_numpy(ex.z) * logp.gather(1, a[:, None]).squeeze(1)).sum() / (
+        len(games) * args.fraction)
     loss.backward()
     grads = [q.grad for q in model.parameters()]
     out = {"positions": len(ex), "loss": round(loss.item(), 3),
            "grad_norm": round(float(torch.sqrt(sum((g ** 2).sum() for g in grads
                                                    if g is not None))), 2)}
     with torch.no_grad():
-        p0 = torch.softmax(logits, 1)
+        p0 = logp.exp()
         for lr in map(float, args.lrs.split(",")):
             stepped = copy.deepcopy(model)
             for q, g in zip(stepped.parameters(), grads):
                 if g is not None:
                     q -= lr * g
-            p1 = torch.softmax(stepped(x)[0], 1)
-            kl = (p0 * (torch.log(p0 + 1e-12) - torch.log(p1 + 1e-12))).sum(1)
+            lp1 = log_probs(stepped(x)[0])
+            kl = torch.where(p0 > 0, p0 * (logp - lp1), torch.zeros_like(p0)).sum(1)
             out[f"kl_lr_{lr:g}"] = {"mean": round(kl.mean().item(), 4),
                                    "max": round(kl.max().item(), 3)}
     print(json.dumps(out))
