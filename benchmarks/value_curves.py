@@ -5,8 +5,9 @@ game, every KGS position), read from each run's ``train_log.csv``.
     python benchmarks/value_curves.py runs/v_one:"1 a game" runs/v_k16:"16 a game" \
         runs/v_kgs:"all KGS" --out benchmarks/results/value_curves.png
 
-Prints, per run, the last and the lowest MSE on held-out self-play positions
-(``val_mse``) and on KGS-2017_05 positions (``kgs_mse``), and draws both.
+Prints, per run, the last and the lowest MSE on held-out self-play positions (all of
+them, ``val_mse``; the one after the random move U alone, AlphaGo's test set,
+``val_mse_u``) and on KGS-2017_05 positions (``kgs_mse``), and draws the three.
 """
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ import csv
 import os
 from pathlib import Path
 
+KEYS = ("val_mse", "val_mse_u", "kgs_mse")
+TITLES = ("held-out self-play positions", "held-out: after U only", "KGS-2017_05 positions")
+
 
 def read_run(folder: str) -> list[dict]:
     rows = list(csv.DictReader(open(Path(folder) / "train_log.csv")))
-    return [r for r in rows if r.get("val_mse") or r.get("kgs_mse")]
+    return [r for r in rows if any(r.get(k) for k in KEYS)]
 
 
 def main() -> None:
@@ -30,12 +34,12 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
     for spec in args.runs:
         folder, _, label = spec.partition(":")
         rows = read_run(folder)
         label = label or Path(folder).name
-        for ax, key in zip(axes, ("val_mse", "kgs_mse")):
+        for ax, key in zip(axes, KEYS):
             pts = [(int(r["samples"]), float(r[key])) for r in rows if r.get(key)]
             if not pts:
                 continue
@@ -43,7 +47,7 @@ def main() -> None:
             best = min(pts, key=lambda p: p[1])
             print(f"{label:>16} {key}: last {pts[-1][1]:.3f} at {pts[-1][0]:,} positions; "
                   f"lowest {best[1]:.3f} at {best[0]:,}")
-    for ax, title in zip(axes, ("held-out self-play positions", "KGS-2017_05 positions")):
+    for ax, title in zip(axes, TITLES):
         ax.set_title(title)
         ax.set_xlabel("training positions seen")
         ax.axhline(1.0, color="grey", lw=0.5, ls="--")

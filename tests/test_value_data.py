@@ -177,6 +177,8 @@ def test_positions_per_game_keeps_the_random_move_first(tmp_path):
     assert len(one) == len(games) < len(two) <= 2 * len(games) < len(every)
     assert set(one.played.tolist()) <= set(two.played.tolist()) <= set(every.played.tolist())
     assert np.array_equal(two.played, value_examples(path, 2).played)  # same pick each read
+    assert one.after_u.all() and every.after_u.sum() == len(games)
+    assert sorted(every.played[every.after_u].tolist()) == sorted(one.played.tolist())
 
 
 def test_head_only_training_leaves_the_policy_untouched(tmp_path):

@@ -58,6 +58,7 @@ class Examples:
     size: int
     played: np.ndarray | None = None  # (N,) moves played before each position
     ownership: np.ndarray | None = None  # (N, n*n) int8 final owner: +1 the mover, -1 the other, 0 dame
+    after_u: np.ndarray | None = None  # (N,) value data: the position after the random move
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -122,8 +123,11 @@ def value_examples(path: str, per_game: int = 0) -> Examples:
             pick = np.random.default_rng(k).choice(len(rest), per_game - 1, replace=False)
             kept = [int(u[k])] + [rest[i] for i in pick]
         wanted.append(set(kept))
-    return _positions(games, int(info["size"]), float(info["komi"]),
-                      lambda k, i, m: i in wanted[k])
+    ex = _positions(games, int(info["size"]), float(info["komi"]),
+                    lambda k, i, m: i in wanted[k])
+    ex.after_u = np.array([m == u[k] for k in range(len(games)) for m in sorted(wanted[k])],
+                          bool)
+    return ex
 
 
 __all__ = ["save_records", "load_records", "Examples", "learner_examples", "value_examples"]

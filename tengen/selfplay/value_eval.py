@@ -43,7 +43,9 @@ def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = T
         return {"positions": 0, "mse": None}
     ex = concat(parts)
     values = predict_values(model, lambda i, j: ex.unpack(np.arange(i, j)), len(ex))
-    return mse_by_phase(values, ex.z, ex.played + 1)
+    u = ex.after_u  # AlphaGo's test positions: s_{U+1} alone, one a game
+    return {**mse_by_phase(values, ex.z, ex.played + 1),
+            "after_u": mse_by_phase(values[u], ex.z[u], ex.played[u] + 1)}
 
 
 def eval_kgs(model, archive: str, games: int = 200, size: int = 19) -> dict:

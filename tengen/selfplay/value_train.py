@@ -70,13 +70,16 @@ def batch_files(data: str) -> list[Path]:
 
 
 def load_split(cfg: ValueTrainConfig) -> tuple[Examples, Examples]:
-    """(train, held out): every ``val_every``-th batch of each folder is held out."""
+    """(train, held out): every ``val_every``-th batch of each folder is held out, all its
+    positions (the same for every ``positions_per_game``)."""
     train, val = [], []
     for path in batch_files(cfg.data):
         number = int(path.parent.name.split("-")[1])
         held = number % cfg.val_every == cfg.val_every - 1
-        if held or cfg.train_on == "selfplay":
-            (val if held else train).append(value_examples(str(path), cfg.positions_per_game))
+        if held:
+            val.append(value_examples(str(path)))
+        elif cfg.train_on == "selfplay":
+            train.append(value_examples(str(path), cfg.positions_per_game))
     if cfg.train_on == "kgs":
         return None, concat(val) if val else None
     if not train or not val:
@@ -107,7 +110,8 @@ def concat(parts: list[Examples]) -> Examples:
                     np.concatenate([p.actions for p in parts]),
                     np.concatenate([p.z for p in parts]), parts[0].size,
                     np.concatenate([p.played for p in parts]),
-                    np.concatenate([p.ownership for p in parts]))
+                    np.concatenate([p.ownership for p in parts]),
+                    None if parts[0].after_u is None else np.concatenate([p.after_u for p in parts]))
 
 
 def predict_values(model, planes, n: int, device="cpu", bf16=False,
@@ -148,7 +152,7 @@ def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
 
 class ValueTask:
     step_fields = ["loss_value", "loss_ownership"]
-    eval_fields = ["val_mse", "kgs_mse"]
+    eval_fields = ["val_mse", "val_mse_u", "kgs_mse"]
 
     def __init__(self, cfg: ValueTrainConfig):
         self.cfg = cfg
@@ -193,8 +197,11 @@ class ValueTask:
         out = {}
         if self.val is not None:
             n = len(self.val)
-            out["val_mse"] = value_mse(model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))),
-                                       self.val.z, device, bf16)
+            v = predict_values(model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n,
+                               device, bf16)
+            err = (v - self.val.z) ** 2
+            out["val_mse"] = float(err.mean())  # every held-out position
+            out["val_mse_u"] = float(err[self.val.after_u].mean())  # AlphaGo's: s_{U+1} alone
         if self.kgs is not None:
             planes, z = self.kgs
             out["kgs_mse"] = value_mse(model, lambda i, j: planes[i:j], z, device, bf16)
