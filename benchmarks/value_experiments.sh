@@ -12,7 +12,7 @@ set -euo pipefail
 data=$1 shards=$2 out=$3 steps=${4:-600} val_every=${5:-5}
 shift $(( $# < 5 ? $# : 5 ))
 common=(--data "$data" --val-every "$val_every" --kgs-val "$shards/val" --kgs-positions 1024
-        --steps "$steps" --batch-size 64 --lr 0.01 --warmup-steps 30 --eval-every 100
+        --steps "$steps" --batch-size 64 --lr 0.003 --warmup-steps 30 --eval-every 100
         --checkpoint-every 100 "$@")
 tengen train-value --out "$out/one" --positions-per-game 1 --ownership-weight 0 "${common[@]}"
 tengen train-value --out "$out/all" --ownership-weight 0 "${common[@]}"

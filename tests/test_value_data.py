@@ -160,6 +160,10 @@ def test_eval_value_by_phase(tmp_path):
         v = model(torch.from_numpy(ex.unpack(np.arange(len(ex)))).float())[1].numpy()
     assert held["positions"] == len(ex) < every["positions"]
     assert held["mse"] == pytest.approx(float(((v - ex.z) ** 2).mean()), abs=1e-4)
+    u = ex.after_u  # AlphaGo's test positions: the one after the random move, one a game
+    games, _ = load_records(str(data / "batch-000001" / "records.npz"))
+    assert held["after_u"]["positions"] == len(games) == u.sum()
+    assert held["after_u"]["mse"] == pytest.approx(float(((v[u] - ex.z[u]) ** 2).mean()), abs=1e-4)
 
 
 def test_positions_per_game_keeps_the_random_move_first(tmp_path):
