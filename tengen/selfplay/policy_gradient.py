@@ -7,8 +7,9 @@ games (AlphaGo's normalisation; not its step size, see ``RLConfig.lr``): ``z_t``
 the game's outcome for the learner, ``b`` zero or the learner's own value head, and
 ``p`` the distribution the move was drawn from: the softmax (at the games' temperature)
 over the sensible moves alone. The full softmax would be the gradient of another
-policy: a forced move would carry the weight of every masked point and of pass, and the
-endgame's fill-in moves, half of a game played to the end, would swamp the rest. With
+policy: a forced move would carry the weight of every masked point and of pass, and so
+would the endgame's fill-in moves of a game played to the end (a fifth of a learner's
+moves come where the SL network itself would pass). With
 ``train_fraction`` f < 1 each move enters with probability f and weight 1/f. Every
 ``snapshot_every`` iterations the learner joins the pool; every ``eval_every`` it plays
 the SL network (both sampling, as AlphaGo measured) and the best so far is ``best.pt``.
