@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from tengen.nets import SHIPPED_NET
-from tengen.nets.features import SENSIBLE_PLANE
 from tengen.nets.model import load_checkpoint
+from tengen.selfplay.policy_gradient import sampled_log_probs
 from tengen.selfplay.records import learner_examples, load_records
 
 
@@ -40,10 +40,7 @@ def main(argv=None) -> int:
     a = torch.from_numpy(ex.actions)
 
     def log_probs(logits):  # (N, moves): what the loss differentiates
-        if args.full_softmax:
-            return torch.log_softmax(logits, 1)
-        sensible = x[:, SENSIBLE_PLANE].flatten(1) > 0.5
-        return torch.log_softmax(logits[:, :-1].masked_fill(~sensible, float("-inf")), 1)
+        return torch.log_softmax(logits, 1) if args.full_softmax else sampled_log_probs(logits, x)
 
     logits, _ = model(x)
     logp = log_probs(logits)

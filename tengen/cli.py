@@ -348,12 +348,8 @@ def _value_data(args: argparse.Namespace) -> int:
     cfg = _config_from_args(ValueDataConfig, args)
     sl = load_checkpoint(args.sl or str(SHIPPED_NET))[0]
     rl = load_checkpoint(args.rl)[0] if args.rl else None
-    if args.ray:
-        from tengen.selfplay.ray_workers import RayConfig, RayWorkers
-        workers = RayWorkers(RayConfig(args.ray, args.workers or 2, device=args.device))
-    else:
-        from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
-        workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device))
+    from tengen.selfplay.workers import make_workers
+    workers = make_workers(args.ray, args.workers, args.device)
     try:
         print(json.dumps(generate(cfg, sl, rl, workers)))
     finally:

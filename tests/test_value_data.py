@@ -209,7 +209,7 @@ def test_value_regression_on_kgs_positions(tmp_path, kgs_dir):
         (games / f"{k}.sgf").write_bytes(data)
     build_shard(str(games), str(tmp_path / "shards"), DataConfig())
     kgs = KgsPositions(str(tmp_path / "shards"))
-    planes, z = kgs.sample(np.random.default_rng(0), 64)
+    planes, z, _ = kgs.sample(np.random.default_rng(0), 64)
     assert planes.shape == (64, 49, 19, 19) and set(np.unique(z)) <= {-1.0, 1.0}
     meta = np.concatenate([np.asarray(m) for m in kgs.shards.meta])
     assert len(kgs.known) == int((meta[:, 4] != 0).sum()) > 0

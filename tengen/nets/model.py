@@ -75,6 +75,9 @@ class PolicyValueNet(nn.Module):
         if cfg.ownership:
             self.ownership_conv = nn.Conv2d(vc, 1, 1)
 
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        return self.tower(self.stem(x))
+
     def value_head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Trunk features -> value (N,), and ownership logits (N, n*n) for the side to
         move when the net has them (else None)."""
@@ -84,7 +87,7 @@ class PolicyValueNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (N, planes, n, n) -> policy logits (N, n*n + 1), value in [-1, 1] (N,)."""
-        h = self.tower(self.stem(x))
+        h = self.trunk(x)
         p = self.policy_conv(h)
         points = self.policy_point(p).flatten(1)
         pass_logit = self.policy_pass(p.mean(dim=(2, 3)))

@@ -38,18 +38,24 @@ from tengen.selfplay.games import GamesConfig, write_games
 from tengen.selfplay.pool import OpponentPool
 from tengen.selfplay.records import learner_examples, load_records, save_records
 from tengen.selfplay.rl_config import RLConfig
-from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+from tengen.selfplay.workers import make_workers
 
 _EVAL_SEED = 10_000_019  # the SL matches' games differ from every training iteration's
 
 
-def sampled_log_prob(logits: torch.Tensor, planes: torch.Tensor, actions: torch.Tensor,
-                     temperature: float = 1.0) -> torch.Tensor:
-    """log p(action) under what self-play samples (``games.sample_move``): the points'
-    logits over temperature, softmax over the sensible moves (plane 46) only."""
+def sampled_log_probs(logits: torch.Tensor, planes: torch.Tensor,
+                      temperature: float = 1.0) -> torch.Tensor:
+    """(N, n*n) log-probabilities of what self-play samples (``games.sample_move``): the
+    points' logits over temperature, softmax over the sensible moves (plane 46) only."""
     sensible = planes[:, SENSIBLE_PLANE].flatten(1) > 0.5
     points = (logits[:, :-1].float() / temperature).masked_fill(~sensible, float("-inf"))
-    return F.log_softmax(points, dim=1).gather(1, actions[:, None]).squeeze(1)
+    return F.log_softmax(points, dim=1)
+
+
+def sampled_log_prob(logits: torch.Tensor, planes: torch.Tensor, actions: torch.Tensor,
+                     temperature: float = 1.0) -> torch.Tensor:
+    """log p(action) under what self-play samples."""
+    return sampled_log_probs(logits, planes, temperature).gather(1, actions[:, None]).squeeze(1)
 
 
 class PolicyGradientTask:
@@ -63,12 +69,7 @@ class PolicyGradientTask:
         self.pool = OpponentPool(str(self.out / "pool"), start_net)
         self.start_net = start_net
         self.iteration = 0
-        device = str(pick_device(cfg.device))
-        if cfg.ray:
-            from tengen.selfplay.ray_workers import RayConfig, RayWorkers
-            self.workers = RayWorkers(RayConfig(cfg.ray, cfg.workers or 2, device=device))
-        else:
-            self.workers = SelfPlayWorkers(WorkersConfig(cfg.workers, device, cfg.bf16))
+        self.workers = make_workers(cfg.ray, cfg.workers, str(pick_device(cfg.device)), cfg.bf16)
 
     # ------------------------------------------------------------ data: one iteration
 
@@ -165,4 +166,4 @@ def train_rl(cfg: RLConfig, progress: bool = True) -> dict:
     return run(task, model, cfg, meta, progress)
 
 
-__all__ = ["PolicyGradientTask", "train_rl", "sampled_log_prob"]
+__all__ = ["PolicyGradientTask", "train_rl", "sampled_log_prob", "sampled_log_probs"]

@@ -136,19 +136,20 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
         from tqdm import tqdm
         bar = tqdm(total=cfg.games, initial=kept, unit="game", file=sys.stderr,
                    desc="value-data")
-    dropped, in_flight = 0, [0]
+    dropped, in_flight = 0, 0
 
     def jobs():  # read when a worker is free: stop once the batches out would be enough
+        nonlocal in_flight
         number = 0
-        while kept + in_flight[0] * cfg.batch < cfg.games:
+        while kept + in_flight * cfg.batch < cfg.games:
             if number not in done:
-                in_flight[0] += 1
+                in_flight += 1
                 yield (*nets, cfg, number)
             number += 1
 
     for (_, _, _, number), (games, lost) in workers.imap(_value_batch, jobs()):
         write_batch(cfg, number, games, lost)
-        in_flight[0] -= 1
+        in_flight -= 1
         done.add(number)
         kept += len(games)
         dropped += lost

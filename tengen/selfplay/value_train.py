@@ -100,9 +100,10 @@ class KgsPositions:
             raise ValueError(f"{folder}: no positions with a known winner")
 
     def sample(self, rng, n: int):
+        """A training batch: planes, outcomes, and no ownership (KGS records lack it)."""
         idx = np.sort(self.known[rng.integers(len(self.known), size=n)])
         planes, _, z = self.shards.batch(idx, rng.integers(8, size=n))
-        return planes, z
+        return planes, z, None
 
 
 def concat(parts: list[Examples]) -> Examples:
@@ -146,7 +147,7 @@ def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
             h = model.tower[:frozen](model.stem(x))
         h = model.tower[frozen:](h)
     else:
-        h = model.tower(model.stem(x))
+        h = model.trunk(x)
     return model.value_head(h)
 
 
@@ -182,7 +183,7 @@ class ValueTask:
                 np.ascontiguousarray(owner))
 
     def loss(self, model, batch, device):
-        planes, z, owner = batch if len(batch) == 3 else (*batch, None)
+        planes, z, owner = batch
         v, own = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
                                self.cfg.train_blocks)
         loss_v = ((v.float() - torch.from_numpy(z).to(device)) ** 2).mean()

@@ -132,4 +132,13 @@ class SelfPlayWorkers:
             self._pool = None
 
 
-__all__ = ["SelfPlayWorkers", "WorkersConfig"]
+def make_workers(ray: str, workers: int, device: str = "cpu", bf16: bool = False):
+    """Ray actors when ``ray`` names a cluster (``auto``, ``ray://...``, ``local``), else
+    ``workers`` local processes (0 = one per core)."""
+    if ray:
+        from tengen.selfplay.ray_workers import RayConfig, RayWorkers
+        return RayWorkers(RayConfig(ray, workers or 2, device=device))
+    return SelfPlayWorkers(WorkersConfig(workers, device, bf16))
+
+
+__all__ = ["SelfPlayWorkers", "WorkersConfig", "make_workers"]
