@@ -32,22 +32,25 @@ def cluster():
 def test_a_killed_actor_loses_nothing(cluster):
     torch.manual_seed(0)
     learner, opponent = build_model("b1c8").eval(), build_model("b1c8").eval()
-    cfg = GamesConfig(size=9, games=16, seed=3)
+    # 48 shares of 2 games (~0.2 s each on one core): the work lasts seconds, so a kill
+    # 0.3 s after the tasks are sent lands while they are queued or running on any machine
+    n = 96
+    cfg = GamesConfig(size=9, games=n, seed=3)
     before = cluster.pids()
     out = {}
     run = threading.Thread(target=lambda: out.setdefault("games",
                                                          cluster.play(learner, opponent, cfg)))
     run.start()
-    time.sleep(1.5)
+    time.sleep(0.3)
     assert run.is_alive(), "the games finished before the kill"
     os.kill(before[0], signal.SIGKILL)
     run.join(timeout=600)
     games = out["games"]
-    assert len(games) == 16
+    assert len(games) == n
     assert cluster.pids()[0] != before[0]  # restarted by Ray
     # the same games as played here, share by share: none lost, none twice, none half
     local = []
-    for a in range(0, 16, 2):
+    for a in range(0, n, 2):
         local += _play_share(_blob(learner), _blob(opponent), cfg, ("learner", "opponent"),
                              range(a, a + 2), WorkersConfig(workers=1))
     assert [g.moves for g in games] == [g.moves for g in local]
