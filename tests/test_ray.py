@@ -67,7 +67,8 @@ def test_rl_iterations_on_ray(cluster, tmp_path):
     start = str(tmp_path / "tiny.pt")
     save_checkpoint(start, build_model("b1c8"))
     cfg = RLConfig(out=str(tmp_path / "rl"), net=start, size=7, batch_size=8, steps=2,
-                   eval_every=2, eval_games=4, ray="local", workers=2, threads=1)
+                   eval_every=2, eval_games=4, ray="local", workers=2, threads=1,
+                   overlap=True)  # the learner trains while the actors play
     metrics = train_rl(cfg, progress=False)
     assert metrics["iteration"] == 2 and 0 <= metrics["win_rate_sl"] <= 1
     for it in range(2):

@@ -1,5 +1,6 @@
 """Self-play policy gradient: the update's sign, the compact records, the pool, and a run
 killed with SIGKILL mid-iteration that resumes to the same end as an uninterrupted one."""
+import copy
 import os
 import signal
 import subprocess
@@ -133,11 +134,12 @@ def test_pool_snapshots_and_draws(tmp_path, tiny_net):
     assert load_checkpoint(path)[1]["meta"]["iteration"] == 500
 
 
-def _rl_command(out, net):
+def _rl_command(out, net, overlap=False):
     return [sys.executable, "-m", "tengen.cli", "rl", "--out", str(out), "--net", net,
             "--size", "7", "--batch-size", "8", "--steps", "6", "--snapshot-every", "2",
             "--eval-every", "3", "--eval-games", "4", "--lr", "0.01", "--threads", "1",
-            "--micro-batch", "64", "--workers", "2"]
+            "--micro-batch", "64", "--workers", "2",
+            "--overlap" if overlap else "--no-overlap"]
 
 
 def _end_state(out):
@@ -158,11 +160,15 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
+@pytest.mark.parametrize("overlap", [False, True], ids=["in-turn", "overlap"])
+def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net, overlap):
+    """With ``overlap`` the kill also takes the next iteration's games in flight; the
+    resumed run replays them with the weights that were playing them."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     whole, broken = tmp_path / "whole", tmp_path / "broken"
-    subprocess.run(_rl_command(whole, tiny_net), check=True, env=env, capture_output=True)
-    proc = subprocess.Popen(_rl_command(broken, tiny_net), env=env,
+    subprocess.run(_rl_command(whole, tiny_net, overlap), check=True, env=env,
+                   capture_output=True)
+    proc = subprocess.Popen(_rl_command(broken, tiny_net, overlap), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     log = broken / "rl_log.csv"
     deadline = time.time() + 300
@@ -181,7 +187,8 @@ def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
     assert not any(os.path.exists(f"/proc/{w}") for w in workers), "orphaned workers"
     killed_at = _end_state(broken)[1]
     assert 2 <= killed_at < 6  # (a log row is written just before its checkpoint)
-    subprocess.run(_rl_command(broken, tiny_net), check=True, env=env, capture_output=True)
+    subprocess.run(_rl_command(broken, tiny_net, overlap), check=True, env=env,
+                   capture_output=True)
     a, b = _end_state(whole), _end_state(broken)
     assert a[:3] == b[:3] == (6, 6, ["tiny.pt", "iter-000002.pt", "iter-000004.pt"])
     for k in a[3]:  # the same games and updates: the same weights
@@ -190,3 +197,41 @@ def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net):
         assert (broken / "games" / f"iter-{it:06d}" / "records.npz").exists()
         assert len(list((broken / "games" / f"iter-{it:06d}").glob("*.sgf"))) == 8
         assert not list((broken / "games" / f"iter-{it:06d}").glob("*.tmp*"))
+
+
+def test_overlap_plays_the_next_games_with_the_weights_before_the_update(tmp_path, tiny_net):
+    """The next iteration's games are on the workers when the update starts, and they are
+    the games that the pre-update weights play; in turn, the post-update weights play."""
+    from tengen.selfplay.workers import _blob, _play_share, WorkersConfig
+    runs = {}
+    for overlap in (False, True):
+        cfg = RLConfig(out=str(tmp_path / str(overlap)), size=7, batch_size=4, steps=3,
+                       lr=0.05, workers=1, threads=1, overlap=overlap, keep_sgf=False)
+        model, _ = load_checkpoint(tiny_net)
+        task = PolicyGradientTask(cfg, model, tiny_net)
+        try:
+            before = copy.deepcopy(model)
+            batch = task.next_batch()
+            assert (task.in_flight is not None) == overlap
+            if overlap:
+                assert task.pending["iteration"] == 1
+            loss = sum(task.loss(model, c, "cpu")[0] for c in task.chunks(batch))
+            loss.backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    if p.grad is not None:
+                        p -= cfg.lr * p.grad
+            after = copy.deepcopy(model)
+            task.next_batch()
+            games, _ = load_records(str(tmp_path / str(overlap) / "games" / "iter-000001"
+                                        / "records.npz"))
+            plan = task._plan(1)
+            gcfg = task.games_config(cfg.batch_size, plan["seed"])
+            replay = {name: _play_share(_blob(net), plan["opponent"], gcfg, ("l", "o"),
+                                        range(4), WorkersConfig(workers=1))
+                      for name, net in (("before", before), ("after", after))}
+            runs[overlap] = [name for name, gs in replay.items()
+                             if [g.moves for g in gs] == [g.moves for g in games]]
+        finally:
+            task.close()
+    assert runs == {False: ["after"], True: ["before"]}

@@ -19,11 +19,17 @@ resume exact is here: an iteration's opponent, games and subsample come from a r
 generator seeded by (seed, iteration), the pool's member list is saved with the
 optimizer, and an iteration's finished games are written (``games/iter-NNNNNN``) before
 the update, so a kill during the update replays nothing.
+
+With ``overlap`` the workers play iteration i+1's games while the learner trains on
+iteration i's: the learner's weights are sent with each minibatch, so those games are
+one update stale (at the default step, ~0.005 nats a move; the loss takes them as
+on-policy). A kill loses only the games in flight: their plan and the weights playing
+them are part of the checkpoint, and the resumed run replays them exactly.
 """
 from __future__ import annotations
 
+import copy
 import os
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -69,6 +75,9 @@ class PolicyGradientTask:
         self.pool = OpponentPool(str(self.out / "pool"), start_net)
         self.start_net = start_net
         self.iteration = 0
+        # with ``overlap``: the next iteration's plan, its games in flight, and the
+        # weights playing them (saved with the checkpoint, so a resume replays them exactly)
+        self.pending, self.in_flight, self.behaviour = None, None, None
         self.workers = make_workers(cfg.ray, cfg.workers, str(pick_device(cfg.device)), cfg.bf16)
 
     # ------------------------------------------------------------ data: one iteration
@@ -77,28 +86,57 @@ class PolicyGradientTask:
         return GamesConfig(size=self.cfg.size, komi=self.cfg.komi, games=games,
                            temperature=self.cfg.temperature, seed=seed)
 
+    def _plan(self, it: int) -> dict:
+        """Iteration ``it``'s opponent and games seed, drawn from the pool as it is now."""
+        rng = np.random.default_rng([self.cfg.seed, it])
+        opponent = self.pool.draw(rng)
+        return {"iteration": it, "opponent": opponent, "seed": int(rng.integers(2**31))}
+
+    def _records(self, it: int) -> Path:
+        return self.out / "games" / f"iter-{it:06d}" / "records.npz"
+
+    def _launch(self, plan: dict, model):
+        """Start ``plan``'s games on the workers (None when they are already written)."""
+        if self._records(plan["iteration"]).exists():
+            return None
+        games = self.games_config(self.cfg.batch_size, plan["seed"])
+        return self.workers.submit(model, plan["opponent"], games,
+                                   names=(f"learner-{plan['iteration']}",
+                                          Path(plan["opponent"]).stem))
+
+    def _collect(self, plan: dict, flight):
+        """``plan``'s games: read back if written before a kill, else waited for and
+        written (SGF and records, each atomically) before the update uses them."""
+        records = self._records(plan["iteration"])
+        if records.exists():  # played before a kill: the update was what was lost
+            games, info = load_records(str(records))
+            return games, float(info["play_seconds"])
+        games, seconds = flight.result(), flight.seconds
+        if self.cfg.keep_sgf:
+            write_games(games, str(records.parent))
+        records.parent.mkdir(parents=True, exist_ok=True)
+        save_records(games, str(records), self.cfg.size, self.cfg.komi,
+                     {"opponent": plan["opponent"], "play_seconds": seconds})
+        return games, seconds
+
     def next_batch(self):
         cfg, it = self.cfg, self.iteration
         if it and it % cfg.snapshot_every == 0:
             self.pool.add(self.model, it, {"start_net": self.start_net})
-        rng = np.random.default_rng([cfg.seed, it])
-        opponent = self.pool.draw(rng)
-        folder = self.out / "games" / f"iter-{it:06d}"
-        records = folder / "records.npz"
-        t0 = time.time()
-        if records.exists():  # played before a kill: the update was what was lost
-            games, info = load_records(str(records))
-            play_seconds = float(info["play_seconds"])
-        else:
-            games = self.workers.play(
-                self.model, opponent, self.games_config(cfg.batch_size, int(rng.integers(2**31))),
-                names=(f"learner-{it}", Path(opponent).stem))
-            play_seconds = time.time() - t0
-            if cfg.keep_sgf:
-                write_games(games, str(folder))
-            folder.mkdir(parents=True, exist_ok=True)
-            save_records(games, str(records), cfg.size, cfg.komi,
-                         {"opponent": opponent, "play_seconds": play_seconds})
+        ahead = self.pending is not None and self.pending["iteration"] == it
+        plan, flight = (self.pending, self.in_flight) if ahead else (self._plan(it), None)
+        if flight is None:  # not started: the first iteration, or games lost to a kill
+            flight = self._launch(plan, self._player_of(plan) if ahead else self.model)
+        games, play_seconds = self._collect(plan, flight)
+        self.pending = self.in_flight = self.behaviour = None
+        if cfg.overlap and it + 1 < cfg.steps:
+            # the next iteration's games, played by these weights (before this update)
+            # while the update trains: the learner never waits for a whole minibatch
+            self.pending = self._plan(it + 1)
+            self.behaviour = {k: v.detach().cpu().clone()
+                              for k, v in self.model.state_dict().items()}
+            self.in_flight = self._launch(self.pending, self.model)
+        rng = np.random.default_rng([cfg.seed, it, 1])
         examples = learner_examples(games, cfg.size, cfg.komi, cfg.train_fraction, rng)
         self.iteration = it + 1
         wins = sum(g.outcome(g.learner) > 0 for g in games)
@@ -106,6 +144,15 @@ class PolicyGradientTask:
                  "moves_per_game": float(np.mean([len(g.moves) for g in games])),
                  "play_games_per_s": len(games) / max(play_seconds, 1e-9)}
         return examples, stats
+
+    def _player_of(self, plan: dict):
+        """The weights that play ``plan``'s games: the learner's, or (after a resume) the
+        older ones that were playing them when the run was killed."""
+        if self.behaviour is None:
+            return self.model
+        player = copy.deepcopy(self.model)
+        player.load_state_dict(self.behaviour)
+        return player
 
     def chunks(self, batch):
         examples, stats = batch
@@ -146,13 +193,18 @@ class PolicyGradientTask:
     # ------------------------------------------------------------ resume
 
     def sampler_state(self):
-        return {"iteration": self.iteration, "pool": self.pool.state()}
+        return {"iteration": self.iteration, "pool": self.pool.state(),
+                "pending": self.pending, "behaviour": self.behaviour}
 
     def load_sampler_state(self, state) -> None:
         self.iteration = state["iteration"]
         self.pool.load_state(state["pool"])
+        self.pending, self.behaviour = state.get("pending"), state.get("behaviour")
+        self.in_flight = None
 
     def close(self) -> None:
+        if self.in_flight is not None:
+            self.in_flight.cancel()
         self.workers.close()
 
 

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 
 from tengen.selfplay.games import FinishedGame, GamesConfig
-from tengen.selfplay.workers import WorkersConfig, _blob, _play_share
+from tengen.selfplay.workers import GamesInFlight, WorkersConfig, _blob, _play_share
 
 
 @dataclass
@@ -75,6 +75,11 @@ class RayWorkers:
     def play(self, learner, opponent, cfg: GamesConfig,
              names: tuple[str, str] = ("learner", "opponent")) -> list[FinishedGame]:
         """``learner``: a model; ``opponent``: a model or a checkpoint path (read here)."""
+        return self.submit(learner, opponent, cfg, names).result()
+
+    def submit(self, learner, opponent, cfg: GamesConfig,
+               names: tuple[str, str] = ("learner", "opponent")) -> GamesInFlight:
+        """As ``play``, returning at once: the shares come back as the actors end them."""
         import ray
         if isinstance(opponent, str):
             from tengen.nets.model import load_checkpoint
@@ -84,7 +89,7 @@ class RayWorkers:
         shares = [range(a, min(a + step, cfg.games)) for a in range(0, cfg.games, step)]
         refs = [self.actors[i % self.n].play.remote(mine, theirs, cfg, names, share)
                 for i, share in enumerate(shares)]
-        return [g for part in ray.get(refs) for g in part]
+        return GamesInFlight(r.future() for r in refs)
 
     def imap(self, fn, jobs):
         """As ``SelfPlayWorkers.imap``: one job per actor at a time, results as they

@@ -37,6 +37,8 @@ class RLConfig(LoopConfig):
     eval_games: int = 128  # games of that match
     checkpoint_every: int = 1
     workers: int = 0  # self-play processes (one torch thread each); 0 = one per core
+    # play the next iteration's games while this one's update trains (one update stale)
+    overlap: bool = False
     ray: str = ""  # play on a Ray cluster: auto, ray://host:port, or local ("" = no Ray)
     keep_sgf: bool = True  # every game's SGF beside the compact records
     seed: int = 1

@@ -4,12 +4,15 @@ processes never fight over cores), the results gathered in game order. ``imap`` 
 any other job the same way (value data: one batch of games a job), results as they come.
 
 The learner's weights travel with every call (a few MB), the opponents' by path and are
-kept loaded in the worker. With one worker the games are played in this process. A
-worker that dies takes only its share of the games in flight; the caller's call raises.
+kept loaded in the worker. With one worker ``play`` plays in this process; ``submit``
+always plays in worker processes and returns at once (``GamesInFlight``), so the caller
+can train while the games are played. A worker that dies takes only its share of the
+games in flight; the caller's call raises.
 """
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -28,7 +31,9 @@ class WorkersConfig:
 
 def _blob(model) -> tuple[dict, dict]:
     from dataclasses import asdict
-    return asdict(model.cfg), {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    # cloned: a process pool pickles later, in its own thread, while the learner may be
+    # changing these very tensors in place
+    return asdict(model.cfg), {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 def _model_from(blob):
@@ -78,6 +83,32 @@ def _play_share(learner_blob, opponent, cfg: GamesConfig, names, games: range,
     return play_games(learner, _opponent(opponent, wcfg), cfg, names, games)
 
 
+class GamesInFlight:
+    """One minibatch of games being played: the futures of its shares in game order.
+    ``seconds``: from submission to the last share's end (or to now)."""
+
+    def __init__(self, futures):
+        self.futures = list(futures)
+        self.started, self.finished = time.time(), None
+        for f in self.futures:
+            f.add_done_callback(self._share_done)
+
+    def _share_done(self, _) -> None:
+        if all(f.done() for f in self.futures):
+            self.finished = time.time()
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished or time.time()) - self.started
+
+    def result(self) -> list[FinishedGame]:
+        return [g for f in self.futures for g in f.result()]
+
+    def cancel(self) -> None:
+        for f in self.futures:
+            f.cancel()
+
+
 class SelfPlayWorkers:
     def __init__(self, cfg: WorkersConfig | None = None):
         self.cfg = cfg or WorkersConfig()
@@ -92,13 +123,18 @@ class SelfPlayWorkers:
             rival = (_opponent(opponent, self.cfg) if isinstance(opponent, str)
                      else _evaluator(opponent, self.cfg))
             return play_games(_evaluator(learner, self.cfg), rival, cfg, names)
+        return self.submit(learner, opponent, cfg, names).result()
+
+    def submit(self, learner, opponent, cfg: GamesConfig,
+               names: tuple[str, str] = ("learner", "opponent")) -> GamesInFlight:
+        """As ``play``, on the worker processes, returning at once."""
+        n = max(1, min(self.n, cfg.games))
         blob = _blob(learner)
         rival = opponent if isinstance(opponent, str) else _blob(opponent)
         bounds = np.linspace(0, cfg.games, n + 1).astype(int)
-        futures = [self._processes().submit(_play_share, blob, rival, cfg, names,
-                                     range(bounds[i], bounds[i + 1]), self.cfg)
-                   for i in range(n)]
-        return [g for f in futures for g in f.result()]
+        return GamesInFlight(self._processes().submit(_play_share, blob, rival, cfg, names,
+                                                      range(bounds[i], bounds[i + 1]), self.cfg)
+                             for i in range(n))
 
     def _processes(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -141,4 +177,4 @@ def make_workers(ray: str, workers: int, device: str = "cpu", bf16: bool = False
     return SelfPlayWorkers(WorkersConfig(workers, device, bf16))
 
 
-__all__ = ["SelfPlayWorkers", "WorkersConfig", "make_workers"]
+__all__ = ["GamesInFlight", "SelfPlayWorkers", "WorkersConfig", "make_workers"]
