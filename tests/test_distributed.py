@@ -19,7 +19,7 @@ def torchrun(*args):
     if exe is None:
         pytest.skip("torchrun is not on PATH (it comes with torch)")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(TOY).parent)}
-    subprocess.run([exe, "--standalone", "--nproc-per-node", "2", TOY, *map(str, args)],
+    subprocess.run([exe, "--standalone", "--nproc-per-node", "2", *map(str, args)],
                    check=True, env=env, capture_output=True, timeout=600)
 
 
@@ -34,7 +34,7 @@ def weights(out):
 def test_two_ranks_train_as_one_process_on_the_global_batch(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     toy_run(str(one), frozen_norm=True)
-    torchrun(two, "frozen")
+    torchrun(TOY, two, "frozen")
     # batch norms frozen: the same arithmetic, summed in another order
     assert losses(two) == pytest.approx(losses(one), rel=1e-4)
     a, b = weights(one), weights(two)
@@ -44,16 +44,46 @@ def test_two_ranks_train_as_one_process_on_the_global_batch(tmp_path):
 def test_two_ranks_with_batch_norm_statistics_per_rank(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     toy_run(str(one))
-    torchrun(two)
+    torchrun(TOY, two)
     # each rank normalises its own 8 samples instead of 16: close, not equal (5%)
     assert losses(two) == pytest.approx(losses(one), rel=0.05)
 
 
 def test_two_ranks_resume_exactly(tmp_path):
     straight, broken = tmp_path / "straight", tmp_path / "broken"
-    torchrun(straight)
-    torchrun(broken, "batch", 1e-9)  # stops after its first step, checkpointed
+    torchrun(TOY, straight)
+    torchrun(TOY, broken, "batch", 1e-9)  # stops after its first step, checkpointed
     assert torch.load(broken / "latest.pt", weights_only=False)["meta"]["step"] == 1
-    torchrun(broken)
+    torchrun(TOY, broken)
     a, b = weights(straight), weights(broken)
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_rl_on_two_ranks_makes_the_one_process_update(tmp_path):
+    """``tengen rl`` under torchrun: rank 0 plays the games, both ranks train on their
+    halves of the learner's moves; the same weights as one process, the games written
+    once."""
+    import sys
+
+    from tengen.nets.model import build_model, save_checkpoint
+    torch.manual_seed(0)
+    net = str(tmp_path / "tiny.pt")
+    save_checkpoint(net, build_model("b1c8"))
+
+    def rl(out):
+        return ["rl", "--out", out, "--net", net, "--size", "7", "--batch-size", "8",
+                "--steps", "2", "--eval-every", "2", "--eval-games", "2", "--lr", "0.05",
+                "--threads", "1", "--workers", "1", "--micro-batch", "16"]
+    one, two = tmp_path / "one", tmp_path / "two"
+    subprocess.run([sys.executable, "-m", "tengen.cli", *rl(str(one))], check=True,
+                   capture_output=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    torchrun("-m", "tengen.cli", *rl(str(two)))
+    a, b = weights(one), weights(two)
+    start = torch.load(net, weights_only=False)["model"]
+    assert any(not torch.equal(a[k], start[k]) for k in a)  # it learned something
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-5) for k in a)
+    for it in range(2):
+        folder = two / "games" / f"iter-{it:06d}"
+        assert len(list(folder.glob("*.sgf"))) == 8 and (folder / "records.npz").exists()
+    rows = list(csv.DictReader(open(two / "rl_log.csv")))
+    assert [r["iteration"] for r in rows] == ["1", "2"]  # rank 0 alone logs

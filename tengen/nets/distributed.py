@@ -71,15 +71,24 @@ def average_gradients(model, r: Ranks) -> None:
     if not r.active:
         return
     params = list(model.parameters())
-    unused = [p.grad is None for p in params]  # (the task is the same on every rank)
-    flat = torch.cat([torch.zeros(p.numel(), dtype=p.dtype, device=p.device) if u
-                      else p.grad.reshape(-1) for p, u in zip(params, unused)])
+    # a parameter that no rank's loss reached keeps no gradient (so no weight decay); one
+    # that some rank's reached gets the average on every rank, so the ranks stay equal
+    used = torch.tensor([p.grad is not None for p in params], dtype=torch.int32,
+                        device=params[0].device)
+    dist.all_reduce(used, op=dist.ReduceOp.MAX)
+    used = used.tolist()
+    for p, u in zip(params, used):
+        if u and p.grad is None:
+            p.grad = torch.zeros_like(p)
+    flat = torch.cat([p.grad.reshape(-1) if u else torch.zeros(p.numel(), dtype=p.dtype,
+                                                               device=p.device)
+                      for p, u in zip(params, used)])
     dist.all_reduce(flat)
     flat /= r.world
     k = 0
-    for p, u in zip(params, unused):
+    for p, u in zip(params, used):
         n = p.numel()
-        if not u:  # a parameter no loss reached keeps no gradient, so no weight decay
+        if u:
             p.grad.copy_(flat[k:k + n].view_as(p))
         k += n
 

@@ -25,6 +25,9 @@ iteration i's: the learner's weights are sent with each minibatch, so those game
 one update stale (at the default step, ~0.005 nats a move; the loss takes them as
 on-policy). A kill loses only the games in flight: their plan and the weights playing
 them are part of the checkpoint, and the resumed run replays them exactly.
+
+Under ``torchrun`` rank 0 plays (its workers or Ray) and sends the games to the other
+ranks; each trains on its slice of the learner's moves.
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ import torch.nn.functional as F
 
 from tengen.nets.features import SENSIBLE_PLANE
 from tengen.nets.model import load_checkpoint
+from tengen.nets import distributed as ddp
 from tengen.nets.training_core import pick_device, run
 from tengen.selfplay.games import GamesConfig, write_games
 from tengen.selfplay.pool import OpponentPool
@@ -78,7 +82,10 @@ class PolicyGradientTask:
         # with ``overlap``: the next iteration's plan, its games in flight, and the
         # weights playing them (saved with the checkpoint, so a resume replays them exactly)
         self.pending, self.in_flight, self.behaviour = None, None, None
-        self.workers = make_workers(cfg.ray, cfg.workers, str(pick_device(cfg.device)), cfg.bf16)
+        device = pick_device(cfg.device)
+        self.ranks = ddp.from_env(device.type)
+        self.workers = (make_workers(cfg.ray, cfg.workers, str(device), cfg.bf16)
+                        if self.ranks.main else None)
 
     # ------------------------------------------------------------ data: one iteration
 
@@ -121,6 +128,24 @@ class PolicyGradientTask:
 
     def next_batch(self):
         cfg, it = self.cfg, self.iteration
+        games, play_seconds = self._play(it) if self.ranks.main else (None, 0.0)
+        if self.ranks.active:  # under torchrun rank 0 plays; every rank trains on its slice
+            import torch.distributed as dist
+            box = [games, play_seconds]
+            dist.broadcast_object_list(box, 0)
+            games, play_seconds = box
+        rng = np.random.default_rng([cfg.seed, it, 1])
+        examples = learner_examples(games, cfg.size, cfg.komi, cfg.train_fraction, rng)
+        self.iteration = it + 1
+        wins = sum(g.outcome(g.learner) > 0 for g in games)
+        stats = {"win_rate_pool": wins / len(games),
+                 "moves_per_game": float(np.mean([len(g.moves) for g in games])),
+                 "play_games_per_s": len(games) / max(play_seconds, 1e-9)}
+        return examples, stats
+
+    def _play(self, it: int):
+        """Iteration ``it``'s games (and the next one's started, with ``overlap``)."""
+        cfg = self.cfg
         if it and it % cfg.snapshot_every == 0:
             self.pool.add(self.model, it, {"start_net": self.start_net})
         ahead = self.pending is not None and self.pending["iteration"] == it
@@ -136,14 +161,7 @@ class PolicyGradientTask:
             self.behaviour = {k: v.detach().cpu().clone()
                               for k, v in self.model.state_dict().items()}
             self.in_flight = self._launch(self.pending, self.model)
-        rng = np.random.default_rng([cfg.seed, it, 1])
-        examples = learner_examples(games, cfg.size, cfg.komi, cfg.train_fraction, rng)
-        self.iteration = it + 1
-        wins = sum(g.outcome(g.learner) > 0 for g in games)
-        stats = {"win_rate_pool": wins / len(games),
-                 "moves_per_game": float(np.mean([len(g.moves) for g in games])),
-                 "play_games_per_s": len(games) / max(play_seconds, 1e-9)}
-        return examples, stats
+        return games, play_seconds
 
     def _player_of(self, plan: dict):
         """The weights that play ``plan``'s games: the learner's, or (after a resume) the
@@ -156,11 +174,14 @@ class PolicyGradientTask:
 
     def chunks(self, batch):
         examples, stats = batch
-        n = len(examples)
+        r, n = self.ranks, len(examples)
+        lo, hi = n * r.rank // r.world, n * (r.rank + 1) // r.world  # this rank's slice
         step = max(1, self.cfg.micro_batch)
-        scale = self.cfg.batch_size * self.cfg.train_fraction  # games, and the subsample
-        return [(examples, np.arange(a, min(a + step, n)), scale, stats if a == 0 else None)
-                for a in range(0, max(n, 1), step)]
+        # the loss is a sum over the learner's moves over a fixed scale (games, and the
+        # subsample); the ranks' gradients are averaged, so each rank's part counts x world
+        scale = self.cfg.batch_size * self.cfg.train_fraction / r.world
+        return [(examples, np.arange(a, min(a + step, hi)), scale, stats if a == lo else None)
+                for a in range(lo, max(hi, lo + 1), step)]
 
     # ------------------------------------------------------------ the update
 
@@ -205,7 +226,8 @@ class PolicyGradientTask:
     def close(self) -> None:
         if self.in_flight is not None:
             self.in_flight.cancel()
-        self.workers.close()
+        if self.workers is not None:
+            self.workers.close()
 
 
 def train_rl(cfg: RLConfig, progress: bool = True) -> dict:
