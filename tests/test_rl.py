@@ -123,6 +123,30 @@ def test_the_gradient_is_the_sampled_distributions():
     assert sampled_log_prob(model(xs)[0], forced, torch.tensor([played])).item() == 0.0
 
 
+def test_moves_where_the_learner_would_pass_teach_nothing(tmp_path, tiny_net):
+    """A move where the learner's own pass probability is above the cutoff is left out
+    of the update; below it, the same move counts."""
+    games = _games(n=2)
+    ex = learner_examples(games, 7, 7.5)
+    cfg = RLConfig(out=str(tmp_path / "run"), size=7, batch_size=2)
+    grads = {}
+    for bias in (-50.0, 50.0):  # the pass logit: never / always the policy's choice
+        model, _ = load_checkpoint(tiny_net)
+        with torch.no_grad():
+            model.policy_pass.bias.fill_(bias)
+        task = PolicyGradientTask(cfg, model, tiny_net)
+        parts = {}
+        for chunk in task.chunks((ex, {})):
+            loss, parts = task.loss(model, chunk, "cpu")
+            loss.backward()
+        grads[bias] = sum(float(p.grad.abs().sum()) for p in model.parameters()
+                          if p.grad is not None)
+        trained = parts["moves_trained"] * cfg.batch_size
+        assert trained == (len(ex) if bias < 0 else 0)
+        task.close()
+    assert grads[-50.0] > 0 and grads[50.0] == 0
+
+
 def test_pool_snapshots_and_draws(tmp_path, tiny_net):
     pool = OpponentPool(str(tmp_path / "pool"), tiny_net)
     model, _ = load_checkpoint(tiny_net)

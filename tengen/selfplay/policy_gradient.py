@@ -9,7 +9,10 @@ the game's outcome for the learner, ``b`` zero or the learner's own value head, 
 over the sensible moves alone. The full softmax would be the gradient of another
 policy: a forced move would carry the weight of every masked point and of pass, and so
 would the endgame's fill-in moves of a game played to the end (a fifth of a learner's
-moves come where the SL network itself would pass). With
+moves come where the SL network itself would pass). Those fill-in moves, where the
+learner's own pass probability is above ``pass_cutoff``, are left out: the outcome is
+settled there, so their credit is noise (``moves_trained``: the moves a game that
+entered the update). With
 ``train_fraction`` f < 1 each move enters with probability f and weight 1/f. Every
 ``snapshot_every`` iterations the learner joins the pool; every ``eval_every`` it plays
 the SL network (both sampling, as AlphaGo measured) and the best so far is ``best.pt``.
@@ -69,7 +72,8 @@ def sampled_log_prob(logits: torch.Tensor, planes: torch.Tensor, actions: torch.
 
 
 class PolicyGradientTask:
-    step_fields = ["loss_pg", "win_rate_pool", "moves_per_game", "play_games_per_s"]
+    step_fields = ["loss_pg", "win_rate_pool", "moves_per_game", "moves_trained",
+                   "play_games_per_s"]
     eval_fields = ["win_rate_sl"]
 
     def __init__(self, cfg: RLConfig, model, start_net: str):
@@ -198,8 +202,14 @@ class PolicyGradientTask:
         logits, value = model(x)
         logp = sampled_log_prob(logits, x, a, self.cfg.temperature)
         advantage = z - value.detach().float() if self.cfg.baseline == "value" else z
-        loss = -(advantage * logp).sum() / scale
+        # where the learner itself would pass, the game is over for it: what follows is
+        # the fill-in of a game played to the end, whose outcome it no longer decides
+        p_pass = torch.softmax(logits.detach().float(), dim=1)[:, -1]
+        kept = (p_pass <= self.cfg.pass_cutoff).float()
+        loss = -(advantage * logp * kept).sum() / scale
         parts["loss_pg"] = loss.item()
+        # (scale = games / ranks x train_fraction: the mean over ranks is per game)
+        parts["moves_trained"] = kept.sum().item() * self.cfg.train_fraction / scale
         return loss, parts
 
     # ------------------------------------------------------------ the match against SL

@@ -31,6 +31,9 @@ class RLConfig(LoopConfig):
     temperature: float = 1.0  # moves drawn from the policy's own softmax
     snapshot_every: int = 500  # iterations between the learner's snapshots joining the pool
     baseline: str = "zero"  # zero, or value: the learner's value head as b(s)
+    # leave out the moves where the learner's own p(pass) is above this (the game is over
+    # for it; 1.0 keeps every move)
+    pass_cutoff: float = 0.5
     train_fraction: float = 1.0  # share of the learner's moves in the update (drawn at random)
     micro_batch: int = 512  # positions per backward pass (memory, not the update)
     eval_every: int = 10  # iterations between matches against the SL network
@@ -52,6 +55,8 @@ class RLConfig(LoopConfig):
         super().__post_init__()
         if self.baseline not in ("zero", "value"):
             raise ValueError(f"baseline must be zero or value, not {self.baseline!r}")
+        if not 0 < self.pass_cutoff <= 1:
+            raise ValueError("pass_cutoff must be in (0, 1]")
         if not 0 < self.train_fraction <= 1:
             raise ValueError("train_fraction must be in (0, 1]")
         if self.batch_size < 2 or self.batch_size % 2:
