@@ -31,17 +31,16 @@ class RLConfig(LoopConfig):
     temperature: float = 1.0  # moves drawn from the policy's own softmax
     snapshot_every: int = 500  # iterations between the learner's snapshots joining the pool
     baseline: str = "zero"  # zero, or value: the learner's value head as b(s)
-    # leave out the moves where the learner's own p(pass) is above this (the game is over
-    # for it; 1.0 keeps every move)
-    pass_cutoff: float = 0.5
+    # (the game is over for the learner there: the fill-in's credit is noise)
+    pass_cutoff: float = 0.5  # leave out moves where the learner's p(pass) is above this
+
     train_fraction: float = 1.0  # share of the learner's moves in the update (drawn at random)
     micro_batch: int = 512  # positions per backward pass (memory, not the update)
     eval_every: int = 10  # iterations between matches against the SL network
     eval_games: int = 128  # games of that match
     checkpoint_every: int = 1
     workers: int = 0  # self-play processes (one torch thread each); 0 = one per core
-    # play the next iteration's games while this one's update trains (one update stale)
-    overlap: bool = False
+    overlap: bool = False  # play iteration i+1 while i's update trains (one update stale)
     ray: str = ""  # play on a Ray cluster: auto, ray://host:port, or local ("" = no Ray)
     keep_sgf: bool = True  # every game's SGF beside the compact records
     seed: int = 1
