@@ -31,9 +31,8 @@ class RLConfig(LoopConfig):
     temperature: float = 1.0  # moves drawn from the policy's own softmax
     snapshot_every: int = 500  # iterations between the learner's snapshots joining the pool
     baseline: str = "zero"  # zero, or value: the learner's value head as b(s)
-    # (the game is over for the learner there: the fill-in's credit is noise)
+    # the game is over for the learner where it would pass: the fill-in's credit is noise
     pass_cutoff: float = 0.5  # leave out moves where the learner's p(pass) is above this
-
     train_fraction: float = 1.0  # share of the learner's moves in the update (drawn at random)
     micro_batch: int = 512  # positions per backward pass (memory, not the update)
     eval_every: int = 10  # iterations between matches against the SL network
