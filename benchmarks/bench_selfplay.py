@@ -5,6 +5,7 @@ same network, moves sampled, games played to the true end), as `tengen rl` plays
     python benchmarks/bench_selfplay.py --nets b6c64 --games 64 --workers 2
     python benchmarks/bench_selfplay.py --device cuda --workers 1 --games 256
     python benchmarks/bench_selfplay.py --nets b6c64 --ray local --workers 2   # Ray actors
+    python benchmarks/bench_selfplay.py --nets b6c64 --workers 1 --threads 1   # = 1 actor's work
 
 b6c64 is the shipped SL network; other configs have random weights, whose games differ
 in length from a trained network's, so compare them by positions/s. One warm-up game
@@ -44,7 +45,11 @@ def main(argv=None) -> int:
     p.add_argument("--ray", default="", help="play on Ray actors: local, auto or an address "
                    "(--workers actors, default 2)")
     p.add_argument("--share", type=int, default=8, help="games per Ray task")
+    p.add_argument("--threads", type=int, default=0, help="torch threads of in-process play "
+                   "(--workers 1); 1 is the work of one Ray actor (0: torch's default)")
     args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"{os.cpu_count()} cores; device {args.device}; bf16 {args.bf16}")
     for name in args.nets:
         model, weights = net(name)
@@ -62,6 +67,7 @@ def main(argv=None) -> int:
         workers.close()
         positions = sum(len(g.moves) for g in games)
         row = {"net": name, "weights": weights, "workers": workers.n,
+               "threads": torch.get_num_threads() if workers.n == 1 and not args.ray else 1,
                "ray": args.ray or None, "games": len(games),
                "seconds": round(dt, 1), "games_per_hour": round(len(games) / dt * 3600),
                "positions_per_s": round(positions / dt, 1),
