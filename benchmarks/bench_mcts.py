@@ -1,9 +1,13 @@
 """Tree search speed on 19x19 with the shipped network on this machine's CPU:
 simulations per second at batch 1, 8 and 16, for lam = 0.5 (rollouts in a worker thread
 beside the network) and lam = 0 (network only), and the share of search time spent
-outside network calls (``non_nn_fraction``). Prints one JSON object as its last line."""
+outside network calls (``non_nn_fraction``). Prints one JSON object as its last line.
+
+    python benchmarks/bench_mcts.py --threads 1 --busy 1 --batches 8   # beside a busy core
+"""
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -38,17 +42,42 @@ def measure(evaluator, lam, batch, seconds, state):
             "positions_per_nn_call": round(st["nn_positions"] / max(st["nn_calls"], 1), 2)}
 
 
+def busy_processes(n: int) -> list:
+    """``n`` processes that spin on a core each: another engine, a test run."""
+    import subprocess
+    import sys
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--busy", type=int, default=0, help="competing busy processes")
+    ap.add_argument("--lams", default="0.5,0", help="comma-separated")
+    ap.add_argument("--batches", default="1,8,16", help="comma-separated")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     model, _ = load_checkpoint(str(SHIPPED_NET))
     ev = SharedEvaluator(model)
     g = read_sgf(ROOT / "sgf_data" / "handicap4_19x19_opening.sgf").to_game_state()
     state = SimState.from_game(g)
-    out = {"threads": torch.get_num_threads(), "position_moves": len(g.moves)}
-    for lam in (0.5, 0.0):
-        for batch in (1, 8, 16):
+    out = {"threads": torch.get_num_threads(), "busy": args.busy,
+           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+           "position_moves": len(g.moves)}
+    rivals = busy_processes(args.busy)
+    try:
+        _measure_all(args, ev, state, out)
+    finally:
+        for r in rivals:
+            r.kill()
+    print(json.dumps(out))
+
+
+def _measure_all(args, ev, state, out) -> None:
+    for lam in (float(v) for v in args.lams.split(",")):
+        for batch in (int(v) for v in args.batches.split(",")):
             r = measure(ev, lam, batch, args.seconds, state)
             print(f"lam={lam} batch={batch}: {r}", flush=True)
             tag = f"lam{lam:g}".replace(".", "")
@@ -58,7 +87,6 @@ def main():
                 out[f"sims_per_s_b{batch}"] = r["sims_per_s"]
                 if batch == 8:
                     out["non_nn_fraction_b8"] = r["non_nn_fraction"]
-    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ self-play and matches). Heavy imports happen inside each subcommand."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -10,6 +11,9 @@ def _gtp(args: argparse.Namespace) -> int:
     # GTP owns stdout: anything else printed (warnings, libraries) goes to stderr
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
+    # waiting OpenMP threads sleep rather than spin; read when torch loads, so set first
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _plan_threads(args)
     from tengen.engine.gtp import GtpEngine
     from tengen.engine.search.judge import Judge
 
@@ -20,6 +24,16 @@ def _gtp(args: argparse.Namespace) -> int:
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     return 0
+
+
+def _plan_threads(args: argparse.Namespace):
+    """The engine's threads (``tengen.nets.threads``): said on stderr, applied to torch."""
+    from tengen.nets.threads import apply, plan_threads
+    plan = plan_threads(rollouts=args.player == "mcts" and args.lam > 0, override=args.threads)
+    if args.player != "random":
+        apply(plan)
+        print(f"tengen: {plan.describe()}", file=sys.stderr)
+    return plan
 
 
 def _make_player(args: argparse.Namespace, judge=None):
@@ -86,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leaf value mix: 0 value network only, 1 rollouts only")
     g.add_argument("--c-puct", type=float, default=1.5)
     g.add_argument("--batch", type=int, default=8, help="leaves per network call")
+    g.add_argument("--threads", type=int, default=0,
+                   help="the network's torch threads (default: half the cores left after "
+                   "the rollout thread, at least 1)")
     g.add_argument("--resign", type=float, default=0.0,
                    help="resign below this win rate (default 0: never)")
     g.set_defaults(func=_gtp)

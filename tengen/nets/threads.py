@@ -1,0 +1,51 @@
+"""How many threads an engine runs, so that the search never oversubscribes its cores.
+
+Measured on 2 cores (`benchmarks/bench_mcts.py --batches 8`, shipped b6c64, README):
+torch's default of one thread per core collapses as soon as anything else wants a core
+(its OpenMP threads spin at a barrier while one of them is descheduled): 239 → 63
+simulations/s for the value-only search beside one busy process, and the mixed
+search's own rollout thread is such a competitor (147 quiet, against 174 with one
+torch thread). One torch thread lost little when quiet (185 value-only) and held up
+under competition (170). So the network gets half the cores left after the rollout
+thread (at least one): a second engine on the same machine (Sabaki with two engines,
+`tengen arena --jobs 2`) finds room, and on a large machine the network still gets
+several threads. ``OMP_WAIT_POLICY=PASSIVE`` (set by ``tengen gtp`` unless the user set
+it) makes those threads sleep instead of spinning when they wait.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    torch_threads: int  # intra-op threads of the network's forward passes
+    rollout_threads: int  # the search's rollout worker (0 for a value-only search)
+
+    def describe(self) -> str:
+        return f"threads: network {self.torch_threads}, rollouts {self.rollout_threads}"
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may run on (taskset, cgroups)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def plan_threads(rollouts: bool, cores: int | None = None, override: int = 0) -> ThreadPlan:
+    """``rollouts``: the search plays rollouts beside the network (lambda > 0);
+    ``override``: the user's ``--threads`` for the network."""
+    cores = cores or usable_cores()
+    rollout = 1 if rollouts else 0
+    torch_threads = override if override > 0 else max(1, (cores - rollout) // 2)
+    return ThreadPlan(torch_threads, rollout)
+
+
+def apply(plan: ThreadPlan) -> None:
+    import torch
+    torch.set_num_threads(plan.torch_threads)
+
+
+__all__ = ["ThreadPlan", "apply", "plan_threads", "usable_cores"]

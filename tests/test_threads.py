@@ -1,0 +1,49 @@
+"""The thread plan: the network gets half the cores left after the rollout thread (at
+least one), ``--threads`` overrides it, and ``tengen gtp`` applies it and says so."""
+import argparse
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tengen.nets.threads import plan_threads, usable_cores
+
+
+@pytest.mark.parametrize("cores, rollouts, expected", [
+    (1, True, 1), (2, True, 1), (2, False, 1), (4, True, 1), (4, False, 2),
+    (16, True, 7), (16, False, 8)])
+def test_the_network_gets_half_the_cores_left_after_the_rollouts(cores, rollouts, expected):
+    plan = plan_threads(rollouts, cores=cores)
+    assert plan.torch_threads == expected and plan.rollout_threads == int(rollouts)
+    # two such engines never ask for more threads than the machine has (when it has
+    # a core for each engine's network and rollouts)
+    if cores >= 2 * (1 + int(rollouts)):
+        assert 2 * (plan.torch_threads + plan.rollout_threads) <= cores
+
+
+def test_threads_override_and_the_cores_this_process_may_use():
+    assert plan_threads(True, cores=2, override=3).torch_threads == 3
+    assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+
+
+def test_gtp_applies_the_plan():
+    from tengen.cli import _plan_threads
+    before = torch.get_num_threads()
+    try:
+        for lam, threads in ((0.5, 0), (0.0, 0), (0.5, 2)):
+            args = argparse.Namespace(player="mcts", lam=lam, threads=threads)
+            plan = _plan_threads(args)
+            assert torch.get_num_threads() == plan.torch_threads
+            assert plan == plan_threads(lam > 0, override=threads)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_engine_says_its_threads_on_stderr():
+    proc = subprocess.run([sys.executable, "-m", "tengen.cli", "gtp", "--lam", "0",
+                           "--threads", "2"], input=b"name\nquit\n", capture_output=True,
+                          timeout=120)
+    assert proc.stdout.startswith(b"= tengen")  # stdout stays GTP only
+    assert b"threads: network 2, rollouts 0" in proc.stderr
