@@ -18,7 +18,7 @@ from tengen.engine.rollout.policy import RolloutPolicy
 from tengen.engine.search.state import SimState
 from tengen.engine.sgf import read_sgf
 from tengen.nets import SHIPPED_NET
-from tengen.nets.evaluator import SharedEvaluator
+from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 from tengen.nets.model import load_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,14 +56,16 @@ def main():
     ap.add_argument("--busy", type=int, default=0, help="competing busy processes")
     ap.add_argument("--lams", default="0.5,0", help="comma-separated")
     ap.add_argument("--batches", default="1,8,16", help="comma-separated")
+    ap.add_argument("--backend", default="torch", help="torch, onnx or auto (EvaluatorConfig)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     model, _ = load_checkpoint(str(SHIPPED_NET))
-    ev = SharedEvaluator(model)
+    ev = SharedEvaluator(model, EvaluatorConfig(backend=args.backend))
     g = read_sgf(ROOT / "sgf_data" / "handicap4_19x19_opening.sgf").to_game_state()
     state = SimState.from_game(g)
-    out = {"threads": torch.get_num_threads(), "busy": args.busy,
+    out = {"threads": torch.get_num_threads(), "busy": args.busy, "backend": args.backend,
+           "routes": {str(k): v for k, v in ev.routes.items()},
            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
            "position_moves": len(g.moves)}
     rivals = busy_processes(args.busy)

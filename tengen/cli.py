@@ -62,7 +62,7 @@ def _make_player(args: argparse.Namespace, judge=None):
         from tengen.nets.search import build_search_player
         return build_search_player(str(path), search_config(args), args.rollout_weights,
                                    move_time=args.move_time, seed=args.seed or 0, judge=judge,
-                                   value_net=args.value_net)
+                                   value_net=args.value_net, backend=args.backend)
     if args.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts")
@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leaf value mix: 0 value network only, 1 rollouts only")
     g.add_argument("--c-puct", type=float, default=1.5)
     g.add_argument("--batch", type=int, default=8, help="leaves per network call")
+    g.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto",
+                   help="what runs the network on a CPU: auto measures torch and ONNX "
+                   "Runtime at load and takes the faster at each batch size")
     g.add_argument("--threads", type=int, default=0,
                    help="the network's torch threads (default: half the cores left after "
                    "the rollout thread, at least 1)")

@@ -5,10 +5,12 @@ its positions' planes and queues them; whichever caller finds the network free r
 for everything waiting (up to ``max_batch`` positions of one board size a pass) and
 keeps going until the queue is empty, while later callers queue behind it. A single
 caller never hands its work to another thread, and many callers share forward passes.
-CPU or CUDA, with bf16 autocast where it is asked for.
+CPU or CUDA, with bf16 autocast where it is asked for, or on CPUs ONNX Runtime where it
+measures faster (``backend``: ``tengen.nets.onnx_backend``).
 """
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ import torch
 
 from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.nets.model import PolicyValueNet
+from tengen.nets.onnx_backend import route_for
 
 
 @dataclass
@@ -24,6 +27,9 @@ class EvaluatorConfig:
     device: str = "cpu"  # cpu, cuda, or auto (cuda when there is one)
     max_batch: int = 256  # positions per forward pass at most
     bf16: bool = False  # bf16 autocast (on CPUs with AMX/AVX512-BF16 and on GPUs)
+    # torch; onnx (ONNX Runtime, CPU); auto: both kept, the faster measured at each batch
+    # size (CPU, fp32; torch alone where ONNX Runtime is missing or disagrees)
+    backend: str = "torch"
 
 
 class _Request:
@@ -56,11 +62,31 @@ class SharedEvaluator:
         self.cfg = cfg or EvaluatorConfig()
         self.device = resolve_device(self.cfg.device)
         self.model = model.to(self.device).eval()
+        self.routes = self._choose_backend()
         self._pending: list[_Request] = []
         self._queue_lock = threading.Lock()
         self._net_lock = threading.Lock()
         self._closed = False
         self.stats = {"forward_passes": 0, "positions": 0}
+
+    def _choose_backend(self) -> dict[int, str]:
+        """``{batch size: backend}`` (see ``onnx_backend.route_for``)."""
+        self._onnx = None
+        backend = self.cfg.backend
+        if backend not in ("torch", "onnx", "auto"):
+            raise ValueError(f"backend must be torch, onnx or auto, not {backend!r}")
+        if backend == "torch" or self.device.type != "cpu" or self.cfg.bf16:
+            return {1: "torch"}
+        from tengen.nets.onnx_backend import OnnxNet, measure_routes
+        try:
+            self._onnx = OnnxNet(self.model)
+        except Exception as e:  # ImportError, or a model the exporter cannot take
+            if backend == "onnx":
+                raise
+            print(f"tengen: ONNX Runtime unavailable ({e}); torch runs the network",
+                  file=sys.stderr)
+            return {1: "torch"}
+        return {1: "onnx"} if backend == "onnx" else measure_routes(self.model, self._onnx)
 
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         """Move probabilities ``(len, n*n + 1)`` (pass last) and values in [-1, 1] for
@@ -111,9 +137,13 @@ class SharedEvaluator:
     def _run(self, batch: list[_Request]) -> None:
         try:
             planes = np.concatenate([r.planes for r in batch])
-            x = torch.from_numpy(planes).to(self.device).float()
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.bf16):
-                logits, value = self.model(x)
+            if self._onnx is not None and route_for(self.routes, len(planes)) == "onnx":
+                logits, value = (torch.from_numpy(a) for a in self._onnx(planes))
+            else:
+                x = torch.from_numpy(planes).to(self.device).float()
+                with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                                    enabled=self.cfg.bf16):
+                    logits, value = self.model(x)
             probs = torch.softmax(logits.float(), dim=1).cpu().numpy()
             values = value.float().cpu().numpy().reshape(-1)
             self.stats["forward_passes"] += 1

@@ -16,10 +16,11 @@ from tengen.nets.model import load_checkpoint
 def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None = None,
                         move_time: float = 5.0, seed: int = 0, warm_up: bool = True,
                         device: str = "cpu", judge: Judge | None = None,
-                        value_net: str | None = None) -> SearchPlayer:
-    """``value_net``: take leaf values from this network, priors from ``net``."""
+                        value_net: str | None = None, backend: str = "torch") -> SearchPlayer:
+    """``value_net``: take leaf values from this network, priors from ``net``;
+    ``backend``: ``EvaluatorConfig.backend``."""
     rollouts_ready = RolloutPrecompile() if warm_up else None
-    ecfg = EvaluatorConfig(device=device)
+    ecfg = EvaluatorConfig(device=device, backend=backend)
     evaluator = SharedEvaluator(load_checkpoint(net)[0], ecfg)
     if value_net:
         evaluator = SplitEvaluator(evaluator, SharedEvaluator(load_checkpoint(value_net)[0], ecfg))
