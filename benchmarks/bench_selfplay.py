@@ -47,6 +47,7 @@ def main(argv=None) -> int:
     p.add_argument("--share", type=int, default=8, help="games per Ray task")
     p.add_argument("--threads", type=int, default=0, help="torch threads of in-process play "
                    "(--workers 1); 1 is the work of one Ray actor (0: torch's default)")
+    p.add_argument("--backend", default="torch", help="torch or onnx (local workers)")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -58,7 +59,8 @@ def main(argv=None) -> int:
             workers = RayWorkers(RayConfig(args.ray, args.workers or 2, args.share,
                                            device=args.device))
         else:
-            workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, args.bf16))
+            workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, args.bf16,
+                                                    backend=args.backend))
         workers.play(model, model, GamesConfig(size=args.size, games=workers.n * args.share,
                                                 max_moves=20))
         t = time.time()
@@ -66,7 +68,7 @@ def main(argv=None) -> int:
         dt = time.time() - t
         workers.close()
         positions = sum(len(g.moves) for g in games)
-        row = {"net": name, "weights": weights, "workers": workers.n,
+        row = {"net": name, "weights": weights, "workers": workers.n, "backend": args.backend,
                "threads": torch.get_num_threads() if workers.n == 1 and not args.ray else 1,
                "ray": args.ray or None, "games": len(games),
                "seconds": round(dt, 1), "games_per_hour": round(len(games) / dt * 3600),

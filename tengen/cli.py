@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     vd.add_argument("--sl", default=None, help="SL policy (default: the shipped network)")
     vd.add_argument("--rl", default=None, help="RL policy (default: the SL policy)")
     vd.add_argument("--device", default="cpu")
+    vd.add_argument("--backend", choices=("torch", "onnx"), default="torch",
+                    help="the network's runtime in the workers (onnx: 1.3x on CPUs here)")
     vd.add_argument("--workers", type=int, default=0,
                     help="worker processes (one torch thread each); 0 = one per core")
     vd.add_argument("--ray", default="",
@@ -369,7 +371,7 @@ def _value_data(args: argparse.Namespace) -> int:
     sl = load_checkpoint(args.sl or str(SHIPPED_NET))[0]
     rl = load_checkpoint(args.rl)[0] if args.rl else None
     from tengen.selfplay.workers import make_workers
-    workers = make_workers(args.ray, args.workers, args.device)
+    workers = make_workers(args.ray, args.workers, args.device, backend=args.backend)
     try:
         print(json.dumps(generate(cfg, sl, rl, workers)))
     finally:

@@ -67,3 +67,24 @@ def test_a_model_onnx_disagrees_with_stays_on_torch():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError):
         SharedEvaluator(build_model("b1c8"), EvaluatorConfig(backend="tensorrt"))
+
+
+def test_self_play_on_onnx_runtime(tmp_path):
+    """``tengen rl --backend onnx``: the workers' networks run on ONNX Runtime, the games
+    are whole and counted, the update trains the torch model."""
+    from tengen.nets.model import save_checkpoint
+    from tengen.selfplay.policy_gradient import train_rl
+    from tengen.selfplay.records import load_records
+    from tengen.selfplay.rl_config import RLConfig
+    torch.manual_seed(0)
+    net = str(tmp_path / "tiny.pt")
+    save_checkpoint(net, build_model("b1c8"))
+    cfg = RLConfig(out=str(tmp_path / "rl"), net=net, size=7, batch_size=4, steps=2, lr=0.05,
+                   eval_every=2, eval_games=2, workers=2, threads=1, backend="onnx",
+                   keep_sgf=False)
+    metrics = train_rl(cfg, progress=False)
+    assert metrics["iteration"] == 2
+    games, _ = load_records(str(tmp_path / "rl" / "games" / "iter-000001" / "records.npz"))
+    assert len(games) == 4 and all(g.ended for g in games)
+    with pytest.raises(ValueError):
+        RLConfig(backend="tensorrt")

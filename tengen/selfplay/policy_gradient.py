@@ -88,7 +88,7 @@ class PolicyGradientTask:
         self.pending, self.in_flight, self.behaviour = None, None, None
         device = pick_device(cfg.device)
         self.ranks = ddp.from_env(device.type)
-        self.workers = (make_workers(cfg.ray, cfg.workers, str(device), cfg.bf16)
+        self.workers = (make_workers(cfg.ray, cfg.workers, str(device), cfg.bf16, cfg.backend)
                         if self.ranks.main else None)
 
     # ------------------------------------------------------------ data: one iteration

@@ -29,6 +29,7 @@ class RayConfig:
     device: str = "cpu"
     num_gpus: float = 0.0  # per actor, when playing on GPUs
     temp_dir: str | None = None  # for a local cluster (tests)
+    backend: str = "torch"  # the network's runtime on the actors: torch or onnx
 
 
 def _actor_class():
@@ -63,7 +64,7 @@ class RayWorkers:
                          _temp_dir=cfg.temp_dir, log_to_driver=False)
             else:
                 ray.init(address=cfg.address, log_to_driver=False)
-        wcfg = WorkersConfig(workers=1, device=cfg.device)
+        wcfg = WorkersConfig(workers=1, device=cfg.device, backend=cfg.backend)
         actor = _actor_class().options(num_gpus=cfg.num_gpus)
         self.actors = [actor.remote(wcfg) for _ in range(cfg.workers)]
         self.n = cfg.workers

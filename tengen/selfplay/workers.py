@@ -27,6 +27,7 @@ class WorkersConfig:
     device: str = "cpu"
     bf16: bool = False
     threads: int = 1  # torch threads per worker
+    backend: str = "torch"  # the network's runtime: torch or onnx (EvaluatorConfig.backend)
 
 
 def _blob(model) -> tuple[dict, dict]:
@@ -48,7 +49,8 @@ _CACHE: dict[str, object] = {}  # in a worker: opponent path -> evaluator
 
 def _evaluator(model, wcfg: WorkersConfig):
     from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
-    return SharedEvaluator(model, EvaluatorConfig(device=wcfg.device, bf16=wcfg.bf16))
+    return SharedEvaluator(model, EvaluatorConfig(device=wcfg.device, bf16=wcfg.bf16,
+                                                  backend=wcfg.backend))
 
 
 def _opponent(net, wcfg: WorkersConfig):
@@ -168,13 +170,14 @@ class SelfPlayWorkers:
             self._pool = None
 
 
-def make_workers(ray: str, workers: int, device: str = "cpu", bf16: bool = False):
+def make_workers(ray: str, workers: int, device: str = "cpu", bf16: bool = False,
+                 backend: str = "torch"):
     """Ray actors when ``ray`` names a cluster (``auto``, ``ray://...``, ``local``), else
     ``workers`` local processes (0 = one per core)."""
     if ray:
         from tengen.selfplay.ray_workers import RayConfig, RayWorkers
-        return RayWorkers(RayConfig(ray, workers or 2, device=device))
-    return SelfPlayWorkers(WorkersConfig(workers, device, bf16))
+        return RayWorkers(RayConfig(ray, workers or 2, device=device, backend=backend))
+    return SelfPlayWorkers(WorkersConfig(workers, device, bf16, backend=backend))
 
 
 __all__ = ["GamesInFlight", "SelfPlayWorkers", "WorkersConfig", "make_workers"]
