@@ -155,7 +155,7 @@ class PolicyGradientTask:
         ahead = self.pending is not None and self.pending["iteration"] == it
         plan, flight = (self.pending, self.in_flight) if ahead else (self._plan(it), None)
         if flight is None:  # not started: the first iteration, or games lost to a kill
-            flight = self._launch(plan, self._player_of(plan) if ahead else self.model)
+            flight = self._launch(plan, self._player() if ahead else self.model)
         games, play_seconds = self._collect(plan, flight)
         self.pending = self.in_flight = self.behaviour = None
         if cfg.overlap and it + 1 < cfg.steps:
@@ -167,9 +167,9 @@ class PolicyGradientTask:
             self.in_flight = self._launch(self.pending, self.model)
         return games, play_seconds
 
-    def _player_of(self, plan: dict):
-        """The weights that play ``plan``'s games: the learner's, or (after a resume) the
-        older ones that were playing them when the run was killed."""
+    def _player(self):
+        """The weights that play the pending games: the learner's, or (after a resume)
+        the older ones that were playing them when the run was killed."""
         if self.behaviour is None:
             return self.model
         player = copy.deepcopy(self.model)
