@@ -117,5 +117,13 @@ def rank0_says(flag: bool, r: Ranks, device="cpu") -> bool:
     return bool(t.item())
 
 
-__all__ = ["Ranks", "from_env", "shard", "sync_start", "average_gradients", "sync_buffers",
+def finish(r: Ranks) -> None:
+    """Tear the process group down once every rank is done: left to interpreter exit,
+    gloo's threads can abort a rank ("terminate called without an active exception")."""
+    if r.active and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+__all__ = ["Ranks", "from_env", "finish", "shard", "sync_start", "average_gradients", "sync_buffers",
            "mean_over_ranks", "rank0_says"]

@@ -197,6 +197,7 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
         task.close()
         if bar:
             bar.close()
+    ddp.finish(ranks)  # (not after an error: a barrier would wait for the failed rank)
     return metrics
 
 
