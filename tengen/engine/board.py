@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from tengen.engine.jit import kernel
+
 EMPTY, BLACK, WHITE, BORDER = 0, 1, 2, 3
 PASS = 0  # loc 0 is a border corner, so it can never be a real point
 
@@ -116,7 +118,7 @@ def _heads4(B, loc, w, color):
     return a, b, c, d
 
 
-@njit(cache=True)
+@kernel
 def count_libs(B, meta, head):
     """Exact liberties of the chain at ``head``, counted by walking it."""
     w = meta[M_SIZE] + 2
@@ -137,7 +139,7 @@ def count_libs(B, meta, head):
 # ---------------------------------------------------------------- legality
 
 
-@njit(cache=True)
+@kernel
 def is_legal(B, meta, loc, pla):
     """Legal under simple ko with suicide forbidden (superko is the game's business)."""
     if loc == PASS:
@@ -161,7 +163,7 @@ def is_legal(B, meta, loc, pla):
     return False
 
 
-@njit(cache=True)
+@kernel
 def is_own_eye(B, meta, loc, pla):
     """A single-point eye of ``pla`` that is not a false eye (random playouts keep these)."""
     w = meta[M_SIZE] + 2
@@ -180,7 +182,7 @@ def is_own_eye(B, meta, loc, pla):
     return bad < (1 if edge else 2)
 
 
-@njit(cache=True)
+@kernel
 def hash_after(B, meta, zob, loc, pla):
     """Positional hash after ``pla`` plays a legal ``loc``, without playing it."""
     h = meta[M_HASH]
@@ -201,13 +203,13 @@ def hash_after(B, meta, zob, loc, pla):
     return h
 
 
-@njit(cache=True)
+@kernel
 def _seen(sorted_hashes, h):
     i = np.searchsorted(sorted_hashes, h)
     return i < sorted_hashes.shape[0] and sorted_hashes[i] == h
 
 
-@njit(cache=True)
+@kernel
 def sensible_moves(B, meta, zob, pla, history, extra, out):
     """Legal points (simple ko, suicide, positional superko against ``history`` (sorted)
     and ``extra``) that do not fill ``pla``'s own eye, into ``out``; returns how many."""
@@ -233,7 +235,7 @@ def sensible_moves(B, meta, zob, pla, history, extra, out):
 # ---------------------------------------------------------------- play
 
 
-@njit(cache=True)
+@kernel
 def _capture(B, meta, zob, head, rec):
     """Remove the chain at ``head``; its stones become liberties of the adjacent chains."""
     w = meta[M_SIZE] + 2
@@ -260,7 +262,7 @@ def _capture(B, meta, zob, head, rec):
     meta[M_HASH] = h
 
 
-@njit(cache=True)
+@kernel
 def play(B, meta, zob, loc, pla, rec):
     """Play a legal move (check ``is_legal`` first) and fill the undo record ``rec``.
 
@@ -350,7 +352,7 @@ def play(B, meta, zob, loc, pla, rec):
 # ---------------------------------------------------------------- undo
 
 
-@njit(cache=True)
+@kernel
 def _rebuild_chain(B, meta, seed, done):
     """Flood-fill the chain through ``seed``: heads, ring, size, liberties.
 
@@ -380,7 +382,7 @@ def _rebuild_chain(B, meta, seed, done):
     B[LIBS, seed] = count_libs(B, meta, seed)
 
 
-@njit(cache=True)
+@kernel
 def undo(B, meta, zob, rec):
     """Take back the move recorded in ``rec`` (the last one played on this board)."""
     loc = rec[R_LOC]
@@ -429,7 +431,7 @@ def undo(B, meta, zob, rec):
 # ---------------------------------------------------------------- whole-board queries
 
 
-@njit(cache=True)
+@kernel
 def area_score(B, meta):
     """Tromp-Taylor area: black points minus white points (stones + empty regions that
     reach only one colour). Komi is the caller's."""
@@ -694,7 +696,7 @@ class Board:
         return int(check_consistency(self.B, self.meta, self.zob))
 
 
-@njit(cache=True)
+@kernel
 def load_colors(B, meta, zob, colors, ko, ko_pla):
     """Set an empty board of the right size to the position ``colors`` (int8 per padded
     loc, BORDER ignored): chains, liberties, empties and hash rebuilt from scratch.

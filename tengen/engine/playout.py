@@ -13,6 +13,7 @@ from numba import njit
 
 from tengen.engine.board import (EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_legal, is_own_eye,
                     play)
+from tengen.engine.jit import kernel
 
 _MUL = np.uint64(0x2545F4914F6CDD1D)
 
@@ -34,7 +35,7 @@ def rand_below(rng, n):
     return np.int64((r * np.uint64(n)) >> np.uint64(32))
 
 
-@njit(cache=True)
+@kernel
 def random_move(B, meta, pla, rng):
     """A uniformly random legal move for ``pla`` that does not fill its own eye, or PASS."""
     k = meta[M_NEMPTY]
@@ -53,7 +54,7 @@ def random_move(B, meta, pla, rng):
     return PASS
 
 
-@njit(cache=True)
+@kernel
 def random_playout(B, meta, zob, pla, passes, max_moves, rng, rec):
     """Play out the position in place from ``pla`` to move, ``passes`` consecutive passes
     already made. Returns (black-minus-white area score, moves played)."""

@@ -29,6 +29,7 @@ from tengen.engine.game import GameState
 from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
                             META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
                             load_colors, new_record, play, undo)
+from tengen.engine.jit import kernel
 
 NUM_PLANES = 49
 SENSIBLE_PLANE = 46  # the moves self-play samples from
@@ -40,7 +41,7 @@ LADDER_DEPTH = 60  # plies of ladder reading; a longer ladder is taken to fail
 # ------------------------------------------------------------------ ladders
 
 
-@njit(cache=True)
+@kernel
 def _chain_libs2(B, w, head):
     """The first two liberties of a chain (-1 where missing)."""
     a = -1
@@ -60,13 +61,13 @@ def _chain_libs2(B, w, head):
     return a, b
 
 
-@njit(cache=True)
+@kernel
 def _single_lib(B, w, head):
     a, _ = _chain_libs2(B, w, head)
     return a
 
 
-@njit(cache=True)
+@kernel
 def _ladder_candidates(B, meta, stone, defender_to_move, row):
     """Moves to try at one node into ``row``; returns how many. The defender extends at
     its liberty or captures an adjacent attacker chain in atari; the attacker takes
@@ -157,14 +158,14 @@ def ladder_captured(B, meta, zob, stone, defender_to_move, recs):
 # ------------------------------------------------------------------ planes
 
 
-@njit(cache=True)
+@kernel
 def _onehot(out, base, value, cap, r, c):
     """Set plane base + min(value, cap) - 1 (value >= 1)."""
     v = value if value < cap else cap
     out[base + v - 1, r, c] = 1
 
 
-@njit(cache=True)
+@njit(cache=True)  # calls ladder_captured, which allocates
 def compute_planes(B, meta, zob, pla, ages, out, recs):
     """Fill ``out`` (float32 or uint8, shape (49, n, n), zeroed here) for ``pla`` to move.
     ``ages``: turns since the stone on each padded loc was played (0: unknown / empty)."""
@@ -252,7 +253,7 @@ def state_planes(state, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True)  # calls ladder_captured, which allocates
 def _planes_from_packed(B, meta, zob, packed, ko, ko_pla, pla, out, recs, colors, ages):
     """Rebuild a position from one packed shard row and compute its planes."""
     n = meta[M_SIZE]

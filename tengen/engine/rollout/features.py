@@ -26,6 +26,7 @@ from numba import njit
 
 from tengen.engine.board import (BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT, SIZE, _heads4,
                     _new_stamp, is_own_eye)
+from tengen.engine.jit import kernel
 
 PAT_BITS = 18
 RESP_BITS = 18
@@ -64,7 +65,7 @@ def _stone_state(B, nb, pla):
     return 1 + libs if c == pla else 4 + libs
 
 
-@njit(cache=True)
+@kernel
 def _libs_after(B, meta, q, pla, a, b, c, d):
     """Liberties (counted up to 2) of the chain ``pla`` makes at ``q``, joining the own
     chains with heads ``a..d`` (-1 for none), when the move captures nothing."""
@@ -98,7 +99,7 @@ def _libs_after(B, meta, q, pla, a, b, c, d):
     return n
 
 
-@njit(cache=True)
+@kernel
 def point_features(B, meta, q, pla, out):
     """Active non-response features of ``pla`` playing the empty point ``q`` into ``out``;
     returns how many, or -1 when rollouts never play there (occupied, own eye, suicide).
@@ -161,7 +162,7 @@ def point_features(B, meta, q, pla, out):
     return n
 
 
-@njit(cache=True)
+@kernel
 def diamond(meta, m, pts):
     """The 12 points at distance 1-2 from ``m`` into ``pts`` (-1 off the board), in a
     fixed order: the response features' places."""
@@ -181,7 +182,7 @@ def diamond(meta, m, pts):
             k += 1
 
 
-@njit(cache=True)
+@kernel
 def diamond_code(B, m, pla, pts):
     """Colours of the diamond around the previous move ``m`` (seen by ``pla``) and the
     liberties (1/2/3+, 0 when gone) of the chain at ``m``."""

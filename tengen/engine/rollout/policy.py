@@ -20,6 +20,7 @@ from numba import njit
 
 from tengen.engine.board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE, NEXT, PASS, R_CAPS,
                     R_NCAP, area_owner, area_score, new_record, play)
+from tengen.engine.jit import kernel
 from tengen.engine.playout import new_rng, rand_below
 from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
                                point_features, response_index)
@@ -77,7 +78,7 @@ class Workspace:
                 self.pts, self.touched)
 
 
-@njit(cache=True)
+@kernel
 def _update_point(B, meta, w, q, gamma, logw, rowsum, feats):
     row = q // (meta[M_SIZE] + 2)
     for ci in range(2):
@@ -95,7 +96,7 @@ def _update_point(B, meta, w, q, gamma, logw, rowsum, feats):
         logw[ci, q] = lw
 
 
-@njit(cache=True)
+@kernel
 def init_state(B, meta, w, gamma, logw, rowsum, feats):
     """Every point from scratch."""
     n = meta[M_SIZE]
@@ -123,7 +124,7 @@ def _add_dirty(q, mark, dirty, nd, stamp):
     return nd
 
 
-@njit(cache=True)
+@kernel
 def _add_around(B, w, q, mark, dirty, nd, stamp):
     """``q``'s empty 3x3 neighbourhood (and ``q`` itself)."""
     nd = _add_dirty(q, mark, dirty, nd, stamp)
@@ -133,7 +134,7 @@ def _add_around(B, w, q, mark, dirty, nd, stamp):
     return nd
 
 
-@njit(cache=True)
+@kernel
 def _add_chain(B, w, head, mark, dirty, nd, stamp):
     x = head
     while True:
@@ -144,7 +145,7 @@ def _add_chain(B, w, head, mark, dirty, nd, stamp):
     return nd
 
 
-@njit(cache=True)
+@kernel
 def play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, dirty, feats):
     """Play a legal ``loc`` and refresh every point whose features it can change."""
     if loc == PASS:
@@ -153,14 +154,23 @@ def play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, d
     wd = meta[M_SIZE] + 2
     opp = 3 - pla
     own_low = False  # an own chain joined by the move had at most two liberties
-    ohead = np.full(4, -1, np.int64)
+    # heads of the opponent chains next to loc (four scalars: a kernel allocates nothing)
+    o0 = o1 = o2 = o3 = -1
     k = 0
     for nb in (loc - wd, loc - 1, loc + 1, loc + wd):
         c = B[COLOR, nb]
         if c == pla and B[LIBS, B[HEAD, nb]] <= 2:
             own_low = True
         elif c == opp:
-            ohead[k] = B[HEAD, nb]
+            hd = B[HEAD, nb]
+            if k == 0:
+                o0 = hd
+            elif k == 1:
+                o1 = hd
+            elif k == 2:
+                o2 = hd
+            else:
+                o3 = hd
             k += 1
     play(B, meta, zob, loc, pla, rec)
     stamp = mark[mark.shape[0] - 1] + 1
@@ -172,9 +182,8 @@ def play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, d
     me = B[HEAD, loc]
     if own_low or B[LIBS, me] <= 2:
         nd = _add_chain(B, wd, me, mark, dirty, nd, stamp)
-    for i in range(k):
-        hd = ohead[i]
-        if B[COLOR, hd] == opp and B[HEAD, hd] == hd and B[LIBS, hd] <= 2:
+    for hd in (o0, o1, o2, o3):
+        if hd >= 0 and B[COLOR, hd] == opp and B[HEAD, hd] == hd and B[LIBS, hd] <= 2:
             nd = _add_chain(B, wd, hd, mark, dirty, nd, stamp)
     ncap = rec[R_NCAP]
     if ncap > 0:
@@ -195,7 +204,7 @@ def play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, d
 # ------------------------------------------------------------------ sampling
 
 
-@njit(cache=True)
+@kernel
 def _draw(rowsum, gamma, ci, wd, rng):
     """A point drawn with probability gamma / total, or -1 when nothing is left."""
     total = 0.0
@@ -226,13 +235,13 @@ def _draw(rowsum, gamma, ci, wd, rng):
     return -1
 
 
-@njit(cache=True)
+@kernel
 def _set_gamma(gamma, rowsum, ci, q, g, wd):
     rowsum[ci, q // wd] += g - gamma[ci, q]
     gamma[ci, q] = g
 
 
-@njit(cache=True)
+@kernel
 def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, feats):
     """One rollout move for ``pla``: response weights around ``prev`` for this draw, the
     ko point rejected, PASS when no point is left."""
@@ -267,7 +276,7 @@ def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, f
     return loc
 
 
-@njit(cache=True)
+@kernel
 def rollout(B, meta, zob, w, pla, prev, passes, max_moves, rng, rec, gamma, logw, rowsum,
             mark, dirty, feats, pts, touched):
     """Play the position out in place. Returns (black-minus-white area score without

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from numba import njit
+
+from tengen.engine.jit import kernel
 
 from tengen.engine.board import (BLACK, M_KO, M_KO_PLA, M_NEMPTY, EMPTIES, PASS, Board, is_legal,
                     new_record, play)
@@ -29,7 +30,7 @@ from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
 S_POS, S_HIT, S_LOGLIK, S_MISSING = range(4)
 
 
-@njit(cache=True)
+@kernel
 def candidates(B, meta, w, pla, prev, feats, nfeat, cands, logits, pts):
     """Every point a rollout could play for ``pla`` now, with its features and logit.
     Returns how many."""
@@ -66,7 +67,7 @@ def candidates(B, meta, w, pla, prev, feats, nfeat, cands, logits, pts):
     return k
 
 
-@njit(cache=True)
+@kernel
 def replay_game(B, meta, zob, rec, locs, plas, w, acc, lr, stats, feats, nfeat, cands,
                 logits, pts):
     """Replay one game from the position in ``B``; learn when ``lr > 0``. Stops at the
