@@ -9,9 +9,11 @@ from tengen.engine.game import from_ascii
 from tengen.engine.playout import new_rng
 from tengen.engine.rollout.policy import (RolloutPolicy, Workspace, init_state, load_weights,
                                    play_and_update, sample_move, save_weights)
-from tengen.engine.rollout.features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F_SAVE,
-                                            F_SELF_ATARI, F_SELF_ATARI_BIG, MAXF, NWEIGHTS,
-                                            OFF_SCALAR, point_features)
+from tengen.engine.playout import random_move
+from tengen.engine.rollout.features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F_NEAR, F_SAVE,
+                                            F_SELF_ATARI, F_SELF_ATARI_BIG, MAXF, NDIAMOND,
+                                            NWEIGHTS, OFF_SCALAR, point_features,
+                                            point_features_both)
 from tengen.engine.rollout.train import evaluate, Replayer
 
 from conftest import VALIDATION_ARCHIVE
@@ -52,6 +54,32 @@ def test_features_on_a_diagram():
     assert flags(s, "G1", WHITE) == {"self-atari"}  # G1 touches only black
 
 
+@pytest.mark.parametrize("size", [9, 19])
+def test_both_colours_at_once_equal_one_at_a_time(size):
+    """The rollouts' state reads both colours' features in one pass; training and the
+    tests read one colour at a time. Every empty point of random games, both colours."""
+    b = Board(size)
+    rng = new_rng(size)
+    one = np.zeros(MAXF, np.int64)
+    both = np.zeros(2 * MAXF, np.int64)
+    pla, checked = BLACK, 0
+    for move in range(3 * size * size):
+        if move % 7 == 0:
+            for q in b.empties():
+                nb, nw = point_features_both(b.B, b.meta, q, both[:MAXF], both[MAXF:])
+                for colour, n, got in ((BLACK, nb, both[:MAXF]), (WHITE, nw, both[MAXF:])):
+                    want = point_features(b.B, b.meta, q, colour, one)
+                    assert n == want, (move, q, colour)
+                    assert sorted(got[:max(n, 0)]) == sorted(one[:max(want, 0)])
+                    checked += 1
+        loc = random_move(b.B, b.meta, pla, rng)
+        if loc == PASS:
+            break
+        b.play(loc, pla)
+        pla = 3 - pla
+    assert checked > 10 * size * size
+
+
 def test_eyes_and_suicide_are_never_played():
     s = from_ascii("""
 . X . O .
@@ -84,12 +112,12 @@ def _rollout_checked(size, w, seed):
     ws = Workspace(size)
     rec = new_record(size)
     rng = new_rng(seed)
-    gamma, logw, rowsum, mark, dirty, feats, pts, touched = ws.arrays()
+    gamma, logw, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
     init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
     pla, prev, passes, moves = BLACK, PASS, 0, 0
     while passes < 2 and moves < 3 * size * size:
         loc = sample_move(b.B, b.meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched,
-                          feats)
+                          saved)
         play_and_update(b.B, b.meta, b.zob, w, loc, pla, rec, gamma, logw, rowsum, mark,
                         dirty, feats)
         fresh = Workspace(size)
@@ -135,14 +163,14 @@ def test_sampler_draws_from_the_softmax():
     p = np.exp(logits - logits.max())
     p /= p.sum()
     ws = Workspace(size)
-    gamma, logw, rowsum, mark, dirty, feats, pts, touched = ws.arrays()
+    gamma, logw, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
     init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
     rng = new_rng(3)
     draws = 40000
     counts = {}
     for _ in range(draws):
         loc = sample_move(b.B, b.meta, w, BLACK, prev, rng, gamma, logw, rowsum, pts,
-                          touched, feats)
+                          touched, saved)
         counts[loc] = counts.get(loc, 0) + 1
     assert set(counts) <= set(r.cands[:k].tolist())
     for i in range(k):
@@ -168,13 +196,19 @@ X . X O .
     ko = int(b.meta[M_KO])
     assert ko == gtp_to_loc("C4", 5)
     w = np.zeros(NWEIGHTS, np.float32)
+    w[OFF_SCALAR + F_NEAR:OFF_SCALAR + F_NEAR + NDIAMOND] = 1.0  # responses change weights
     ws = Workspace(5)
-    gamma, logw, rowsum, mark, dirty, feats, pts, touched = ws.arrays()
+    gamma, logw, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
     init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
     rng = new_rng(1)
     seen = {sample_move(b.B, b.meta, w, BLACK, gtp_to_loc("B4", 5), rng, gamma, logw, rowsum,
-                        pts, touched, feats) for _ in range(2000)}
+                        pts, touched, saved) for _ in range(2000)}
     assert ko not in seen and len(seen) > 5
+    # the ko point was changed twice a draw (response weight, then excluded): it and
+    # every other point get their own weights back
+    fresh = Workspace(5)
+    init_state(b.B, b.meta, w, fresh.gamma, fresh.logw, fresh.rowsum, fresh.feats)
+    np.testing.assert_array_equal(fresh.gamma, gamma)
 
 
 def test_weights_round_trip(tmp_path):

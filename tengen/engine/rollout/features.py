@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tengen.engine.board import (BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT, SIZE, _heads4,
+from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT, SIZE, WHITE, _heads4,
                     _new_stamp, is_own_eye)
 from tengen.engine.jit import kernel
 
@@ -100,33 +100,20 @@ def _libs_after(B, meta, q, pla, a, b, c, d):
 
 
 @kernel
-def point_features(B, meta, q, pla, out):
-    """Active non-response features of ``pla`` playing the empty point ``q`` into ``out``;
-    returns how many, or -1 when rollouts never play there (occupied, own eye, suicide).
-    Simple ko is the sampler's business: it changes every move."""
-    if B[COLOR, q] != EMPTY:
-        return -1
+def _tail(B, meta, q, pla, code, empties, a, b, c, d, e, f, g, h, out):
+    """``pla``'s features at ``q`` given its 3x3 ``code``, the empty orthogonal
+    neighbours, its own adjacent chains ``a..d`` and the opponent's ``e..h`` (heads,
+    -1 for none): the part of ``point_features`` that depends on the colour."""
     if is_own_eye(B, meta, q, pla):
         return -1
-    w = meta[M_SIZE] + 2
-    opp = 3 - pla
-    code = 0
-    for nb in (q - w, q + w, q - 1, q + 1, q - w - 1, q - w + 1, q + w - 1, q + w + 1):
-        code = code * 8 + _stone_state(B, nb, pla)
-    empties = 0
-    for nb in (q - w, q - 1, q + 1, q + w):
-        if B[COLOR, nb] == EMPTY:
-            empties += 1
     cap = 0
     atari = False
-    e, f, g, h = _heads4(B, q, w, opp)
     for hd in (e, f, g, h):
         if hd >= 0:
             if B[LIBS, hd] == 1:
                 cap += B[SIZE, hd]
             elif B[LIBS, hd] == 2:
                 atari = True
-    a, b, c, d = _heads4(B, q, w, pla)
     in_atari = False
     own_safe = False
     own_size = 1
@@ -160,6 +147,51 @@ def point_features(B, meta, q, pla, out):
             out[n] = OFF_SCALAR + F_ATARI
             n += 1
     return n
+
+
+@kernel
+def point_features(B, meta, q, pla, out):
+    """Active non-response features of ``pla`` playing the empty point ``q`` into ``out``;
+    returns how many, or -1 when rollouts never play there (occupied, own eye, suicide).
+    Simple ko is the sampler's business: it changes every move."""
+    if B[COLOR, q] != EMPTY:
+        return -1
+    w = meta[M_SIZE] + 2
+    code = 0
+    for nb in (q - w, q + w, q - 1, q + 1, q - w - 1, q - w + 1, q + w - 1, q + w + 1):
+        code = code * 8 + _stone_state(B, nb, pla)
+    empties = 0
+    for nb in (q - w, q - 1, q + 1, q + w):
+        if B[COLOR, nb] == EMPTY:
+            empties += 1
+    a, b, c, d = _heads4(B, q, w, pla)
+    e, f, g, h = _heads4(B, q, w, 3 - pla)
+    return _tail(B, meta, q, pla, code, empties, a, b, c, d, e, f, g, h, out)
+
+
+@kernel
+def point_features_both(B, meta, q, out_black, out_white):
+    """``point_features`` for black and for white at once (the rollouts keep both): the
+    3x3 pattern and the adjacent chains are read once. Returns (black's n, white's n)."""
+    if B[COLOR, q] != EMPTY:
+        return -1, -1
+    w = meta[M_SIZE] + 2
+    code_b = 0
+    code_w = 0
+    for nb in (q - w, q + w, q - 1, q + 1, q - w - 1, q - w + 1, q + w - 1, q + w + 1):
+        s = _stone_state(B, nb, BLACK)
+        code_b = code_b * 8 + s
+        # the same stone seen by white: own (2-4) and opponent (5-7) change places
+        code_w = code_w * 8 + (s + 3 if 2 <= s <= 4 else (s - 3 if s >= 5 else s))
+    empties = 0
+    for nb in (q - w, q - 1, q + 1, q + w):
+        if B[COLOR, nb] == EMPTY:
+            empties += 1
+    a, b, c, d = _heads4(B, q, w, BLACK)
+    e, f, g, h = _heads4(B, q, w, WHITE)
+    nb_ = _tail(B, meta, q, BLACK, code_b, empties, a, b, c, d, e, f, g, h, out_black)
+    nw_ = _tail(B, meta, q, WHITE, code_w, empties, e, f, g, h, a, b, c, d, out_white)
+    return nb_, nw_
 
 
 @kernel

@@ -23,7 +23,7 @@ from tengen.engine.board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZ
 from tengen.engine.jit import kernel
 from tengen.engine.playout import new_rng, rand_below
 from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
-                               point_features, response_index)
+                               point_features_both, response_index)
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "data" / "rollout.npz"
 
@@ -67,29 +67,30 @@ class Workspace:
         self.rowsum = np.zeros((2, size + 2), np.float64)
         self.mark = np.zeros(L + 1, np.int32)  # last slot: the stamp counter
         self.dirty = np.zeros(L, np.int32)
-        self.feats = np.zeros(MAXF, np.int64)
+        self.feats = np.zeros(2 * MAXF, np.int64)  # black's features, then white's
         self.pts = np.zeros(NDIAMOND, np.int64)
         self.touched = np.zeros(4 * NDIAMOND + 8, np.int64)
+        self.saved = np.zeros(4 * NDIAMOND + 8, np.float64)  # their weights before
         self.owner = np.zeros(L, np.int32)
         self.rec = new_record(size)
 
     def arrays(self):
         return (self.gamma, self.logw, self.rowsum, self.mark, self.dirty, self.feats,
-                self.pts, self.touched)
+                self.pts, self.touched, self.saved)
 
 
 @kernel
 def _update_point(B, meta, w, q, gamma, logw, rowsum, feats):
+    """Both colours' weights at ``q`` (``feats``: room for two feature lists)."""
     row = q // (meta[M_SIZE] + 2)
+    nb, nw = point_features_both(B, meta, q, feats[:MAXF], feats[MAXF:])
     for ci in range(2):
-        n = point_features(B, meta, q, ci + 1, feats)
-        if n < 0:
-            lw = np.float32(0.0)
-            g = 0.0
-        else:
-            lw = np.float32(0.0)
+        n = nb if ci == 0 else nw
+        lw = np.float32(0.0)
+        g = 0.0
+        if n >= 0:
             for i in range(n):
-                lw += w[feats[i]]
+                lw += w[feats[ci * MAXF + i]]
             g = np.exp(np.float64(lw))
         rowsum[ci, row] += g - gamma[ci, q]
         gamma[ci, q] = g
@@ -242,9 +243,11 @@ def _set_gamma(gamma, rowsum, ci, q, g, wd):
 
 
 @kernel
-def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, feats):
+def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, saved):
     """One rollout move for ``pla``: response weights around ``prev`` for this draw, the
-    ko point rejected, PASS when no point is left."""
+    ko point rejected, PASS when no point is left. Every weight changed for the draw is
+    put back from ``saved`` afterwards (in reverse, so a point changed twice gets its
+    first value back)."""
     ci = pla - 1
     wd = meta[M_SIZE] + 2
     nt = 0
@@ -255,36 +258,37 @@ def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, f
             q = pts[k]
             if q >= 0 and gamma[ci, q] > 0.0:
                 lw = logw[ci, q] + w[response_index(code, k)] + w[near_index(k)]
-                _set_gamma(gamma, rowsum, ci, q, np.exp(np.float64(lw)), wd)
                 touched[nt] = q
+                saved[nt] = gamma[ci, q]
                 nt += 1
+                _set_gamma(gamma, rowsum, ci, q, np.exp(np.float64(lw)), wd)
     loc = PASS
     while True:
         q = _draw(rowsum, gamma, ci, wd, rng)
         if q < 0:
             break
         if q == meta[M_KO] and pla == meta[M_KO_PLA]:
-            _set_gamma(gamma, rowsum, ci, q, 0.0, wd)
             touched[nt] = q
+            saved[nt] = gamma[ci, q]
             nt += 1
+            _set_gamma(gamma, rowsum, ci, q, 0.0, wd)
             continue
         loc = q
         break
-    for i in range(nt):  # back to the plain weights (nothing touched was excluded)
-        q = touched[i]
-        _set_gamma(gamma, rowsum, ci, q, np.exp(np.float64(logw[ci, q])), wd)
+    for i in range(nt - 1, -1, -1):
+        _set_gamma(gamma, rowsum, ci, touched[i], saved[i], wd)
     return loc
 
 
 @kernel
 def rollout(B, meta, zob, w, pla, prev, passes, max_moves, rng, rec, gamma, logw, rowsum,
-            mark, dirty, feats, pts, touched):
+            mark, dirty, feats, pts, touched, saved):
     """Play the position out in place. Returns (black-minus-white area score without
     komi, moves played)."""
     init_state(B, meta, w, gamma, logw, rowsum, feats)
     moves = 0
     while passes < 2 and moves < max_moves:
-        loc = sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, feats)
+        loc = sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, saved)
         play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, dirty, feats)
         passes = passes + 1 if loc == PASS else 0
         prev = loc
@@ -295,7 +299,7 @@ def rollout(B, meta, zob, w, pla, prev, passes, max_moves, rng, rec, gamma, logw
 
 @njit(cache=True, nogil=True)  # runs beside the network in the search's worker thread
 def rollout_batch(B0, meta0, zob, w, pla, prev, passes, count, rng, rec, gamma, logw, rowsum,
-                  mark, dirty, feats, pts, touched, owner, own_sum):
+                  mark, dirty, feats, pts, touched, saved, owner, own_sum):
     """``count`` rollouts from one position: summed scores, summed moves; ``own_sum``
     (per point) gains +1 for every rollout black owns it in and -1 for white."""
     n = meta0[M_SIZE]
@@ -305,7 +309,7 @@ def rollout_batch(B0, meta0, zob, w, pla, prev, passes, count, rng, rec, gamma, 
         B = B0.copy()
         meta = meta0.copy()
         s, m = rollout(B, meta, zob, w, pla, prev, passes, 3 * n * n, rng, rec, gamma, logw,
-                       rowsum, mark, dirty, feats, pts, touched)
+                       rowsum, mark, dirty, feats, pts, touched, saved)
         total += s
         moves += m
         area_owner(B, meta, owner)
