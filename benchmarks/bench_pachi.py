@@ -56,7 +56,7 @@ def main() -> None:
     rows = []
     for _ in range(args.rounds):
         p = {}
-        for size, n in ((9, 40_000), (19, 8_000)):
+        for size, n in ((9, 100_000), (19, 20_000)):
             for policy, scale in (("light", 1), ("moggy", 4)):
                 for gamelen in (400, 1000):
                     p[f"pachi_{policy}_{size}x{size}_gamelen{gamelen}"] = round(
