@@ -7,8 +7,9 @@ from tengen.engine.board import BLACK, M_KO, PASS, WHITE, Board, new_record
 from tengen.engine.coords import gtp_to_loc
 from tengen.engine.game import from_ascii
 from tengen.engine.playout import new_rng
-from tengen.engine.rollout.policy import (RolloutPolicy, Workspace, init_state, load_weights,
-                                   play_and_update, sample_move, save_weights)
+from tengen.engine.rollout.policy import (RolloutPolicy, Workspace, exp_weights, init_state,
+                                          load_weights, play_and_update, sample_move,
+                                          save_weights)
 from tengen.engine.playout import random_move
 from tengen.engine.rollout.features import (F_ATARI, F_CAPTURE, F_CAPTURE_BIG, F_NEAR, F_SAVE,
                                             F_SELF_ATARI, F_SELF_ATARI_BIG, MAXF, NDIAMOND,
@@ -112,16 +113,17 @@ def _rollout_checked(size, w, seed):
     ws = Workspace(size)
     rec = new_record(size)
     rng = new_rng(seed)
-    gamma, logw, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
-    init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
+    gamma, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
+    ew = exp_weights(w)
+    init_state(b.B, b.meta, ew, gamma, rowsum, feats)
     pla, prev, passes, moves = BLACK, PASS, 0, 0
     while passes < 2 and moves < 3 * size * size:
-        loc = sample_move(b.B, b.meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched,
+        loc = sample_move(b.B, b.meta, ew, pla, prev, rng, gamma, rowsum, pts, touched,
                           saved)
-        play_and_update(b.B, b.meta, b.zob, w, loc, pla, rec, gamma, logw, rowsum, mark,
+        play_and_update(b.B, b.meta, b.zob, ew, loc, pla, rec, gamma, rowsum, mark,
                         dirty, feats)
         fresh = Workspace(size)
-        init_state(b.B, b.meta, w, fresh.gamma, fresh.logw, fresh.rowsum, fresh.feats)
+        init_state(b.B, b.meta, ew, fresh.gamma, fresh.rowsum, fresh.feats)
         assert np.array_equal(fresh.gamma > 0, gamma > 0), f"move {moves}"
         np.testing.assert_allclose(fresh.gamma, gamma, rtol=1e-6)
         np.testing.assert_allclose(fresh.rowsum, rowsum, rtol=1e-6, atol=1e-6)
@@ -163,13 +165,14 @@ def test_sampler_draws_from_the_softmax():
     p = np.exp(logits - logits.max())
     p /= p.sum()
     ws = Workspace(size)
-    gamma, logw, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
-    init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
+    gamma, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
+    ew = exp_weights(w)
+    init_state(b.B, b.meta, ew, gamma, rowsum, feats)
     rng = new_rng(3)
     draws = 40000
     counts = {}
     for _ in range(draws):
-        loc = sample_move(b.B, b.meta, w, BLACK, prev, rng, gamma, logw, rowsum, pts,
+        loc = sample_move(b.B, b.meta, ew, BLACK, prev, rng, gamma, rowsum, pts,
                           touched, saved)
         counts[loc] = counts.get(loc, 0) + 1
     assert set(counts) <= set(r.cands[:k].tolist())
@@ -179,7 +182,7 @@ def test_sampler_draws_from_the_softmax():
         assert abs(got - expected) < 5 * np.sqrt(expected + 1) + 5, (i, got, expected)
     # and the draws left the state as it was
     fresh = Workspace(size)
-    init_state(b.B, b.meta, w, fresh.gamma, fresh.logw, fresh.rowsum, fresh.feats)
+    init_state(b.B, b.meta, ew, fresh.gamma, fresh.rowsum, fresh.feats)
     np.testing.assert_allclose(fresh.gamma, gamma, rtol=1e-6)
 
 
@@ -198,16 +201,17 @@ X . X O .
     w = np.zeros(NWEIGHTS, np.float32)
     w[OFF_SCALAR + F_NEAR:OFF_SCALAR + F_NEAR + NDIAMOND] = 1.0  # responses change weights
     ws = Workspace(5)
-    gamma, logw, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
-    init_state(b.B, b.meta, w, gamma, logw, rowsum, feats)
+    gamma, rowsum, mark, dirty, feats, pts, touched, saved = ws.arrays()
+    ew = exp_weights(w)
+    init_state(b.B, b.meta, ew, gamma, rowsum, feats)
     rng = new_rng(1)
-    seen = {sample_move(b.B, b.meta, w, BLACK, gtp_to_loc("B4", 5), rng, gamma, logw, rowsum,
+    seen = {sample_move(b.B, b.meta, ew, BLACK, gtp_to_loc("B4", 5), rng, gamma, rowsum,
                         pts, touched, saved) for _ in range(2000)}
     assert ko not in seen and len(seen) > 5
     # the ko point was changed twice a draw (response weight, then excluded): it and
     # every other point get their own weights back
     fresh = Workspace(5)
-    init_state(b.B, b.meta, w, fresh.gamma, fresh.logw, fresh.rowsum, fresh.feats)
+    init_state(b.B, b.meta, ew, fresh.gamma, fresh.rowsum, fresh.feats)
     np.testing.assert_array_equal(fresh.gamma, gamma)
 
 

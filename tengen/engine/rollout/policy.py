@@ -1,8 +1,9 @@
 """Fast rollouts: play a position out with moves sampled from the linear softmax over
 ``rollout_features``, then count it by area.
 
-Each point keeps, for both colours, its non-response log-weight and ``gamma = exp(...)``
-(0 where rollouts never play), with row sums for a two-level draw. After a move only the
+Each point keeps, for both colours, its non-response weight ``gamma``, exp of the sum of
+its features' log-weights, computed as a product over a table of exp(weight)
+(``exp_weights``; 0 where rollouts never play), with row sums for a two-level draw. After a move only the
 points whose features can have changed are recomputed: the 3x3 neighbourhood of the
 stone and of captured stones, and the surroundings of chains whose liberties changed
 while at most two (features see 1, 2 or "3 or more" liberties, and exact liberty points
@@ -54,6 +55,12 @@ def load_weights(path: str | os.PathLike | None = None) -> tuple[np.ndarray, dic
     return w, meta
 
 
+def exp_weights(w: np.ndarray) -> np.ndarray:
+    """What the rollout kernels take: exp of each log-weight (float64), so a point's
+    weight is a product of table entries and a move costs no ``exp``."""
+    return np.exp(w.astype(np.float64))
+
+
 # ------------------------------------------------------------------ per-point state
 
 
@@ -63,7 +70,6 @@ class Workspace:
     def __init__(self, size: int):
         L = (size + 2) ** 2
         self.gamma = np.zeros((2, L), np.float64)
-        self.logw = np.zeros((2, L), np.float32)
         self.rowsum = np.zeros((2, size + 2), np.float64)
         self.mark = np.zeros(L + 1, np.int32)  # last slot: the stamp counter
         self.dirty = np.zeros(L, np.int32)
@@ -75,39 +81,37 @@ class Workspace:
         self.rec = new_record(size)
 
     def arrays(self):
-        return (self.gamma, self.logw, self.rowsum, self.mark, self.dirty, self.feats,
+        return (self.gamma, self.rowsum, self.mark, self.dirty, self.feats,
                 self.pts, self.touched, self.saved)
 
 
 @kernel
-def _update_point(B, meta, w, q, gamma, logw, rowsum, feats):
-    """Both colours' weights at ``q`` (``feats``: room for two feature lists)."""
+def _update_point(B, meta, ew, q, gamma, rowsum, feats):
+    """Both colours' weights at ``q``: the product of exp(weight) over its features
+    (``ew`` holds them: no ``exp`` per point), ``feats`` room for two feature lists."""
     row = q // (meta[M_SIZE] + 2)
     nb, nw = point_features_both(B, meta, q, feats[:MAXF], feats[MAXF:])
     for ci in range(2):
         n = nb if ci == 0 else nw
-        lw = np.float32(0.0)
         g = 0.0
         if n >= 0:
+            g = 1.0
             for i in range(n):
-                lw += w[feats[ci * MAXF + i]]
-            g = np.exp(np.float64(lw))
+                g *= ew[feats[ci * MAXF + i]]
         rowsum[ci, row] += g - gamma[ci, q]
         gamma[ci, q] = g
-        logw[ci, q] = lw
 
 
 @kernel
-def init_state(B, meta, w, gamma, logw, rowsum, feats):
+def init_state(B, meta, ew, gamma, rowsum, feats):
     """Every point from scratch."""
     n = meta[M_SIZE]
     wd = n + 2
     gamma[:] = 0.0
-    logw[:] = 0.0
     rowsum[:] = 0.0
     for r in range(1, n + 1):
         for c in range(1, n + 1):
-            _update_point(B, meta, w, r * wd + c, gamma, logw, rowsum, feats)
+            _update_point(B, meta, ew, r * wd + c, gamma, rowsum, feats)
     for ci in range(2):  # exact sums, free of the drift of the running ones
         for r in range(wd):
             s = 0.0
@@ -147,7 +151,7 @@ def _add_chain(B, w, head, mark, dirty, nd, stamp):
 
 
 @kernel
-def play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, dirty, feats):
+def play_and_update(B, meta, zob, ew, loc, pla, rec, gamma, rowsum, mark, dirty, feats):
     """Play a legal ``loc`` and refresh every point whose features it can change."""
     if loc == PASS:
         play(B, meta, zob, loc, pla, rec)
@@ -199,7 +203,7 @@ def play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, d
                     if mark[hd] != stamp:  # a chain's head marks it visited
                         nd = _add_chain(B, wd, hd, mark, dirty, nd, stamp)
     for i in range(nd):
-        _update_point(B, meta, w, dirty[i], gamma, logw, rowsum, feats)
+        _update_point(B, meta, ew, dirty[i], gamma, rowsum, feats)
 
 
 # ------------------------------------------------------------------ sampling
@@ -243,7 +247,7 @@ def _set_gamma(gamma, rowsum, ci, q, g, wd):
 
 
 @kernel
-def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, saved):
+def sample_move(B, meta, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved):
     """One rollout move for ``pla``: response weights around ``prev`` for this draw, the
     ko point rejected, PASS when no point is left. Every weight changed for the draw is
     put back from ``saved`` afterwards (in reverse, so a point changed twice gets its
@@ -257,11 +261,11 @@ def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, s
         for k in range(NDIAMOND):
             q = pts[k]
             if q >= 0 and gamma[ci, q] > 0.0:
-                lw = logw[ci, q] + w[response_index(code, k)] + w[near_index(k)]
                 touched[nt] = q
                 saved[nt] = gamma[ci, q]
                 nt += 1
-                _set_gamma(gamma, rowsum, ci, q, np.exp(np.float64(lw)), wd)
+                _set_gamma(gamma, rowsum, ci, q,
+                           saved[nt - 1] * ew[response_index(code, k)] * ew[near_index(k)], wd)
     loc = PASS
     while True:
         q = _draw(rowsum, gamma, ci, wd, rng)
@@ -281,15 +285,15 @@ def sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, s
 
 
 @kernel
-def rollout(B, meta, zob, w, pla, prev, passes, max_moves, rng, rec, gamma, logw, rowsum,
+def rollout(B, meta, zob, ew, pla, prev, passes, max_moves, rng, rec, gamma, rowsum,
             mark, dirty, feats, pts, touched, saved):
     """Play the position out in place. Returns (black-minus-white area score without
     komi, moves played)."""
-    init_state(B, meta, w, gamma, logw, rowsum, feats)
+    init_state(B, meta, ew, gamma, rowsum, feats)
     moves = 0
     while passes < 2 and moves < max_moves:
-        loc = sample_move(B, meta, w, pla, prev, rng, gamma, logw, rowsum, pts, touched, saved)
-        play_and_update(B, meta, zob, w, loc, pla, rec, gamma, logw, rowsum, mark, dirty, feats)
+        loc = sample_move(B, meta, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved)
+        play_and_update(B, meta, zob, ew, loc, pla, rec, gamma, rowsum, mark, dirty, feats)
         passes = passes + 1 if loc == PASS else 0
         prev = loc
         pla = 3 - pla
@@ -298,7 +302,7 @@ def rollout(B, meta, zob, w, pla, prev, passes, max_moves, rng, rec, gamma, logw
 
 
 @njit(cache=True, nogil=True)  # runs beside the network in the search's worker thread
-def rollout_batch(B0, meta0, zob, w, pla, prev, passes, count, rng, rec, gamma, logw, rowsum,
+def rollout_batch(B0, meta0, zob, ew, pla, prev, passes, count, rng, rec, gamma, rowsum,
                   mark, dirty, feats, pts, touched, saved, owner, own_sum):
     """``count`` rollouts from one position: summed scores, summed moves; ``own_sum``
     (per point) gains +1 for every rollout black owns it in and -1 for white."""
@@ -308,7 +312,7 @@ def rollout_batch(B0, meta0, zob, w, pla, prev, passes, count, rng, rec, gamma, 
     for _ in range(count):
         B = B0.copy()
         meta = meta0.copy()
-        s, m = rollout(B, meta, zob, w, pla, prev, passes, 3 * n * n, rng, rec, gamma, logw,
+        s, m = rollout(B, meta, zob, ew, pla, prev, passes, 3 * n * n, rng, rec, gamma,
                        rowsum, mark, dirty, feats, pts, touched, saved)
         total += s
         moves += m
@@ -326,6 +330,7 @@ class RolloutPolicy:
 
     def __init__(self, weights: np.ndarray | None = None, seed: int = 0):
         self.w = load_weights()[0] if weights is None else weights.astype(np.float32)
+        self.ew = exp_weights(self.w)
         self.rng = new_rng(seed)
         self._ws: dict[int, Workspace] = {}
 
@@ -349,10 +354,11 @@ class RolloutPolicy:
         size = int(meta[M_SIZE])
         ws = self.workspace(size)
         own = np.zeros(B.shape[1], np.float64)
-        total, moves = rollout_batch(B, meta, zob, self.w, to_play, prev, passes, count,
+        total, moves = rollout_batch(B, meta, zob, self.ew, to_play, prev, passes, count,
                                      self.rng, ws.rec, *ws.arrays(), ws.owner, own)
         return total / count - komi, own / count, moves
 
 
 __all__ = ["RolloutPolicy", "Workspace", "load_weights", "save_weights", "rollout",
-           "rollout_batch", "sample_move", "play_and_update", "init_state", "WEIGHTS_PATH"]
+           "rollout_batch", "sample_move", "play_and_update", "init_state", "exp_weights",
+           "WEIGHTS_PATH"]
