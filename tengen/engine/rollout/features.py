@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT, SIZE, WHITE, _heads4,
-                    _new_stamp, is_own_eye)
+from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT,
+                                 SIZE, WHITE, _heads4, _new_stamp, is_own_eye)
 from tengen.engine.jit import kernel
 
 PAT_BITS = 18

@@ -3,8 +3,8 @@
 
 Each point keeps, for both colours, its non-response weight ``gamma``, exp of the sum of
 its features' log-weights, computed as a product over a table of exp(weight)
-(``exp_weights``; 0 where rollouts never play), with row sums for a two-level draw. After a move only the
-points whose features can have changed are recomputed: the 3x3 neighbourhood of the
+(``exp_weights``; 0 where rollouts never play), with row sums for a two-level draw.
+After a move only the points whose features can have changed are recomputed: the 3x3 neighbourhood of the
 stone and of captured stones, and the surroundings of chains whose liberties changed
 while at most two (features see 1, 2 or "3 or more" liberties, and exact liberty points
 only for chains with at most two). Response weights (the diamond around the previous
