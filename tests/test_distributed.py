@@ -4,6 +4,7 @@ import csv
 import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,27 @@ from toy_tasks import toy_run
 TOY = str(Path(__file__).with_name("toy_tasks.py"))
 
 
+# gloo's C++ threads can abort a rank while the process group is torn down (seen once in
+# about 40 CI runs, after the rank had trained; torch 2.13). The command is the one a user
+# reruns after any crash, and it resumes from the last checkpoint, so the test does that
+# too, once, and only for this abort.
+GLOO_TEARDOWN_ABORT = "terminate called without an active exception"
+
+
 def torchrun(*args):
     exe = shutil.which("torchrun")
     if exe is None:
         pytest.skip("torchrun is not on PATH (it comes with torch)")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(TOY).parent)}
-    subprocess.run([exe, "--standalone", "--nproc-per-node", "2", *map(str, args)],
-                   check=True, env=env, capture_output=True, timeout=600)
+    cmd = [exe, "--standalone", "--nproc-per-node", "2", *map(str, args)]
+    for attempt in range(2):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode == 0:
+            return
+        if attempt or GLOO_TEARDOWN_ABORT not in done.stderr:
+            break
+        warnings.warn(f"torchrun: a rank aborted in gloo's teardown; rerunning {args}")
+    raise AssertionError(f"torchrun {args} exited {done.returncode}:\n{done.stderr[-4000:]}")
 
 
 def losses(out):
