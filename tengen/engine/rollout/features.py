@@ -66,9 +66,12 @@ def _stone_state(B, nb, pla):
 
 
 @kernel
-def _libs_after(B, meta, q, pla, a, b, c, d):
+def _libs_after(B, meta, q, pla, empties, a, b, c, d):
     """Liberties (counted up to 2) of the chain ``pla`` makes at ``q``, joining the own
-    chains with heads ``a..d`` (-1 for none), when the move captures nothing."""
+    chains with heads ``a..d`` (-1 for none), when the move captures nothing; ``empties``
+    is the number of ``q``'s empty neighbours."""
+    if empties >= 2:
+        return 2  # most calls end here, before any marking
     w = meta[M_SIZE] + 2
     for hd in (a, b, c, d):
         if hd >= 0 and B[LIBS, hd] >= 3:
@@ -80,8 +83,6 @@ def _libs_after(B, meta, q, pla, a, b, c, d):
         if B[COLOR, nb] == EMPTY and B[MARK, nb] != s:
             B[MARK, nb] = s
             n += 1
-    if n >= 2:
-        return 2
     for hd in (a, b, c, d):
         if hd < 0:
             continue
@@ -136,7 +137,7 @@ def _tail(B, meta, q, pla, code, empties, a, b, c, d, e, f, g, h, out):
     else:
         if empties == 0 and not own_safe:
             return -1  # suicide
-        libs = _libs_after(B, meta, q, pla, a, b, c, d)
+        libs = _libs_after(B, meta, q, pla, empties, a, b, c, d)
         if libs == 1:
             out[n] = OFF_SCALAR + (F_SELF_ATARI if own_size < 3 else F_SELF_ATARI_BIG)
             n += 1

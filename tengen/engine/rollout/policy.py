@@ -141,13 +141,32 @@ def _add_around(B, w, q, mark, dirty, nd, stamp):
 
 @kernel
 def _add_chain(B, w, head, mark, dirty, nd, stamp):
+    """The empty 3x3 neighbourhoods of a chain's stones. The stones are marked (their
+    head marks the chain as seen) but not added: an occupied point's weight is already 0."""
     x = head
     while True:
-        nd = _add_around(B, w, x, mark, dirty, nd, stamp)
+        mark[x] = stamp
+        for nb in (x - w - 1, x - w, x - w + 1, x - 1, x + 1, x + w - 1, x + w, x + w + 1):
+            if B[COLOR, nb] == EMPTY:
+                nd = _add_dirty(nb, mark, dirty, nd, stamp)
         x = B[NEXT, x]
         if x == head:
             break
     return nd
+
+
+@kernel
+def _freed_next_to(B, w, rec, head):
+    """How many of the stones just captured (``rec``) were liberties gained by the chain
+    at ``head``."""
+    n = 0
+    for i in range(rec[R_NCAP]):
+        x = rec[R_CAPS + i]
+        for nb in (x - w, x - 1, x + 1, x + w):
+            if B[COLOR, nb] != EMPTY and B[HEAD, nb] == head:
+                n += 1
+                break
+    return n
 
 
 @kernel
@@ -194,14 +213,18 @@ def play_and_update(B, meta, zob, ew, loc, pla, rec, gamma, rowsum, mark, dirty,
     if ncap > 0:
         for i in range(ncap):
             nd = _add_around(B, wd, rec[R_CAPS + i], mark, dirty, nd, stamp)
-        # own chains next to the captured stones gained liberties
+        # own chains next to the captured stones gained liberties; one that had three or
+        # more before keeps its class (3+) and its features, its new liberties (the
+        # captured points) are refreshed above
         for i in range(ncap):
             x = rec[R_CAPS + i]
             for nb in (x - wd, x - 1, x + 1, x + wd):
                 if B[COLOR, nb] == pla:
                     hd = B[HEAD, nb]
                     if mark[hd] != stamp:  # a chain's head marks it visited
-                        nd = _add_chain(B, wd, hd, mark, dirty, nd, stamp)
+                        mark[hd] = stamp
+                        if B[LIBS, hd] - _freed_next_to(B, wd, rec, hd) <= 2:
+                            nd = _add_chain(B, wd, hd, mark, dirty, nd, stamp)
     for i in range(nd):
         _update_point(B, meta, ew, dirty[i], gamma, rowsum, feats)
 
