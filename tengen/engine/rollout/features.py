@@ -26,7 +26,7 @@ from numba import njit
 
 from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT,
                                  SIZE, WHITE, _heads4, _new_stamp, is_own_eye)
-from tengen.engine.jit import kernel
+from tengen.engine.jit import inline_kernel, kernel
 
 PAT_BITS = 18
 RESP_BITS = 18
@@ -65,7 +65,7 @@ def _stone_state(B, nb, pla):
     return 1 + libs if c == pla else 4 + libs
 
 
-@kernel
+@inline_kernel
 def _libs_after(B, meta, q, pla, empties, a, b, c, d):
     """Liberties (counted up to 2) of the chain ``pla`` makes at ``q``, joining the own
     chains with heads ``a..d`` (-1 for none), when the move captures nothing; ``empties``
@@ -100,7 +100,7 @@ def _libs_after(B, meta, q, pla, empties, a, b, c, d):
     return n
 
 
-@kernel
+@inline_kernel
 def _tail(B, meta, q, pla, code, empties, a, b, c, d, e, f, g, h, out):
     """``pla``'s features at ``q`` given its 3x3 ``code``, the empty orthogonal
     neighbours, its own adjacent chains ``a..d`` and the opponent's ``e..h`` (heads,
@@ -170,7 +170,7 @@ def point_features(B, meta, q, pla, out):
     return _tail(B, meta, q, pla, code, empties, a, b, c, d, e, f, g, h, out)
 
 
-@kernel
+@inline_kernel
 def point_features_both(B, meta, q, out_black, out_white):
     """``point_features`` for black and for white at once (the rollouts keep both): the
     3x3 pattern and the adjacent chains are read once. Returns (black's n, white's n)."""
@@ -195,7 +195,7 @@ def point_features_both(B, meta, q, out_black, out_white):
     return nb_, nw_
 
 
-@kernel
+@inline_kernel
 def diamond(meta, m, pts):
     """The 12 points at distance 1-2 from ``m`` into ``pts`` (-1 off the board), in a
     fixed order: the response features' places."""
@@ -215,7 +215,7 @@ def diamond(meta, m, pts):
             k += 1
 
 
-@kernel
+@inline_kernel
 def diamond_code(B, m, pla, pts):
     """Colours of the diamond around the previous move ``m`` (seen by ``pla``) and the
     liberties (1/2/3+, 0 when gone) of the chain at ``m``."""

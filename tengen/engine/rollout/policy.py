@@ -21,7 +21,7 @@ from numba import njit
 
 from tengen.engine.board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE, NEXT, PASS, R_CAPS,
                     R_NCAP, area_owner, area_score, new_record, play)
-from tengen.engine.jit import kernel
+from tengen.engine.jit import inline_kernel, kernel
 from tengen.engine.playout import new_rng, rand_below
 from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
                                point_features_both, response_index)
@@ -85,7 +85,7 @@ class Workspace:
                 self.pts, self.touched, self.saved)
 
 
-@kernel
+@inline_kernel
 def _update_point(B, meta, ew, q, gamma, rowsum, feats):
     """Both colours' weights at ``q``: the product of exp(weight) over its features
     (``ew`` holds them: no ``exp`` per point), ``feats`` room for two feature lists."""
@@ -129,7 +129,7 @@ def _add_dirty(q, mark, dirty, nd, stamp):
     return nd
 
 
-@kernel
+@inline_kernel
 def _add_around(B, w, q, mark, dirty, nd, stamp):
     """``q``'s empty 3x3 neighbourhood (and ``q`` itself)."""
     nd = _add_dirty(q, mark, dirty, nd, stamp)
@@ -139,7 +139,7 @@ def _add_around(B, w, q, mark, dirty, nd, stamp):
     return nd
 
 
-@kernel
+@inline_kernel
 def _add_chain(B, w, head, mark, dirty, nd, stamp):
     """The empty 3x3 neighbourhoods of a chain's stones. The stones are marked (their
     head marks the chain as seen) but not added: an occupied point's weight is already 0."""
@@ -155,7 +155,7 @@ def _add_chain(B, w, head, mark, dirty, nd, stamp):
     return nd
 
 
-@kernel
+@inline_kernel
 def _freed_next_to(B, w, rec, head):
     """How many of the stones just captured (``rec``) were liberties gained by the chain
     at ``head``."""
@@ -232,7 +232,7 @@ def play_and_update(B, meta, zob, ew, loc, pla, rec, gamma, rowsum, mark, dirty,
 # ------------------------------------------------------------------ sampling
 
 
-@kernel
+@inline_kernel
 def _draw(rowsum, gamma, ci, wd, rng):
     """A point drawn with probability gamma / total, or -1 when nothing is left."""
     total = 0.0
@@ -263,7 +263,7 @@ def _draw(rowsum, gamma, ci, wd, rng):
     return -1
 
 
-@kernel
+@inline_kernel
 def _set_gamma(gamma, rowsum, ci, q, g, wd):
     rowsum[ci, q // wd] += g - gamma[ci, q]
     gamma[ci, q] = g
