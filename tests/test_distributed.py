@@ -16,7 +16,7 @@ TOY = str(Path(__file__).with_name("toy_tasks.py"))
 
 
 # gloo's C++ threads can abort a rank while the process group is torn down (seen once in
-# about 40 CI runs, after the rank had trained; torch 2.13). The command is the one a user
+# CI, torch 2.13; not reproduced in 32 local runs). The command is the one a user
 # reruns after any crash, and it resumes from the last checkpoint, so the test does that
 # too, once, and only for this abort.
 GLOO_TEARDOWN_ABORT = "terminate called without an active exception"

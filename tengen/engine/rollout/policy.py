@@ -4,12 +4,14 @@
 Each point keeps, for both colours, its non-response weight ``gamma``, exp of the sum of
 its features' log-weights, computed as a product over a table of exp(weight)
 (``exp_weights``; 0 where rollouts never play), with row sums for a two-level draw.
-After a move only the points whose features can have changed are recomputed: the 3x3 neighbourhood of the
-stone and of captured stones, and the surroundings of chains whose liberties changed
-while at most two (features see 1, 2 or "3 or more" liberties, and exact liberty points
-only for chains with at most two). Response weights (the diamond around the previous
-move) are applied for one draw and undone. ``check_incremental`` in the tests compares
-this state with a full recomputation after every move.
+After a move only the points whose features can have changed are recomputed: the 3x3
+neighbourhood of the stone and of captured stones, and the surroundings of chains whose
+liberties changed while at most two (features see 1, 2 or "3 or more" liberties, and
+exact liberty points only for chains with at most two): so an own chain next to a
+capture counts only if it had at most two liberties before it. Response weights (the
+diamond around the previous move) are applied for one draw and undone.
+``_rollout_checked`` in tests/test_rollout.py compares this state with a full
+recomputation after every move.
 """
 from __future__ import annotations
 
@@ -130,13 +132,19 @@ def _add_dirty(q, mark, dirty, nd, stamp):
 
 
 @inline_kernel
-def _add_around(B, w, q, mark, dirty, nd, stamp):
-    """``q``'s empty 3x3 neighbourhood (and ``q`` itself)."""
-    nd = _add_dirty(q, mark, dirty, nd, stamp)
+def _add_ring(B, w, q, mark, dirty, nd, stamp):
+    """The empty points among ``q``'s eight neighbours."""
     for nb in (q - w - 1, q - w, q - w + 1, q - 1, q + 1, q + w - 1, q + w, q + w + 1):
         if B[COLOR, nb] == EMPTY:
             nd = _add_dirty(nb, mark, dirty, nd, stamp)
     return nd
+
+
+@inline_kernel
+def _add_around(B, w, q, mark, dirty, nd, stamp):
+    """``q``'s empty 3x3 neighbourhood (and ``q`` itself)."""
+    nd = _add_dirty(q, mark, dirty, nd, stamp)
+    return _add_ring(B, w, q, mark, dirty, nd, stamp)
 
 
 @inline_kernel
@@ -146,9 +154,7 @@ def _add_chain(B, w, head, mark, dirty, nd, stamp):
     x = head
     while True:
         mark[x] = stamp
-        for nb in (x - w - 1, x - w, x - w + 1, x - 1, x + 1, x + w - 1, x + w, x + w + 1):
-            if B[COLOR, nb] == EMPTY:
-                nd = _add_dirty(nb, mark, dirty, nd, stamp)
+        nd = _add_ring(B, w, x, mark, dirty, nd, stamp)
         x = B[NEXT, x]
         if x == head:
             break
