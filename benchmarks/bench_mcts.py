@@ -56,7 +56,7 @@ def main():
     ap.add_argument("--busy", type=int, default=0, help="competing busy processes")
     ap.add_argument("--lams", default="0.5,0", help="comma-separated")
     ap.add_argument("--batches", default="1,8,16", help="comma-separated")
-    ap.add_argument("--backend", default="torch", help="torch, onnx or auto (EvaluatorConfig)")
+    ap.add_argument("--backend", default="torch", help="torch, onnx, int8 or auto (EvaluatorConfig)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

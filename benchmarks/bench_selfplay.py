@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     p.add_argument("--share", type=int, default=8, help="games per Ray task")
     p.add_argument("--threads", type=int, default=0, help="torch threads of in-process play "
                    "(--workers 1); 1 is the work of one Ray actor (0: torch's default)")
-    p.add_argument("--backend", default="torch", help="torch or onnx (local workers)")
+    p.add_argument("--backend", default="torch", help="torch, onnx or int8 (local workers)")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

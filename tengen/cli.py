@@ -100,9 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leaf value mix: 0 value network only, 1 rollouts only")
     g.add_argument("--c-puct", type=float, default=1.5)
     g.add_argument("--batch", type=int, default=8, help="leaves per network call")
-    g.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto",
-                   help="what runs the network on a CPU: auto measures torch and ONNX "
-                   "Runtime at load and takes the faster at each batch size")
+    g.add_argument("--backend", choices=("auto", "torch", "onnx", "int8"), default="auto",
+                   help="what runs the network on a CPU: auto measures torch, ONNX "
+                   "Runtime and its int8 tower (where it keeps fp32's answers) at load and "
+                   "takes the fastest at each batch size")
     g.add_argument("--threads", type=int, default=0,
                    help="the network's torch threads (default: half the cores left after "
                    "the rollout thread, at least 1)")
@@ -165,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     vd.add_argument("--sl", default=None, help="SL policy (default: the shipped network)")
     vd.add_argument("--rl", default=None, help="RL policy (default: the SL policy)")
     vd.add_argument("--device", default="cpu")
-    vd.add_argument("--backend", choices=("torch", "onnx"), default="torch",
-                    help="the network's runtime in the workers (onnx: 1.3x on CPUs here)")
+    vd.add_argument("--backend", choices=("torch", "onnx", "int8"), default="torch",
+                    help="the network's runtime in the workers (onnx: 1.3x on CPUs here, "
+                    "int8: 1.9x onnx)")
     vd.add_argument("--workers", type=int, default=0,
                     help="worker processes (one torch thread each); 0 = one per core")
     vd.add_argument("--ray", default="",

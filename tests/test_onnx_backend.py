@@ -69,7 +69,8 @@ def test_unknown_backend_is_refused():
         SharedEvaluator(build_model("b1c8"), EvaluatorConfig(backend="tensorrt"))
 
 
-def test_self_play_on_onnx_runtime(tmp_path):
+@pytest.mark.parametrize("backend", ["onnx", "int8"])
+def test_self_play_on_onnx_runtime(tmp_path, backend):
     """``tengen rl --backend onnx``: the workers' networks run on ONNX Runtime, the games
     are whole and counted, the update trains the torch model."""
     from tengen.nets.model import save_checkpoint
@@ -80,7 +81,7 @@ def test_self_play_on_onnx_runtime(tmp_path):
     net = str(tmp_path / "tiny.pt")
     save_checkpoint(net, build_model("b1c8"))
     cfg = RLConfig(out=str(tmp_path / "rl"), net=net, size=7, batch_size=4, steps=2, lr=0.05,
-                   eval_every=2, eval_games=2, workers=2, threads=1, backend="onnx",
+                   eval_every=2, eval_games=2, workers=2, threads=1, backend=backend,
                    keep_sgf=False)
     metrics = train_rl(cfg, progress=False)
     assert metrics["iteration"] == 2
@@ -88,3 +89,58 @@ def test_self_play_on_onnx_runtime(tmp_path):
     assert len(games) == 4 and all(g.ended for g in games)
     with pytest.raises(ValueError):
         RLConfig(backend="tensorrt")
+
+
+@pytest.mark.parametrize("size", [9, 19])
+def test_int8_tower_keeps_the_shipped_networks_answers(size):
+    """The int8 tower against fp32 on positions of both sizes (calibrated on 19x19 KGS
+    positions alone): the same top move nearly everywhere, values within 0.1."""
+    if not SHIPPED_NET.exists():
+        pytest.skip("the shipped network is not in this checkout")
+    model = load_checkpoint(str(SHIPPED_NET))[0]
+    fp32 = SharedEvaluator(model, EvaluatorConfig(backend="onnx"))
+    int8 = SharedEvaluator(model, EvaluatorConfig(backend="int8"))
+    assert int8.routes == {1: "int8"} and int8._int8 is not None
+    same, diff = int8.int8_check  # on the shipped positions calibration did not see
+    assert same >= 0.95 and diff < 0.1
+    states = _positions(size, n=24, seed=3)
+    p1, v1 = fp32.evaluate(states)
+    p2, v2 = int8.evaluate(states)
+    assert np.abs(v1 - v2).max() < 0.1
+    assert (p1.argmax(1) == p2.argmax(1)).mean() >= 0.8
+    assert np.abs(p1 - p2).max() > 1e-6  # it is a different network, not fp32 again
+
+
+def test_auto_takes_int8_only_through_its_gate(capsys):
+    from tengen.nets.int8 import Int8Gate
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    shut = SharedEvaluator(model, EvaluatorConfig(backend="auto",
+                                                  int8_gate=Int8Gate(min_same_top=1.01)))
+    assert shut._int8 is None and "int8" not in shut.routes.values()
+    assert "fp32 runs the network" in capsys.readouterr().err
+    p, v = shut.evaluate(_positions(9, n=3))
+    assert np.allclose(p.sum(1), 1, atol=1e-5)
+    open_ = SharedEvaluator(model, EvaluatorConfig(backend="auto",
+                                                   int8_gate=Int8Gate(0.0, 2.0)))
+    assert open_._int8 is not None and set(open_.routes) == {1, 8}
+
+
+def test_shipped_calibration_positions_come_from_the_documented_command(tmp_path):
+    """``data/calibration.npz`` is ``build_calibration`` on KGS-2017_04 (a training
+    archive), as the int8 module says."""
+    from tengen.nets.int8 import CALIBRATION, build_calibration, calibration_planes
+    import os
+    from pathlib import Path
+    kgs = Path(os.environ.get("TENGEN_KGS_DIR", Path(__file__).parents[2] / "shared" / "kgs"))
+    archive = kgs / "KGS-2017_04-19-913-.tar.gz"
+    if not archive.exists():
+        pytest.skip(f"{archive} is absent (set TENGEN_KGS_DIR to the KGS archives)")
+    out = tmp_path / "cal.npz"
+    build_calibration(str(archive), str(out))
+    with np.load(out) as a, np.load(CALIBRATION) as b:
+        assert (a["packed"] == b["packed"]).all() and (a["meta"] == b["meta"]).all()
+    planes = calibration_planes(out)
+    stones = planes[:, :3].sum(axis=(2, 3))  # own, opponent, empty planes cover the board
+    assert planes.shape == (256, 49, 19, 19) and (stones.sum(1) == 361).all()
+    assert stones[:, :2].sum() > 256 * 20  # real positions, not empty boards

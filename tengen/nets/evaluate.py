@@ -24,12 +24,8 @@ def accuracy_counts(logits: torch.Tensor, value: torch.Tensor, moves: torch.Tens
             float(((value.float() - outcome)[known] ** 2).sum()), int(known.sum()))
 
 
-def evaluate_archive(net: str | None, archive: str, games: int | None = None,
-                     batch: int = 256) -> dict:
-    """Top-1, top-5 and value MSE over all positions of the first ``games`` games."""
-    model, _ = load_checkpoint(str(net or SHIPPED_NET))
-    size = 19
-    zob = zobrist_table(size)
+def archive_positions(archive: str, games: int | None = None, size: int = 19):
+    """(rows of ``game_positions``, games used, skipped records by reason)."""
     rows, used, skipped = [], 0, Counter()
     for _, data in iter_sgf_files(archive):
         if games is not None and used >= games:
@@ -43,16 +39,32 @@ def evaluate_archive(net: str | None, archive: str, games: int | None = None,
             used += 1
         except (SgfError, IllegalMove):
             skipped["unreadable"] += 1
+    return rows, used, skipped
+
+
+def rows_planes(rows, size: int = 19, zob=None) -> np.ndarray:
+    """uint8 planes (N, 49, n, n) of ``game_positions`` rows."""
+    packed = np.stack([r[0] for r in rows])
+    planes = np.zeros((len(rows), NUM_PLANES, size, size), np.uint8)
+    batch_planes(size, zobrist_table(size) if zob is None else zob, packed,
+                 np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
+                 np.array([r[3] for r in rows]), planes)
+    return planes
+
+
+def evaluate_archive(net: str | None, archive: str, games: int | None = None,
+                     batch: int = 256) -> dict:
+    """Top-1, top-5 and value MSE over all positions of the first ``games`` games."""
+    model, _ = load_checkpoint(str(net or SHIPPED_NET))
+    size = 19
+    zob = zobrist_table(size)
+    rows, used, skipped = archive_positions(archive, games, size)
     top1 = top5 = 0
     se, nv = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(rows), batch):
             chunk = rows[i:i + batch]
-            packed = np.stack([r[0] for r in chunk])
-            planes = np.zeros((len(chunk), NUM_PLANES, size, size), np.uint8)
-            batch_planes(size, zob, packed, np.array([r[1] for r in chunk]),
-                         np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]),
-                         planes)
+            planes = rows_planes(chunk, size, zob)
             logits, value = model(torch.from_numpy(planes).float())
             a, b, c, d = accuracy_counts(logits, value, torch.tensor([r[4] for r in chunk]),
                                          torch.tensor([float(r[5]) for r in chunk]))

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.nets.model import PolicyValueNet
+from tengen.nets.int8 import Int8Gate
 from tengen.nets.onnx_backend import route_for
 
 
@@ -27,9 +28,11 @@ class EvaluatorConfig:
     device: str = "cpu"  # cpu, cuda, or auto (cuda when there is one)
     max_batch: int = 256  # positions per forward pass at most
     bf16: bool = False  # bf16 autocast (on CPUs with AMX/AVX512-BF16 and on GPUs)
-    # torch; onnx (ONNX Runtime, CPU); auto: both kept, the faster measured at each batch
-    # size (CPU, fp32; torch alone where ONNX Runtime is missing or disagrees)
+    # torch; onnx (ONNX Runtime, CPU); int8 (ONNX Runtime, the tower quantized); auto: all
+    # kept, the fastest measured at each batch size (CPU; torch alone where ONNX Runtime is
+    # missing or disagrees; int8 only where it passes ``int8_gate``)
     backend: str = "torch"
+    int8_gate: Int8Gate = field(default_factory=Int8Gate)
 
 
 class _Request:
@@ -71,22 +74,51 @@ class SharedEvaluator:
 
     def _choose_backend(self) -> dict[int, str]:
         """``{batch size: backend}`` (see ``onnx_backend.route_for``)."""
-        self._onnx = None
+        self._onnx = self._int8 = self.int8_check = None
         backend = self.cfg.backend
-        if backend not in ("torch", "onnx", "auto"):
-            raise ValueError(f"backend must be torch, onnx or auto, not {backend!r}")
+        if backend not in ("torch", "onnx", "int8", "auto"):
+            raise ValueError(f"backend must be torch, onnx, int8 or auto, not {backend!r}")
         if backend == "torch" or self.device.type != "cpu" or self.cfg.bf16:
             return {1: "torch"}
         from tengen.nets.onnx_backend import OnnxNet, measure_routes
         try:
             self._onnx = OnnxNet(self.model)
         except Exception as e:  # ImportError, or a model the exporter cannot take
-            if backend == "onnx":
+            if backend != "auto":
                 raise
             print(f"tengen: ONNX Runtime unavailable ({e}); torch runs the network",
                   file=sys.stderr)
             return {1: "torch"}
-        return {1: "onnx"} if backend == "onnx" else measure_routes(self.model, self._onnx)
+        if backend == "onnx":
+            return {1: "onnx"}
+        self._int8 = self._quantized(forced=backend == "int8")
+        if backend == "int8":
+            return {1: "int8"}
+        return measure_routes(self.model, self._onnx, int8=self._int8)
+
+    def _quantized(self, forced: bool):
+        """The int8 tower, or None where ``auto`` finds it strays too far from fp32
+        (a forced ``int8`` runs it anyway; the check is in ``int8_check``)."""
+        from tengen.nets.int8 import agreement, calibration_planes, quantize_tower
+        from tengen.nets.onnx_backend import OnnxNet
+        try:
+            planes = calibration_planes()
+            half = len(planes) // 2  # calibrate on one half, check on the other
+            net = OnnxNet(None, graph=quantize_tower(self._onnx.graph, planes[:half]))
+            self.int8_check = agreement(net, self._onnx, planes[half:])
+        except Exception as e:  # a graph the quantizer cannot take
+            if forced:
+                raise
+            print(f"tengen: no int8 network ({e}); fp32 runs it", file=sys.stderr)
+            return None
+        same, diff = self.int8_check
+        gate = self.cfg.int8_gate
+        if not forced and (same < gate.min_same_top or diff > gate.max_value_diff):
+            print(f"tengen: int8 keeps {same:.0%} of the top moves, values within {diff:.3f}"
+                  f" (gate {gate.min_same_top:.0%}, {gate.max_value_diff}): fp32 runs the"
+                  " network", file=sys.stderr)
+            return None
+        return net
 
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         """Move probabilities ``(len, n*n + 1)`` (pass last) and values in [-1, 1] for
@@ -137,8 +169,10 @@ class SharedEvaluator:
     def _run(self, batch: list[_Request]) -> None:
         try:
             planes = np.concatenate([r.planes for r in batch])
-            if self._onnx is not None and route_for(self.routes, len(planes)) == "onnx":
-                logits, value = (torch.from_numpy(a) for a in self._onnx(planes))
+            route = route_for(self.routes, len(planes))
+            if route in ("onnx", "int8"):
+                net = self._onnx if route == "onnx" else self._int8
+                logits, value = (torch.from_numpy(a) for a in net(planes))
             else:
                 x = torch.from_numpy(planes).to(self.device).float()
                 with torch.autocast(self.device.type, dtype=torch.bfloat16,

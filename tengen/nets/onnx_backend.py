@@ -3,8 +3,9 @@
 Measured on this 2-core machine, shipped b6c64, one thread, positions/s at batch 1 / 8
 / 16: torch fp32 120 / 188 / 179, ONNX Runtime fp32 227 / 252 / 245, outputs equal to
 1e-5. The model is exported in memory (no file), every board size in one graph (the
-network is fully convolutional). ``measure_routes`` times both at the batch sizes the
-search uses and says which to run at each; the evaluator keeps both.
+network is fully convolutional). ``measure_routes`` times torch, ONNX Runtime fp32 and,
+when given, the int8 tower (``tengen.nets.int8``) at the batch sizes the search uses and
+says which to run at each; the evaluator keeps them all.
 """
 from __future__ import annotations
 
@@ -18,26 +19,32 @@ import torch
 from tengen.nets.features import NUM_PLANES
 
 
-class OnnxNet:
-    """``(logits, values)`` of float32 planes, as the model gives them."""
+def export_onnx(model) -> bytes:
+    """The model as an ONNX graph (every batch and board size)."""
+    buf = io.BytesIO()
+    x = torch.zeros(1, NUM_PLANES, 19, 19)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model.cpu().eval(), (x,), buf, input_names=["planes"],
+                          output_names=["logits", "value"], opset_version=17,
+                          dynamic_axes={"planes": {0: "n", 2: "h", 3: "w"},
+                                        "logits": {0: "n", 1: "moves"},
+                                        "value": {0: "n"}},
+                          dynamo=False)
+    return buf.getvalue()
 
-    def __init__(self, model, threads: int = 0):
+
+class OnnxNet:
+    """``(logits, values)`` of float32 planes, as the model (or ``graph``) gives them."""
+
+    def __init__(self, model, threads: int = 0, graph: bytes | None = None):
         import onnxruntime as ort
-        buf = io.BytesIO()
-        x = torch.zeros(1, NUM_PLANES, 19, 19)
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model.cpu().eval(), (x,), buf, input_names=["planes"],
-                              output_names=["logits", "value"], opset_version=17,
-                              dynamic_axes={"planes": {0: "n", 2: "h", 3: "w"},
-                                            "logits": {0: "n", 1: "moves"},
-                                            "value": {0: "n"}},
-                              dynamo=False)
+        self.graph = graph or export_onnx(model)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or torch.get_num_threads()
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3  # errors only: stderr is the GUI's console
-        self.session = ort.InferenceSession(buf.getvalue(), opts,
+        self.session = ort.InferenceSession(self.graph, opts,
                                             providers=["CPUExecutionProvider"])
 
     def __call__(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,9 +62,11 @@ def _rate(fn, planes: np.ndarray, seconds: float) -> float:
 
 
 def measure_routes(model, onnx: OnnxNet, batches=(1, 8), size: int = 19,
-                   seconds: float = 0.3, tolerance: float = 1e-3) -> dict[int, str]:
-    """``{batch: "onnx" | "torch"}``, the faster at each batch size on random planes;
-    all torch if the two disagree by more than ``tolerance`` anywhere."""
+                   seconds: float = 0.3, tolerance: float = 1e-3,
+                   int8: OnnxNet | None = None) -> dict[int, str]:
+    """``{batch: "onnx" | "torch" | "int8"}``, the fastest at each batch size on random
+    planes; all torch if ONNX Runtime's fp32 and torch disagree by more than
+    ``tolerance`` anywhere (``int8`` has passed its own gate, ``int8.agreement``)."""
     rng = np.random.default_rng(0)
     routes = {}
 
@@ -70,8 +79,10 @@ def measure_routes(model, onnx: OnnxNet, batches=(1, 8), size: int = 19,
         for got, want in zip(onnx(planes), run_torch(planes)):
             if not np.allclose(got, want, atol=tolerance, rtol=0):
                 return {b: "torch" for b in batches}
-        routes[b] = ("onnx" if _rate(onnx, planes, seconds) > _rate(run_torch, planes, seconds)
-                     else "torch")
+        rates = {"torch": _rate(run_torch, planes, seconds), "onnx": _rate(onnx, planes, seconds)}
+        if int8 is not None:
+            rates["int8"] = _rate(int8, planes, seconds)
+        routes[b] = max(rates, key=rates.get)
     return routes
 
 
@@ -81,4 +92,4 @@ def route_for(routes: dict[int, str], n: int) -> str:
     return routes[next((b for b in sizes if b >= n), sizes[-1])]
 
 
-__all__ = ["OnnxNet", "measure_routes", "route_for"]
+__all__ = ["OnnxNet", "export_onnx", "measure_routes", "route_for"]

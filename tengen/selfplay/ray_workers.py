@@ -29,7 +29,7 @@ class RayConfig:
     device: str = "cpu"
     num_gpus: float = 0.0  # per actor, when playing on GPUs
     temp_dir: str | None = None  # for a local cluster (tests)
-    backend: str = "torch"  # the network's runtime on the actors: torch or onnx
+    backend: str = "torch"  # the network's runtime on the actors: torch, onnx or int8
 
 
 def _actor_class():

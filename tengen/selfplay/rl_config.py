@@ -40,7 +40,8 @@ class RLConfig(LoopConfig):
     checkpoint_every: int = 1
     workers: int = 0  # self-play processes (one torch thread each); 0 = one per core
     overlap: bool = False  # play iteration i+1 while i's update trains (one update stale)
-    backend: str = "torch"  # self-play's network runtime: torch or onnx (1.3x on CPUs here)
+    # self-play's network runtime: torch, onnx (1.3x on CPUs here) or int8 (1.9x onnx)
+    backend: str = "torch"
     ray: str = ""  # play on a Ray cluster: auto, ray://host:port, or local ("" = no Ray)
     keep_sgf: bool = True  # every game's SGF beside the compact records
     seed: int = 1
@@ -54,8 +55,8 @@ class RLConfig(LoopConfig):
         super().__post_init__()
         if self.baseline not in ("zero", "value"):
             raise ValueError(f"baseline must be zero or value, not {self.baseline!r}")
-        if self.backend not in ("torch", "onnx"):
-            raise ValueError(f"backend must be torch or onnx, not {self.backend!r}")
+        if self.backend not in ("torch", "onnx", "int8"):
+            raise ValueError(f"backend must be torch, onnx or int8, not {self.backend!r}")
         if not 0 < self.pass_cutoff <= 1:
             raise ValueError("pass_cutoff must be in (0, 1]")
         if not 0 < self.train_fraction <= 1:

@@ -27,7 +27,7 @@ class WorkersConfig:
     device: str = "cpu"
     bf16: bool = False
     threads: int = 1  # torch threads per worker
-    backend: str = "torch"  # the network's runtime: torch or onnx (EvaluatorConfig.backend)
+    backend: str = "torch"  # the network's runtime: torch, onnx or int8 (EvaluatorConfig)
 
 
 def _blob(model) -> tuple[dict, dict]:
