@@ -54,6 +54,28 @@ def test_sl_before_u_rl_after_and_the_kept_position(tmp_path):
         assert rl.lengths(g.moves) == set(range(v.u, len(g.moves)))
 
 
+def test_rl_temperature_zero_plays_the_rl_policys_top_move_after_u():
+    """``rl_temperature=0``: every move after U is the RL network's most probable
+    sensible move (replayed and checked); the SL prefix still samples."""
+    from tengen.engine.coords import locs_to_indices
+    torch.manual_seed(1)
+    sl, rl = SharedEvaluator(build_model("b1c8")), SharedEvaluator(build_model("b1c8"))
+    cfg = ValueDataConfig(size=7, batch=6, max_u=20, rl_temperature=0.0)
+    games, _ = play_value_games(sl, rl, cfg, seed=3)
+    checked = 0
+    for v in games:
+        g = GameState(7, cfg.komi)
+        for i, m in enumerate(v.game.moves):
+            if i >= v.u and m.loc != PASS:  # move i + 1 > U: the RL policy's
+                sensible = np.asarray(g.sensible_moves(m.pla), np.int64)
+                probs = rl.evaluate([g])[0][0]
+                best = sensible[np.argmax(probs[locs_to_indices(sensible, 7)])]
+                assert m.loc == best
+                checked += 1
+            g.play(m.loc, m.pla)
+    assert checked > 50
+
+
 def test_batches_resume_and_examples_carry_the_movers_outcome(tmp_path):
     torch.manual_seed(0)
     net = build_model("b1c8").eval()

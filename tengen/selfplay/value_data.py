@@ -38,7 +38,10 @@ class ValueDataConfig:
     komi: float = 7.5
     max_u: int = 450
     positions_per_game: int = 1
-    temperature: float = 1.0
+    temperature: float = 1.0  # the SL policy's moves before U (1: its own softmax)
+    # below 1, a weak policy's outcome is less of a coin (AlphaGo sampled at 1 from a
+    # far stronger one)
+    rl_temperature: float = 1.0  # the RL policy's moves after U (0: its top move)
     seed: int = 1
     keep_sgf: bool = True
 
@@ -67,12 +70,11 @@ def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int) -> tuple[list[Valu
             if ply == us[k]:  # the random move
                 legal = [loc for loc in states[k].legal_moves(pla) if loc != PASS]
                 states[k].play(legal[rngs[k].integers(len(legal))] if legal else PASS, pla)
-        for net, group in ((sl, by_sl), (rl, by_rl)):
+        for net, group, t in ((sl, by_sl, cfg.temperature), (rl, by_rl, cfg.rl_temperature)):
             if group:
                 probs, _ = net.evaluate([states[k] for k in group])
                 for k, p in zip(group, probs):
-                    states[k].play(sample_move(states[k], pla, p, cfg.temperature, rngs[k]),
-                                   pla)
+                    states[k].play(sample_move(states[k], pla, p, t, rngs[k]), pla)
         active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
     kept, dropped = [], 0
     for k, g in enumerate(states):
