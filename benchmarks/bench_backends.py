@@ -4,7 +4,7 @@ For torch fp32, ONNX Runtime fp32 and ONNX Runtime's int8 tower (``tengen.nets.i
 positions/s through ``SharedEvaluator.evaluate_planes`` at batch 1 / 8 / 64 on real
 19x19 positions (rounds alternate the paths, since identical runs here differ by 10-40%),
 then top-1, top-5 and value MSE on every position of the first ``--games`` games of the
-validation archive, and how often each path picks torch fp32's top move.
+validation archive, and how often each path picks the first path's top move.
 
     python benchmarks/bench_backends.py --games 100 --threads 1
     python benchmarks/bench_backends.py --net runs/value_vd32/best.pt --games 100
@@ -32,7 +32,7 @@ def speed(ev: SharedEvaluator, planes: np.ndarray, batch: int, seconds: float) -
     ev.evaluate_planes(planes[:batch])  # warm
     done, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
-        i = (done // batch * batch) % (len(planes) - batch)
+        i = (done // batch * batch) % max(1, len(planes) - batch + 1)
         done += len(ev.evaluate_planes(planes[i:i + batch])[1])
     return done / (time.perf_counter() - t0)
 
@@ -74,7 +74,7 @@ def main() -> None:
     print(f"{args.net}: {used} games, {len(rows)} positions of {args.archive}; "
           f"{args.threads} thread(s), {args.rounds} rounds of {args.seconds} s")
     print("| path | " + " | ".join(f"batch {n}" for n in args.batches)
-          + " | top-1 | top-5 | value MSE | same top move as torch |")
+          + f" | top-1 | top-5 | value MSE | same top move as {args.backends[0]} |")
     print("|---|" + "---|" * (len(args.batches) + 4))
     for b, ev in evs.items():
         top, v = answers(ev, planes)

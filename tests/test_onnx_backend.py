@@ -71,8 +71,8 @@ def test_unknown_backend_is_refused():
 
 @pytest.mark.parametrize("backend", ["onnx", "int8"])
 def test_self_play_on_onnx_runtime(tmp_path, backend):
-    """``tengen rl --backend onnx``: the workers' networks run on ONNX Runtime, the games
-    are whole and counted, the update trains the torch model."""
+    """``tengen rl --backend onnx|int8``: the workers' networks run on ONNX Runtime, the
+    games are whole and counted, the update trains the torch model."""
     from tengen.nets.model import save_checkpoint
     from tengen.selfplay.policy_gradient import train_rl
     from tengen.selfplay.records import load_records
@@ -118,22 +118,39 @@ def test_auto_takes_int8_only_through_its_gate(capsys):
     shut = SharedEvaluator(model, EvaluatorConfig(backend="auto",
                                                   int8_gate=Int8Gate(min_same_top=1.01)))
     assert shut._int8 is None and "int8" not in shut.routes.values()
+    assert shut.int8_check is not None  # quantized and checked, then turned down
     assert "fp32 runs the network" in capsys.readouterr().err
     p, v = shut.evaluate(_positions(9, n=3))
     assert np.allclose(p.sum(1), 1, atol=1e-5)
     open_ = SharedEvaluator(model, EvaluatorConfig(backend="auto",
                                                    int8_gate=Int8Gate(0.0, 2.0)))
-    assert open_._int8 is not None and set(open_.routes) == {1, 8}
+    assert open_._int8 is not None and open_.int8_check is not None
+
+
+def test_routes_take_int8_where_it_is_fastest_and_the_evaluator_runs_it():
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    onnx = OnnxNet(model)
+    calls = []
+
+    def instant(planes):  # a stand-in int8 network that answers at once
+        calls.append(len(planes))
+        return (np.zeros((len(planes), planes.shape[-1] ** 2 + 1), np.float32),
+                np.full(len(planes), 0.25, np.float32))
+    assert measure_routes(model, onnx, batches=(1, 8), seconds=0.05,
+                          int8=instant) == {1: "int8", 8: "int8"}
+    ev = SharedEvaluator(model, EvaluatorConfig(backend="onnx"))
+    ev._int8, ev.routes, calls[:] = instant, {1: "int8"}, []
+    p, v = ev.evaluate(_positions(9, n=3))
+    assert calls == [3] and np.allclose(v, 0.25)  # the int8 route ran that network
 
 
 def test_shipped_calibration_positions_come_from_the_documented_command(tmp_path):
     """``data/calibration.npz`` is ``build_calibration`` on KGS-2017_04 (a training
     archive), as the int8 module says."""
+    from conftest import KGS_DIR
     from tengen.nets.int8 import CALIBRATION, build_calibration, calibration_planes
-    import os
-    from pathlib import Path
-    kgs = Path(os.environ.get("TENGEN_KGS_DIR", Path(__file__).parents[2] / "shared" / "kgs"))
-    archive = kgs / "KGS-2017_04-19-913-.tar.gz"
+    archive = KGS_DIR / "KGS-2017_04-19-913-.tar.gz"
     if not archive.exists():
         pytest.skip(f"{archive} is absent (set TENGEN_KGS_DIR to the KGS archives)")
     out = tmp_path / "cal.npz"

@@ -5,8 +5,9 @@ its positions' planes and queues them; whichever caller finds the network free r
 for everything waiting (up to ``max_batch`` positions of one board size a pass) and
 keeps going until the queue is empty, while later callers queue behind it. A single
 caller never hands its work to another thread, and many callers share forward passes.
-CPU or CUDA, with bf16 autocast where it is asked for, or on CPUs ONNX Runtime where it
-measures faster (``backend``: ``tengen.nets.onnx_backend``).
+CPU or CUDA, with bf16 autocast where it is asked for, or on CPUs ONNX Runtime in fp32 or
+with its int8 tower where it measures faster (``backend``: ``tengen.nets.onnx_backend``,
+``tengen.nets.int8``).
 """
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ class SharedEvaluator:
             half = len(planes) // 2  # calibrate on one half, check on the other
             net = OnnxNet(None, graph=quantize_tower(self._onnx.graph, planes[:half]))
             self.int8_check = agreement(net, self._onnx, planes[half:])
-        except Exception as e:  # a graph the quantizer cannot take
+        except Exception as e:  # a graph the quantizer cannot take, no calibration file
             if forced:
                 raise
             print(f"tengen: no int8 network ({e}); fp32 runs it", file=sys.stderr)

@@ -1,6 +1,8 @@
 """Assembles the search player: network evaluator, rollout policy, time policy."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tengen.engine.game import GameState
 from tengen.engine.search.judge import Judge
 from tengen.engine.search.mcts import SearchConfig
@@ -10,6 +12,7 @@ from tengen.engine.search.player import SearchPlayer
 from tengen.engine.search.state import SimState
 from tengen.engine.search.timecontrol import TimePolicy
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator, SplitEvaluator
+from tengen.nets.int8 import Int8Gate
 from tengen.nets.model import load_checkpoint
 
 
@@ -21,9 +24,14 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     ``backend``: ``EvaluatorConfig.backend``."""
     rollouts_ready = RolloutPrecompile() if warm_up else None
     ecfg = EvaluatorConfig(device=device, backend=backend)
-    evaluator = SharedEvaluator(load_checkpoint(net)[0], ecfg)
-    if value_net:
-        evaluator = SplitEvaluator(evaluator, SharedEvaluator(load_checkpoint(value_net)[0], ecfg))
+    if not value_net:
+        evaluator = SharedEvaluator(load_checkpoint(net)[0], ecfg)
+    else:  # each network's int8 is judged on the output the search takes from it
+        evaluator = SplitEvaluator(
+            SharedEvaluator(load_checkpoint(net)[0],
+                            replace(ecfg, int8_gate=Int8Gate(max_value_diff=float("inf")))),
+            SharedEvaluator(load_checkpoint(value_net)[0],
+                            replace(ecfg, int8_gate=Int8Gate(min_same_top=0.0))))
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(evaluator, cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 else None,

@@ -39,8 +39,6 @@ class ValueDataConfig:
     max_u: int = 450
     positions_per_game: int = 1
     temperature: float = 1.0  # the SL policy's moves before U (1: its own softmax)
-    # below 1, a weak policy's outcome is less of a coin (AlphaGo sampled at 1 from a
-    # far stronger one)
     rl_temperature: float = 1.0  # the RL policy's moves after U (0: its top move)
     seed: int = 1
     keep_sgf: bool = True
