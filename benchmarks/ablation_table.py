@@ -12,7 +12,9 @@ from pathlib import Path
 
 from tengen.selfplay.match.arena import finished_games, summarize
 
-ROWS = [("policy", "policy network alone"), ("lam0", "search, λ = 0 (value network)"),
+ROWS = [("policy", "policy network alone"),
+        ("policy_rl", "RL policy network alone (iteration 46)"),
+        ("lam0", "search, λ = 0 (value network)"),
         ("lam05", "search, λ = 0.5 (mixed)"), ("lam1", "search, λ = 1 (rollouts)")]
 DIR = Path(__file__).resolve().parent / "results" / "ablation_19x19"
 
