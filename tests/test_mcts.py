@@ -375,3 +375,22 @@ def test_network_cache_keeps_board_sizes_apart():
         mcts.set_root(SimState.from_game(GameState(size)))
         mcts.search(visits=4)
         assert len(mcts.root.prior) == size * size + 1
+
+
+def test_analysis_reporter_outlives_a_half_made_node():
+    """The reporter thread reads the tree while the search grows it: a read that meets a
+    node half made skips that tick instead of ending the stream."""
+    import threading
+    from tengen.engine.search.mcts import _report_until
+    calls, finished = [], threading.Event()
+
+    def report():
+        calls.append(1)
+        if len(calls) == 1:
+            raise AttributeError("'NoneType' object has no attribute 'max'")
+        if len(calls) >= 3:
+            finished.set()
+    t = threading.Thread(target=_report_until, args=(report, 0.01, finished))
+    t.start()
+    t.join(5)
+    assert not t.is_alive() and len(calls) >= 3

@@ -64,11 +64,11 @@ class Node:
 
     def expand(self, moves: np.ndarray, probs: np.ndarray, size: int, value: float):
         p = probs[locs_to_indices(moves, size)].astype(np.float64) + 1e-6
-        self.moves = moves
         self.prior = p / p.sum()
         self.N = np.zeros(len(moves), np.float64)
         self.W = np.zeros(len(moves), np.float64)
         self.value = value
+        self.moves = moves  # last: a reader (the analysis reporter) tests moves alone
 
     def child_q(self, i: int) -> float:
         return self.W[i] / self.N[i] if self.N[i] > 0 else float("nan")
@@ -297,11 +297,12 @@ class MCTS:
     def principal_variation(self, i: int, limit: int = 12) -> list[int]:
         pv = [int(self.root.moves[i])]
         node = self.root.children.get(i)
-        while node is not None and node.moves is not None and len(pv) < limit:
-            if node.N.max(initial=0) <= 0:
+        while node is not None and len(pv) < limit:
+            moves, n = node.moves, node.N  # read once: the search may be expanding it
+            if moves is None or n is None or n.max(initial=0) <= 0:
                 break
-            j = int(np.argmax(node.N))
-            pv.append(int(node.moves[j]))
+            j = int(np.argmax(n))
+            pv.append(int(moves[j]))
             node = node.children.get(j)
         return pv
 
@@ -328,10 +329,14 @@ class MCTS:
 
 def _report_until(report: Callable[[], None], every: float, finished: threading.Event) -> None:
     """Call ``report`` every ``every`` seconds until ``finished`` is set. It reads the
-    root's arrays while the search writes them: a line may mix two moments, never
-    anything worse."""
+    tree while the search grows it: a line may mix two moments, and a read that meets a
+    node half made skips that tick (the next one reads it whole) rather than end the
+    stream (a CI run once got two lines in 120 s: `expand` set `moves` before `N`)."""
     while not finished.wait(every):
-        report()
+        try:
+            report()
+        except (AttributeError, TypeError, IndexError, KeyError, ValueError):
+            continue
 
 
 __all__ = ["MCTS", "SearchConfig", "Evaluator", "Node", "MoveInfo"]
