@@ -21,7 +21,7 @@ import torch
 from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.nets.model import PolicyValueNet
 from tengen.nets.int8 import Int8Gate
-from tengen.nets.onnx_backend import route_for
+from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for
 
 
 @dataclass
@@ -81,7 +81,6 @@ class SharedEvaluator:
             raise ValueError(f"backend must be torch, onnx, int8 or auto, not {backend!r}")
         if backend == "torch" or self.device.type != "cpu" or self.cfg.bf16:
             return {1: "torch"}
-        from tengen.nets.onnx_backend import OnnxNet, measure_routes
         try:
             self._onnx = OnnxNet(self.model)
         except Exception as e:  # ImportError, or a model the exporter cannot take
@@ -101,7 +100,6 @@ class SharedEvaluator:
         """The int8 tower, or None where ``auto`` finds it strays too far from fp32
         (a forced ``int8`` runs it anyway; the check is in ``int8_check``)."""
         from tengen.nets.int8 import agreement, calibration_planes, quantize_tower
-        from tengen.nets.onnx_backend import OnnxNet
         try:
             planes = calibration_planes()
             half = len(planes) // 2  # calibrate on one half, check on the other

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tengen.nets.features import NUM_PLANES, batch_planes
-
 CALIBRATION = Path(__file__).resolve().parent.parent / "data" / "calibration.npz"
 
 
@@ -52,12 +50,10 @@ def build_calibration(archive: str, out: str, positions: int = 256, games: int =
 
 def calibration_planes(path: str | Path = CALIBRATION) -> np.ndarray:
     """The shipped positions as float32 planes (N, 49, 19, 19)."""
-    from tengen.engine.board import zobrist_table
+    from tengen.nets.evaluate import rows_planes
     with np.load(path) as f:
-        packed, meta = f["packed"], f["meta"].astype(np.int64)
-    planes = np.zeros((len(packed), NUM_PLANES, 19, 19), np.uint8)
-    batch_planes(19, zobrist_table(19), packed, meta[:, 0], meta[:, 1], meta[:, 2], planes)
-    return planes.astype(np.float32)
+        rows = list(zip(f["packed"], *f["meta"].astype(np.int64).T))  # game_positions' rows
+    return rows_planes(rows).astype(np.float32)
 
 
 def quantize_tower(onnx_fp32: bytes, planes: np.ndarray, chunk: int = 32) -> bytes:
