@@ -45,8 +45,14 @@ def _make_player(args: argparse.Namespace, judge=None):
         return RandomPlayer(seed=args.seed)
     from pathlib import Path
 
-    from tengen.nets import SHIPPED_NET
-    path = Path(args.net) if args.net else SHIPPED_NET
+    from tengen.nets import SHIPPED_NET, net_path
+    path = net_path(args.net) if args.net else SHIPPED_NET
+    for flag, given in (("--net", args.net and net_path(args.net)),
+                        ("--value-net", args.value_net and net_path(args.value_net)),
+                        ("--rollout-weights", args.rollout_weights)):
+        if given and not Path(given).exists():  # said now, not at the first genmove
+            raise SystemExit(f"tengen: {flag} {given}: no such file (--net and --value-net "
+                             "take a checkpoint or sl / rl, the shipped networks)")
     if not args.net and not path.exists():
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=args.seed)
@@ -86,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--player", choices=("mcts", "policy", "random"), default="mcts",
                    help="mcts: tree search (default); policy: the network's move, no "
                    "search; random: placeholder")
-    g.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
+    g.add_argument("--net", default=None, help="network checkpoint, or sl / rl for a shipped "
+                   "one (default: sl, the supervised net)")
     g.add_argument("--value-net", default=None,
                    help="the search takes leaf values from this network (priors still "
                    "from --net): a value network from tengen train-value")
