@@ -9,7 +9,7 @@ import numpy as np
 from tengen.engine.board import PASS
 from tengen.engine.coords import loc_to_index
 from tengen.engine.search.endgame import (ResignRule, capture_move, dead_left, instead_of_passing,
-                              opponent_passed)
+                                          opponent_passed, play_on_moves)
 from tengen.engine.game import GameState
 from tengen.engine.search.judge import Judge
 from tengen.engine.players import CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
@@ -93,13 +93,20 @@ def policy_move(state: GameState, pla: int, probs: np.ndarray, temperature: floa
     if not sensible:
         return PASS
     n = state.size
-    weights = np.array([probs[loc_to_index(loc, n)] for loc in sensible])
-    best = sensible[sample_index(weights, temperature, rng)]
-    wants_pass = probs[n * n] > weights.max() and len(state.moves) > n * n // 2
+
+    def pick(moves):
+        weights = np.array([probs[loc_to_index(loc, n)] for loc in moves])
+        return moves[sample_index(weights, temperature, rng)], weights.max()
+    best, top = pick(sensible)
+    wants_pass = probs[n * n] > top and len(state.moves) > n * n // 2
     if opponent_passed(state) or wants_pass:
-        instead = instead_of_passing(state, pla, judge(state))
+        judgment = judge(state)
+        instead = instead_of_passing(state, pla, judgment)
         if instead is not None:
             return instead
+        # playing on: only where the count can still change (never inside own area)
+        useful = play_on_moves(state, pla, judgment, sensible)
+        return pick(useful)[0] if useful else PASS
     return best
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tengen.engine.board import EMPTY, PASS
+from tengen.engine.coords import loc_to_index
 from tengen.engine.search.judge import DEAD, Judgment
 
 
@@ -103,6 +104,33 @@ def _neutral(state, loc: int, colour) -> bool:
     return reach == {1, 2}
 
 
+def play_on_moves(state, pla: int, judgment: Judgment, moves, own: float = 0.5) -> list[int]:
+    """Of ``moves``, those that can still change the count once a player plays on rather
+    than pass (the opponent has passed, and the count is in doubt or loses): next to a
+    chain in doubt, if any is; else outside ``pla``'s own area (ownership towards ``pla``
+    at most ``own``). Never a self-atari. A move inside one's own area gains nothing
+    under area scoring and can only spoil an eye; a policy network trained on games
+    played to the end fills its area all the same (seen in GNU Go games: a won count,
+    B+1.5 when GNU Go passed, lost W+6.5 after 60 such moves)."""
+    b = state.board
+    n = state.size
+    w = n + 2
+    sign = 1.0 if pla == 1 else -1.0
+    near = set()
+    for loc in judgment.doubt:
+        for nb in (loc - w, loc - 1, loc + 1, loc + w):
+            if b.color(nb) == EMPTY:
+                near.add(nb)
+    moves = [int(m) for m in moves]
+    if near:
+        settle = [m for m in moves if m in near and _safe(state, pla, m)]
+        if settle:
+            return settle
+    own_area = sign * judgment.ownership.reshape(-1)
+    return [m for m in moves
+            if own_area[loc_to_index(m, n)] <= own and _safe(state, pla, m)]
+
+
 def capture_move(state, pla: int, judgment: Judgment) -> int | None:
     """A liberty of one of the opponent's dead chains that ``pla`` can take (the chain
     with the fewest liberties first), or None when none of its dead stones is left."""
@@ -127,4 +155,5 @@ def dead_left(state, pla: int, judgment: Judgment) -> bool:
                if s == DEAD)
 
 
-__all__ = ["ResignRule", "opponent_passed", "may_pass", "instead_of_passing", "dame_move", "capture_move", "dead_left"]
+__all__ = ["ResignRule", "opponent_passed", "may_pass", "instead_of_passing", "dame_move",
+           "play_on_moves", "capture_move", "dead_left"]
