@@ -32,3 +32,31 @@ def test_batched_games_end_are_counted_and_recorded(tmp_path, gnugo_cmd):
         gg.close()
     learner.close()
     opponent.close()
+
+
+def test_self_play_against_itself_shares_one_evaluator_and_plays_the_same_games(monkeypatch):
+    """``play(model, model)``: one evaluator for both sides (int8 quantizes once), and
+    the games are those of two separate copies of the network."""
+    import copy
+
+    import tengen.selfplay.workers as workers_mod
+    from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+    torch.manual_seed(0)
+    model = build_model("b1c8")
+    made = []
+    real = workers_mod._evaluator
+    monkeypatch.setattr(workers_mod, "_evaluator",
+                        lambda m, w: made.append(m) or real(m, w))
+    cfg = GamesConfig(size=7, games=4, seed=2)
+    same = SelfPlayWorkers(WorkersConfig(1)).play(model, model, cfg)
+    assert len(made) == 1
+    apart = SelfPlayWorkers(WorkersConfig(1)).play(model, copy.deepcopy(model), cfg)
+    assert len(made) == 3
+    two = SelfPlayWorkers(WorkersConfig(2))
+    try:  # worker processes: the learner stands in for itself there too
+        shared = two.play(model, model, cfg)
+    finally:
+        two.close()
+    for games in (apart, shared):
+        assert [[(m.pla, m.loc) for m in g.moves] for g in games] == \
+            [[(m.pla, m.loc) for m in g.moves] for g in same]

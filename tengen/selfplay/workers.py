@@ -79,10 +79,14 @@ def _init(threads: int) -> None:
     threading.Thread(target=leave_with_parent, daemon=True).start()
 
 
+_SELF = ("the learner itself",)  # one evaluator for both sides (one int8 quantization)
+
+
 def _play_share(learner_blob, opponent, cfg: GamesConfig, names, games: range,
                 wcfg: WorkersConfig) -> list[FinishedGame]:
     learner = _evaluator(_model_from(learner_blob), wcfg)
-    return play_games(learner, _opponent(opponent, wcfg), cfg, names, games)
+    rival = learner if opponent == _SELF else _opponent(opponent, wcfg)
+    return play_games(learner, rival, cfg, names, games)
 
 
 class GamesInFlight:
@@ -122,9 +126,10 @@ class SelfPlayWorkers:
         """``learner``: a model; ``opponent``: a model or a checkpoint path."""
         n = min(self.n, cfg.games)
         if n <= 1:
-            rival = (_opponent(opponent, self.cfg) if isinstance(opponent, str)
-                     else _evaluator(opponent, self.cfg))
-            return play_games(_evaluator(learner, self.cfg), rival, cfg, names)
+            mine = _evaluator(learner, self.cfg)
+            rival = (mine if opponent is learner else _opponent(opponent, self.cfg)
+                     if isinstance(opponent, str) else _evaluator(opponent, self.cfg))
+            return play_games(mine, rival, cfg, names)
         return self.submit(learner, opponent, cfg, names).result()
 
     def submit(self, learner, opponent, cfg: GamesConfig,
@@ -132,7 +137,8 @@ class SelfPlayWorkers:
         """As ``play``, on the worker processes, returning at once."""
         n = max(1, min(self.n, cfg.games))
         blob = _blob(learner)
-        rival = opponent if isinstance(opponent, str) else _blob(opponent)
+        rival = (_SELF if opponent is learner else opponent if isinstance(opponent, str)
+                 else _blob(opponent))
         bounds = np.linspace(0, cfg.games, n + 1).astype(int)
         return GamesInFlight(self._processes().submit(_play_share, blob, rival, cfg, names,
                                                       range(bounds[i], bounds[i + 1]), self.cfg)
