@@ -22,10 +22,12 @@ from tengen.selfplay.match.gtp_client import GtpClient, gnugo_command
 
 
 def first_opponent_pass(game: dict, moves) -> int | None:
-    """Moves played up to and including the opponent's first pass (None: it never passed
-    before the last two moves)."""
+    """Moves played up to and including the opponent's first pass (None: it never passed,
+    or only in the two passes that ended a counted game). A resignation right after the
+    pass counts: that is a won count thrown away too."""
     engine = BLACK if game["black"] == "engine" else 3 - BLACK
-    for i, m in enumerate(moves[:-2]):
+    last = len(moves) - 2 if game["reason"] == "score" else len(moves)
+    for i, m in enumerate(moves[:last]):
         if m.pla != engine and m.loc == PASS:
             return i + 1
     return None
@@ -48,7 +50,11 @@ def main(argv=None) -> int:
                 k = first_opponent_pass(game, rec.moves)
                 if k is None:
                     continue
-                ref.send(f"loadsgf {os.path.abspath(sgf)} {k + 1}")
+                path = os.path.abspath(sgf)
+                if any(c.isspace() for c in path):  # GTP arguments cannot hold spaces
+                    print(f"skipped {path}: a space in the path", flush=True)
+                    continue
+                ref.send(f"loadsgf {path} {k + 1}")
                 count = ref.send("final_score").strip()
                 colour = "B" if game["black"] == "engine" else "W"
                 threw = count.startswith(colour + "+") and game["winner"] == "opponent"

@@ -52,7 +52,8 @@ def main(argv=None) -> int:
                 or rec.setup_black or rec.setup_white):
             continue
         used += 1
-        picks = set(rng.choice(len(rec.moves), args.per_game, replace=False).tolist())
+        picks = set(rng.choice(len(rec.moves), min(args.per_game, len(rec.moves)),
+                               replace=False).tolist())
         g = GameState(19, rec.komi)
         for i, m in enumerate(rec.moves):
             if i in picks:

@@ -47,12 +47,12 @@ def _make_player(args: argparse.Namespace, judge=None):
 
     from tengen.nets import SHIPPED_NET, net_path
     path = net_path(args.net) if args.net else SHIPPED_NET
-    for flag, given in (("--net", args.net and net_path(args.net)),
-                        ("--value-net", args.value_net and net_path(args.value_net)),
-                        ("--rollout-weights", args.rollout_weights)):
-        if given and not Path(given).exists():  # said now, not at the first genmove
-            raise SystemExit(f"tengen: {flag} {given}: no such file (--net and --value-net "
-                             "take a checkpoint or sl / rl, the shipped networks)")
+    for flag, given, names in (("--net", args.net, True), ("--value-net", args.value_net, True),
+                               ("--rollout-weights", args.rollout_weights, False)):
+        if given and not (net_path(given) if names else Path(given)).is_file():
+            # said now, not at the first genmove
+            hint = " (a checkpoint, or sl / rl for a shipped network)" if names else ""
+            raise SystemExit(f"tengen: {flag} {given}: no such file{hint}")
     if not args.net and not path.exists():
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=args.seed)

@@ -5,6 +5,7 @@ point was in doubt for tengen's judge, and tengen went on filling its own area u
 corner died: W+6.5."""
 import os
 import shutil
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ def test_playing_on_never_fills_its_own_area():
     useful = play_on_moves(g, BLACK, judgment, sensible)
     assert useful and set(useful) < set(sensible)
     near = {d + s for d in judgment.doubt for s in (-21, -1, 1, 21)}
+    assert not set(useful) & near  # no safe move settles the doubt: the own-area filter
     own = [m for m in sensible if judgment.ownership.reshape(-1)[loc_to_index(m, 19)] > 0.5]
     assert own  # black's area has points it could fill...
     assert not (set(useful) & (set(own) - near))  # ...and none of them is offered
@@ -49,6 +51,7 @@ def test_playing_on_never_fills_its_own_area():
         g.board.undo()
 
 
+@pytest.mark.slow
 def test_the_count_gnugo_gave_when_it_passed_stays_won_against_gnugo():
     """Second opinion: the RL policy (black) plays on from move 306 against GNU Go 10,
     and GNU Go's own final_score is a black win (the record: W+6.5)."""
@@ -56,7 +59,7 @@ def test_the_count_gnugo_gave_when_it_passed_stays_won_against_gnugo():
         pytest.skip("GNU Go is not installed (apt-get install gnugo; .ci/run does it)")
     g = position(GNUGO_PASSED)
     player = PolicyPlayer("rl")
-    with GtpClient(gnugo_command(level=10)) as gnugo:
+    with GtpClient(gnugo_command(level=10)) as gnugo, closing(player):
         gnugo.send(f"loadsgf {RECORD} {GNUGO_PASSED + 1}")
         gnugo.send("komi 7.5")
         while not g.is_over() and len(g.moves) < GNUGO_PASSED + 200:
@@ -71,4 +74,3 @@ def test_the_count_gnugo_gave_when_it_passed_stays_won_against_gnugo():
             g.play(loc, g.to_play)
         assert g.is_over()
         assert gnugo.send("final_score").startswith("B+")
-    player.close()

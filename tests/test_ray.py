@@ -99,3 +99,15 @@ def test_value_data_on_ray_with_an_actor_killed(cluster, tmp_path):
     assert sum(len(b["u"]) for b in on_ray.values()) >= 96
     assert all(on_ray[k] == here[k] for k in here) and set(here) <= set(on_ray)
     assert not list((tmp_path / "ray").glob("**/*.tmp*"))  # nothing written half
+
+
+def test_a_network_playing_itself_on_actors(cluster):
+    """One evaluator for both sides in the actor (``_SELF``): the games are those of two
+    copies played here."""
+    torch.manual_seed(1)
+    net = build_model("b1c8").eval()
+    cfg = GamesConfig(size=7, games=4, seed=5)
+    games = cluster.play(net, net, cfg)
+    local = _play_share(_blob(net), _blob(net), cfg, ("learner", "opponent"), range(4),
+                        WorkersConfig(workers=1))
+    assert [g.moves for g in games] == [g.moves for g in local]

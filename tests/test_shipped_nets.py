@@ -19,6 +19,8 @@ def test_names_resolve_to_the_shipped_files_unless_a_file_has_that_name(tmp_path
     assert net_path("sl") == SHIPPED_NET and net_path("rl") == SHIPPED_RL_NET
     assert net_path("runs/x.pt") == tmp_path.joinpath("runs/x.pt").relative_to(tmp_path)
     sl, _ = load_checkpoint("sl")
+    (tmp_path / "sl").mkdir()  # a run folder called sl does not hide the shipped net
+    assert net_path("sl") == SHIPPED_NET
     save_checkpoint("rl", sl)  # a file here called rl is what the user means
     mine, _ = load_checkpoint("rl")
     shipped, _ = load_checkpoint(str(SHIPPED_RL_NET))
@@ -49,6 +51,7 @@ def test_gtp_plays_the_rl_policy_by_name_and_refuses_a_missing_net_at_once():
     assert b"--net no-such.pt: no such file" in bad.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("games,least", [(96, 56)])
 def test_the_rl_policy_beats_the_sl_policy_when_both_sample(games, least):
     """AlphaGo's measure, cut to 96 games (800 games gave 0.72: 576 wins). A net as strong

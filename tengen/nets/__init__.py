@@ -8,9 +8,9 @@ SHIPPED_NETS = {"sl": SHIPPED_NET, "rl": SHIPPED_RL_NET}
 
 
 def net_path(spec: str | Path) -> Path:
-    """``spec`` as a checkpoint path; ``sl`` or ``rl`` (when no such file exists here)
-    name the shipped networks."""
+    """``spec`` as a checkpoint path; ``sl`` or ``rl`` (when no such file is here: a run
+    folder of that name does not count) name the shipped networks."""
     path = Path(spec)
-    if str(spec) in SHIPPED_NETS and not path.exists():
+    if str(spec) in SHIPPED_NETS and not path.is_file():
         return SHIPPED_NETS[str(spec)]
     return path

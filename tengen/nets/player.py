@@ -88,26 +88,27 @@ def policy_move(state: GameState, pla: int, probs: np.ndarray, temperature: floa
                 judge: Judge) -> int:
     """The policy's move among sensible ones (the best, or drawn with ``temperature``);
     the pass rule once the opponent has passed or the policy itself would pass (late in
-    the game); PASS when nothing sensible is left."""
+    the game), and after the opponent's pass only moves that can change the count
+    (``play_on_moves``); PASS when nothing sensible is left."""
     sensible = state.sensible_moves(pla)
     if not sensible:
         return PASS
     n = state.size
 
-    def pick(moves):
-        weights = np.array([probs[loc_to_index(loc, n)] for loc in moves])
-        return moves[sample_index(weights, temperature, rng)], weights.max()
-    best, top = pick(sensible)
-    wants_pass = probs[n * n] > top and len(state.moves) > n * n // 2
-    if opponent_passed(state) or wants_pass:
+    def weights(moves):
+        return np.array([probs[loc_to_index(loc, n)] for loc in moves])
+    passed = opponent_passed(state)
+    wants_pass = probs[n * n] > weights(sensible).max() and len(state.moves) > n * n // 2
+    if passed or wants_pass:
         judgment = judge(state)
         instead = instead_of_passing(state, pla, judgment)
         if instead is not None:
             return instead
-        # playing on: only where the count can still change (never inside own area)
-        useful = play_on_moves(state, pla, judgment, sensible)
-        return pick(useful)[0] if useful else PASS
-    return best
+        if passed:  # playing on after a pass: only where the count can still change
+            sensible = play_on_moves(state, pla, judgment, sensible)
+            if not sensible:
+                return PASS
+    return sensible[sample_index(weights(sensible), temperature, rng)]
 
 
 __all__ = ["PolicyPlayer", "PolicyPlayerConfig", "policy_move"]

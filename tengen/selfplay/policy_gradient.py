@@ -242,8 +242,8 @@ class PolicyGradientTask:
 
 def train_rl(cfg: RLConfig, progress: bool = True) -> dict:
     """Run (or resume) the loop in ``cfg.out`` to ``cfg.steps`` iterations."""
-    from tengen.nets import SHIPPED_NET
-    start = os.path.abspath(cfg.net or str(SHIPPED_NET))
+    from tengen.nets import SHIPPED_NET, net_path
+    start = os.path.abspath(net_path(cfg.net or SHIPPED_NET))
     model, _ = load_checkpoint(start)
     task = PolicyGradientTask(cfg, model, start)
     meta = {"rl": True, "start_net": start, "train_config": asdict(cfg)}

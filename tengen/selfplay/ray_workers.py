@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 
 from tengen.selfplay.games import FinishedGame, GamesConfig
-from tengen.selfplay.workers import GamesInFlight, WorkersConfig, _blob, _play_share
+from tengen.selfplay.workers import _SELF, GamesInFlight, WorkersConfig, _blob, _play_share
 
 
 @dataclass
@@ -82,10 +82,14 @@ class RayWorkers:
                names: tuple[str, str] = ("learner", "opponent")) -> GamesInFlight:
         """As ``play``, returning at once: the shares come back as the actors end them."""
         import ray
-        if isinstance(opponent, str):
-            from tengen.nets.model import load_checkpoint
-            opponent = load_checkpoint(opponent)[0]
-        mine, theirs = ray.put(_blob(learner)), ray.put(_blob(opponent))
+        mine = ray.put(_blob(learner))
+        if opponent is learner:  # playing itself: one evaluator in the actor
+            theirs = _SELF
+        else:
+            if isinstance(opponent, str):
+                from tengen.nets.model import load_checkpoint
+                opponent = load_checkpoint(opponent)[0]
+            theirs = ray.put(_blob(opponent))
         step = max(1, self.cfg.share)
         shares = [range(a, min(a + step, cfg.games)) for a in range(0, cfg.games, step)]
         refs = [self.actors[i % self.n].play.remote(mine, theirs, cfg, names, share)

@@ -228,7 +228,7 @@ def with_ownership(model):
 
 
 def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
-    from tengen.nets import SHIPPED_NET
+    from tengen.nets import SHIPPED_NET, net_path
     task = ValueTask(cfg)
     if task.val is None:  # KGS alone: its validation positions pick best.pt
         cfg = replace(cfg, best_metric="kgs_mse")
@@ -236,7 +236,7 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
         torch.manual_seed(cfg.seed)
         model, start = build_model(CONFIGS[cfg.model]), f"scratch:{cfg.model}"
     else:
-        start = os.path.abspath(cfg.net or str(SHIPPED_NET))
+        start = os.path.abspath(net_path(cfg.net or SHIPPED_NET))
         model, _ = load_checkpoint(start)
     if cfg.ownership_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.ownership:
         model = with_ownership(model)

@@ -85,7 +85,8 @@ _SELF = ("the learner itself",)  # one evaluator for both sides (one int8 quanti
 def _play_share(learner_blob, opponent, cfg: GamesConfig, names, games: range,
                 wcfg: WorkersConfig) -> list[FinishedGame]:
     learner = _evaluator(_model_from(learner_blob), wcfg)
-    rival = learner if opponent == _SELF else _opponent(opponent, wcfg)
+    rival = (learner if isinstance(opponent, tuple) and opponent == _SELF
+             else _opponent(opponent, wcfg))
     return play_games(learner, rival, cfg, names, games)
 
 

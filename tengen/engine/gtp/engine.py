@@ -68,8 +68,8 @@ class GtpEngine:
             text, ok = str(e), False
         except Exception as e:  # a bug must cost one answer, never the session
             traceback.print_exc(file=sys.stderr)
-            first = str(e).splitlines()[0] if str(e) else ""
-            text, ok = f"internal error: {type(e).__name__}: {first}".rstrip(": "), False
+            first = next((line for line in str(e).splitlines() if line.strip()), "")
+            text, ok = f"internal error: {type(e).__name__}" + (f": {first}" if first else ""), False
         if self.streamed:  # the "=" line and the stream are out: finish the response
             if not ok:
                 print(f"tengen: {name} failed while streaming: {text}", file=sys.stderr)
