@@ -17,6 +17,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from tengen.nets import net_path
 from tengen.nets.features import FEATURE_SET, NUM_PLANES
 
 
@@ -122,7 +123,6 @@ def save_checkpoint(path: str, model: PolicyValueNet, meta: dict | None = None,
 
 def load_checkpoint(path: str, map_location: str = "cpu") -> tuple[PolicyValueNet, dict]:
     """``path``: a checkpoint, or ``sl`` / ``rl`` for a shipped network (``net_path``)."""
-    from tengen.nets import net_path
     path = str(net_path(path))
     state = torch.load(path, map_location=map_location, weights_only=False)
     if state.get("feature_set") != FEATURE_SET:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tengen.engine.board import PASS
-from tengen.engine.coords import loc_to_index
+from tengen.engine.coords import locs_to_indices
 from tengen.engine.search.endgame import (ResignRule, capture_move, dead_left, instead_of_passing,
                                           opponent_passed, play_on_moves)
 from tengen.engine.game import GameState
@@ -94,11 +94,9 @@ def policy_move(state: GameState, pla: int, probs: np.ndarray, temperature: floa
     if not sensible:
         return PASS
     n = state.size
-
-    def weights(moves):
-        return np.array([probs[loc_to_index(loc, n)] for loc in moves])
+    weights = probs[locs_to_indices(np.asarray(sensible, np.int64), n)]
     passed = opponent_passed(state)
-    wants_pass = probs[n * n] > weights(sensible).max() and len(state.moves) > n * n // 2
+    wants_pass = probs[n * n] > weights.max() and len(state.moves) > n * n // 2
     if passed or wants_pass:
         judgment = judge(state)
         instead = instead_of_passing(state, pla, judgment)
@@ -108,7 +106,8 @@ def policy_move(state: GameState, pla: int, probs: np.ndarray, temperature: floa
             sensible = play_on_moves(state, pla, judgment, sensible)
             if not sensible:
                 return PASS
-    return sensible[sample_index(weights(sensible), temperature, rng)]
+            weights = probs[locs_to_indices(np.asarray(sensible, np.int64), n)]
+    return sensible[sample_index(weights, temperature, rng)]
 
 
 __all__ = ["PolicyPlayer", "PolicyPlayerConfig", "policy_move"]

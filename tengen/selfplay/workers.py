@@ -128,8 +128,12 @@ class SelfPlayWorkers:
         n = min(self.n, cfg.games)
         if n <= 1:
             mine = _evaluator(learner, self.cfg)
-            rival = (mine if opponent is learner else _opponent(opponent, self.cfg)
-                     if isinstance(opponent, str) else _evaluator(opponent, self.cfg))
+            if opponent is learner:
+                rival = mine
+            elif isinstance(opponent, str):
+                rival = _opponent(opponent, self.cfg)
+            else:
+                rival = _evaluator(opponent, self.cfg)
             return play_games(mine, rival, cfg, names)
         return self.submit(learner, opponent, cfg, names).result()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tengen.engine.board import EMPTY, PASS
+from tengen.engine.board import BLACK, EMPTY, PASS
 from tengen.engine.coords import loc_to_index
 from tengen.engine.search.judge import DEAD, Judgment
 
@@ -115,7 +115,7 @@ def play_on_moves(state, pla: int, judgment: Judgment, moves, own: float = 0.5) 
     b = state.board
     n = state.size
     w = n + 2
-    sign = 1.0 if pla == 1 else -1.0
+    sign = 1.0 if pla == BLACK else -1.0
     near = set()
     for loc in judgment.doubt:
         for nb in (loc - w, loc - 1, loc + 1, loc + w):
