@@ -6,6 +6,7 @@ outside network calls (``non_nn_fraction``). Prints one JSON object as its last 
     python benchmarks/bench_mcts.py --threads 1 --busy 1 --batches 8   # beside a busy core
 """
 import argparse
+import itertools
 import json
 import os
 import time
@@ -24,8 +25,8 @@ from tengen.nets.model import load_checkpoint
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(evaluator, lam, batch, seconds, state):
-    mcts = MCTS(evaluator, SearchConfig(lam=lam, batch=batch, cache_size=0),
+def measure(evaluator, lam, batch, seconds, state, in_flight=1):
+    mcts = MCTS(evaluator, SearchConfig(lam=lam, batch=batch, cache_size=0, in_flight=in_flight),
                 RolloutPolicy(seed=1) if lam > 0 else None)
     mcts.set_root(state)
     mcts.search(visits=2 * batch)  # root and a first batch: warm
@@ -57,11 +58,14 @@ def main():
     ap.add_argument("--lams", default="0.5,0", help="comma-separated")
     ap.add_argument("--batches", default="1,8,16", help="comma-separated")
     ap.add_argument("--backend", default="torch", help="torch, onnx, int8 or auto (EvaluatorConfig)")
+    ap.add_argument("--in-flight", default="1", help="comma-separated: batches out at once "
+                    "(SearchConfig.in_flight; the evaluator runs that many passes at once)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     model, _ = load_checkpoint(str(SHIPPED_NET))
-    ev = SharedEvaluator(model, EvaluatorConfig(backend=args.backend))
+    flights = [int(v) for v in args.in_flight.split(",")]
+    ev = SharedEvaluator(model, EvaluatorConfig(backend=args.backend, parallel=max(flights)))
     g = read_sgf(ROOT / "sgf_data" / "handicap4_19x19_opening.sgf").to_game_state()
     state = SimState.from_game(g)
     out = {"threads": torch.get_num_threads(), "busy": args.busy, "backend": args.backend,
@@ -78,18 +82,19 @@ def main():
 
 
 def _measure_all(args, ev, state, out) -> None:
-    for lam in (float(v) for v in args.lams.split(",")):
-        for batch in (int(v) for v in args.batches.split(",")):
-            r = measure(ev, lam, batch, args.seconds, state)
-            print(f"lam={lam} batch={batch}: {r}", flush=True)
-            tag = f"lam{lam:g}".replace(".", "")
-            out[f"sims_per_s_b{batch}_{tag}"] = r["sims_per_s"]
-            out[f"non_nn_fraction_b{batch}_{tag}"] = r["non_nn_fraction"]
-            if lam == 0.5:
-                out[f"sims_per_s_b{batch}"] = r["sims_per_s"]
-                if batch == 8:
-                    out["non_nn_fraction_b8"] = r["non_nn_fraction"]
-
+    settings = itertools.product([float(v) for v in args.lams.split(",")],
+                                 [int(v) for v in args.batches.split(",")],
+                                 [int(v) for v in args.in_flight.split(",")])
+    for lam, batch, flight in settings:
+        r = measure(ev, lam, batch, args.seconds, state, flight)
+        print(f"lam={lam} batch={batch} in_flight={flight}: {r}", flush=True)
+        tag = f"lam{lam:g}".replace(".", "") + (f"_f{flight}" if flight > 1 else "")
+        out[f"sims_per_s_b{batch}_{tag}"] = r["sims_per_s"]
+        out[f"non_nn_fraction_b{batch}_{tag}"] = r["non_nn_fraction"]
+        if lam == 0.5 and flight == 1:
+            out[f"sims_per_s_b{batch}"] = r["sims_per_s"]
+            if batch == 8:
+                out["non_nn_fraction_b8"] = r["non_nn_fraction"]
 
 if __name__ == "__main__":
     main()

@@ -13,7 +13,7 @@ def _gtp(args: argparse.Namespace) -> int:
     sys.stdout = sys.stderr
     # waiting OpenMP threads sleep rather than spin; read when torch loads, so set first
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    _plan_threads(args)
+    args.in_flight = _plan_threads(args).passes
     from tengen.engine.gtp import GtpEngine
     from tengen.engine.search.judge import Judge
 
@@ -29,7 +29,8 @@ def _gtp(args: argparse.Namespace) -> int:
 def _plan_threads(args: argparse.Namespace):
     """The engine's threads (``tengen.nets.threads``): said on stderr, applied to torch."""
     from tengen.nets.threads import apply, plan_threads
-    plan = plan_threads(rollouts=args.player == "mcts" and args.lam > 0, override=args.threads)
+    plan = plan_threads(rollouts=args.player == "mcts" and args.lam > 0, override=args.threads,
+                        passes=getattr(args, "passes", 0))
     if args.player != "random":
         apply(plan)
         print(f"tengen: {plan.describe()}", file=sys.stderr)
@@ -78,7 +79,7 @@ def search_config(args: argparse.Namespace):
     from tengen.engine.search.mcts import SearchConfig
     return SearchConfig(lam=args.lam, c_puct=args.c_puct, batch=args.batch,
                         visits=args.visits, resign_threshold=args.resign,
-                        seed=args.seed or 0)
+                        seed=args.seed or 0, in_flight=getattr(args, "in_flight", 1))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,8 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "Runtime and its int8 tower (where it keeps fp32's answers) at load and "
                    "takes the fastest at each batch size")
     g.add_argument("--threads", type=int, default=0,
-                   help="the network's torch threads (default: half the cores left after "
+                   help="threads of each network pass (default: half the cores left after "
                    "the rollout thread, at least 1)")
+    g.add_argument("--passes", type=int, default=0,
+                   help="network passes at once, the search's batches in flight "
+                   "(default: 2, 1 on one core)")
     g.add_argument("--resign", type=float, default=0.0,
                    help="resign below this win rate (default 0: never)")
     g.set_defaults(func=_gtp)

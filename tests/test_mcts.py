@@ -1,5 +1,8 @@
 """Tree search with fake evaluators (exact sign conventions, batching, reuse, game sense)
 and with a tiny real network; time budgets; GTP analysis streams."""
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -39,18 +42,20 @@ O O O O O
 """
 
 
-def test_search_reads_the_opponents_reply():
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_search_reads_the_opponents_reply(in_flight):
     """Black passing lets white end the game with a pass and win the count. Only two
     plies of reading show it (every non-final value is 0 here), and only with the signs
     right: the pass is the move the prior likes best."""
     s = from_ascii(LOST, komi=0.5)
-    mcts, best = search_best(s, FakeEvaluator(pass_prior=0.2), 400)
+    mcts, best = search_best(s, FakeEvaluator(pass_prior=0.2), 400, in_flight=in_flight)
     i = int(np.nonzero(mcts.root.moves == PASS)[0][0])
     assert best != "pass"
     assert mcts.root.child_q(i) < -0.9 and mcts.root.N[i] >= 2
 
 
-def test_search_takes_the_capture():
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_search_takes_the_capture(in_flight):
     s = from_ascii("""
 . . . . .
 . X X . .
@@ -58,7 +63,7 @@ X O O X .
 . X . . .
 . . . . .
 """, komi=0)
-    _, best = search_best(s, FakeEvaluator(material), 200)
+    _, best = search_best(s, FakeEvaluator(material), 200, in_flight=in_flight)
     assert best == "C2"  # takes B3-C3 and with them the whole board
 
 
@@ -93,6 +98,64 @@ def test_batch_gathers_distinct_leaves_under_virtual_loss():
     assert len(mcts.root.children) == 8
     assert mcts.root.N.sum() == 8 and mcts.stats["collisions"] == 0
     assert all(c.moves is not None for c in mcts.root.children.values())
+
+
+class SlowFake(FakeEvaluator):
+    """Counts how many calls run at once; each takes a little while."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def evaluate(self, states):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.005)
+        try:
+            return super().evaluate(states)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def _check_tree(node) -> int:
+    """Every edge's visits = 1 + its child's (the child's own evaluation), no virtual
+    loss or pending leaf left; returns the nodes checked."""
+    assert not node.pending
+    if node.moves is None or node.terminal is not None:
+        return 1
+    seen = 1
+    assert np.all(node.N == np.round(node.N)) and np.all(np.abs(node.W) <= node.N + 1e-9)
+    for i, child in node.children.items():
+        if child.moves is not None and child.terminal is None:
+            assert node.N[i] == 1 + child.N.sum()
+        elif child.moves is None and child.terminal is None:
+            assert node.N[i] == 0  # a collision's leaf: made, never sent
+        seen += _check_tree(child)
+    return seen
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.5])
+def test_batches_in_flight_overlap_and_leave_a_consistent_tree(lam):
+    """With two batches in flight the network is called from two threads at once; the
+    tree ends with every visit counted once and no virtual loss left."""
+    ev = SlowFake(material)
+    mcts = MCTS(ev, SearchConfig(lam=lam, batch=4, in_flight=2),
+                RolloutPolicy(seed=0) if lam else None)
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=120)
+    assert ev.most == 2
+    assert 120 <= mcts.root.N.sum() + 1 <= 120 + 2 * 4
+    assert _check_tree(mcts.root) > 60
+    one = SlowFake(material)
+    mcts = MCTS(one, SearchConfig(lam=lam, batch=4), RolloutPolicy(seed=0) if lam else None)
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=40)
+    assert one.most == 1
+    with pytest.raises(ValueError):
+        MCTS(ev, SearchConfig(lam=0.0, in_flight=0))
 
 
 def test_network_results_are_cached_by_position():

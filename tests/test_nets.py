@@ -224,6 +224,54 @@ def test_shared_evaluator_gathers_threads_into_one_forward_pass():
         ev.evaluate(positions[:1])
 
 
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_shared_evaluator_runs_parallel_passes_at_once(parallel):
+    """``parallel`` callers run forward passes at the same time (a search with two
+    batches in flight keeps two cores busy), never more; every caller gets its own
+    positions' answers."""
+    import threading
+    import time
+    from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    ev = SharedEvaluator(model, EvaluatorConfig(parallel=parallel))
+    running, most = [0], [0]
+    lock = threading.Lock()
+    run = ev._run
+
+    def slow_run(batch):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for every caller to arrive
+        run(batch)
+        with lock:
+            running[0] -= 1
+    ev._run = slow_run
+    games = [GameState(9) for _ in range(4)]
+    for k, g in enumerate(games):
+        g.play(gtp_to_loc(("C3", "D4", "E5", "F6")[k], 9))
+    planes = [state_planes(g)[None] for g in games]
+    with torch.no_grad():
+        expected = [model(torch.from_numpy(p).float())[1].numpy().reshape(-1) for p in planes]
+    results = [None] * len(games)
+    start = threading.Barrier(len(games))
+
+    def ask(k):
+        start.wait()
+        results[k] = ev.evaluate_planes(planes[k])[1]
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(len(games))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == parallel
+    for got, want in zip(results, expected):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    with pytest.raises(ValueError):
+        SharedEvaluator(model, EvaluatorConfig(parallel=0))
+
+
 def test_search_cache_tells_move_histories_apart():
     """The same stones reached by different move orders show different "turns since"
     planes, so the network's cache must not hand one the other's answer."""

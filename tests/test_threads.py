@@ -23,6 +23,12 @@ def test_the_network_gets_half_the_cores_left_after_the_rollouts(cores, rollouts
         assert 2 * (plan.torch_threads + plan.rollout_threads) <= cores
 
 
+def test_two_passes_at_once_where_there_are_two_cores():
+    assert [plan_threads(r, cores=c).passes for r, c in
+            ((True, 1), (False, 1), (True, 2), (False, 2), (False, 16))] == [1, 1, 2, 2, 2]
+    assert plan_threads(False, cores=2, passes=3).passes == 3
+
+
 def test_threads_override_and_the_cores_this_process_may_use():
     assert plan_threads(True, cores=2, override=3).torch_threads == 3
     assert 1 <= usable_cores() <= (os.cpu_count() or 1)
@@ -43,7 +49,7 @@ def test_gtp_applies_the_plan():
 
 def test_the_engine_says_its_threads_on_stderr():
     proc = subprocess.run([sys.executable, "-m", "tengen.cli", "gtp", "--lam", "0",
-                           "--threads", "2"], input=b"name\nquit\n", capture_output=True,
+                           "--threads", "2", "--passes", "1"], input=b"name\nquit\n", capture_output=True,
                           timeout=120)
     assert proc.stdout.startswith(b"= tengen")  # stdout stays GTP only
-    assert b"threads: network 2, rollouts 0" in proc.stderr
+    assert b"threads: network 2 x 1 passes, rollouts 0" in proc.stderr

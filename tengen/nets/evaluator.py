@@ -5,6 +5,8 @@ its positions' planes and queues them; whichever caller finds the network free r
 for everything waiting (up to ``max_batch`` positions of one board size a pass) and
 keeps going until the queue is empty, while later callers queue behind it. A single
 caller never hands its work to another thread, and many callers share forward passes.
+``parallel`` forward passes may run at once, each on the thread of the caller that
+started it (a search with batches in flight keeps one core busy per pass).
 CPU or CUDA, with bf16 autocast where it is asked for, or on CPUs ONNX Runtime in fp32 or
 with its int8 tower where it measures faster (``backend``: ``tengen.nets.onnx_backend``,
 ``tengen.nets.int8``).
@@ -28,6 +30,7 @@ from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for
 class EvaluatorConfig:
     device: str = "cpu"  # cpu, cuda, or auto (cuda when there is one)
     max_batch: int = 256  # positions per forward pass at most
+    parallel: int = 1  # forward passes at once (each on its caller's thread)
     bf16: bool = False  # bf16 autocast (on CPUs with AMX/AVX512-BF16 and on GPUs)
     # torch; onnx (ONNX Runtime, CPU); int8 (ONNX Runtime, the tower quantized); auto: all
     # kept, the fastest measured at each batch size (CPU; torch alone where ONNX Runtime is
@@ -69,7 +72,9 @@ class SharedEvaluator:
         self.routes = self._choose_backend()
         self._pending: list[_Request] = []
         self._queue_lock = threading.Lock()
-        self._net_lock = threading.Lock()
+        if self.cfg.parallel < 1:
+            raise ValueError(f"parallel must be at least 1, not {self.cfg.parallel}")
+        self._passes = threading.Semaphore(self.cfg.parallel)
         self._closed = False
         self.stats = {"forward_passes": 0, "positions": 0}
 
@@ -131,12 +136,12 @@ class SharedEvaluator:
         with self._queue_lock:
             self._pending.append(req)
         while not req.done.is_set():
-            if self._net_lock.acquire(blocking=False):
+            if self._passes.acquire(blocking=False):
                 try:
                     self._serve()
                 finally:
-                    self._net_lock.release()
-            else:  # another caller is running the network and will take ours too
+                    self._passes.release()
+            else:  # other callers are running the network and will take ours too
                 req.done.wait(0.002)  # (or, if it has just left, we run it ourselves)
         if req.error is not None:
             raise RuntimeError(f"network evaluation failed: {req.error}") from req.error
@@ -179,8 +184,9 @@ class SharedEvaluator:
                     logits, value = self.model(x)
             probs = torch.softmax(logits.float(), dim=1).cpu().numpy()
             values = value.float().cpu().numpy().reshape(-1)
-            self.stats["forward_passes"] += 1
-            self.stats["positions"] += len(planes)
+            with self._queue_lock:  # passes may finish at once
+                self.stats["forward_passes"] += 1
+                self.stats["positions"] += len(planes)
             k = 0
             for r in batch:
                 m = len(r.planes)

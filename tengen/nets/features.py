@@ -165,7 +165,7 @@ def _onehot(out, base, value, cap, r, c):
     out[base + v - 1, r, c] = 1
 
 
-@njit(cache=True)  # calls ladder_captured, which allocates
+@njit(cache=True, nogil=True)  # allocates (ladder_captured); nogil: a search's passes overlap
 def compute_planes(B, meta, zob, pla, ages, out, recs):
     """Fill ``out`` (float32 or uint8, shape (49, n, n), zeroed here) for ``pla`` to move.
     ``ages``: turns since the stone on each padded loc was played (0: unknown / empty)."""

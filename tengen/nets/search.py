@@ -23,7 +23,7 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     """``value_net``: take leaf values from this network, priors from ``net``;
     ``backend``: ``EvaluatorConfig.backend``."""
     rollouts_ready = RolloutPrecompile() if warm_up else None
-    ecfg = EvaluatorConfig(device=device, backend=backend)
+    ecfg = EvaluatorConfig(device=device, backend=backend, parallel=cfg.in_flight)
     if not value_net:
         evaluator = SharedEvaluator(load_checkpoint(net)[0], ecfg)
     else:  # each network's int8 is judged on the output the search takes from it

@@ -11,6 +11,12 @@ thread (at least one): a second engine on the same machine (Sabaki with two engi
 `tengen arena --jobs 2`) finds room, and on a large machine the network still gets
 several threads. ``OMP_WAIT_POLICY=PASSIVE`` (set by ``tengen gtp`` unless the user set
 it) makes those threads sleep instead of spinning when they wait.
+
+Two forward passes run at once (``passes``; the search keeps two batches in flight,
+``SearchConfig.in_flight``), each with those threads: on 2 cores, two single-threaded
+passes fill both cores where one left the second idle (value-only search, int8, AVX-512
+EPYC: 832 -> 1,244-1,310 simulations/s), and a single-threaded pass never spins, so
+beside a busy process the search keeps 73-77% of that (951) instead of collapsing.
 """
 from __future__ import annotations
 
@@ -20,11 +26,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ThreadPlan:
-    torch_threads: int  # intra-op threads of the network's forward passes
+    torch_threads: int  # intra-op threads of each of the network's forward passes
     rollout_threads: int  # the search's rollout worker (0 for a value-only search)
+    passes: int = 1  # forward passes at once (the search's batches in flight)
 
     def describe(self) -> str:
-        return f"threads: network {self.torch_threads}, rollouts {self.rollout_threads}"
+        return (f"threads: network {self.torch_threads} x {self.passes} passes, "
+                f"rollouts {self.rollout_threads}")
 
 
 def usable_cores() -> int:
@@ -34,13 +42,15 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def plan_threads(rollouts: bool, cores: int | None = None, override: int = 0) -> ThreadPlan:
+def plan_threads(rollouts: bool, cores: int | None = None, override: int = 0,
+                 passes: int = 0) -> ThreadPlan:
     """``rollouts``: the search plays rollouts beside the network (lambda > 0);
-    ``override``: the user's ``--threads`` for the network."""
+    ``override``: the user's ``--threads`` for the network; ``passes``: the user's
+    ``--passes``."""
     cores = cores or usable_cores()
     rollout = 1 if rollouts else 0
     torch_threads = override if override > 0 else max(1, (cores - rollout) // 2)
-    return ThreadPlan(torch_threads, rollout)
+    return ThreadPlan(torch_threads, rollout, passes if passes > 0 else min(2, cores))
 
 
 def apply(plan: ThreadPlan) -> None:

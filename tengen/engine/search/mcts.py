@@ -3,7 +3,11 @@ mix of the value network and a fast rollout, ``V = (1 - lam) * v + lam * z``.
 
 Leaves are gathered a batch at a time under virtual loss and sent to an ``Evaluator`` in
 one call; while the network works, a worker thread plays the batch's rollouts (the Numba
-kernel releases the GIL). Network results are cached by position. Finished games (two
+kernel releases the GIL). With ``in_flight`` > 1 several batches are out at once: the
+next is gathered (under the virtual loss of those still out) while the network works on
+the others on other cores (its forward passes release the GIL), which keeps every core
+busy where one forward pass uses one. The tree itself is only ever touched by the
+searching thread. Network results are cached by position. Finished games (two
 passes) are scored exactly. Values are stored per edge from the point of view of the
 player choosing the edge, so selection is an argmax at every level.
 """
@@ -12,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -29,6 +33,7 @@ class SearchConfig:
     c_puct: float = 1.5
     lam: float = 0.5  # weight of the rollout result in a leaf's value
     batch: int = 8  # leaves per network call
+    in_flight: int = 1  # batches out to the network at once (see the module's docstring)
     virtual_loss: float = 1.0  # losses each pending leaf counts for along its path
     visits: int | None = None  # simulations per move (None: the time budget decides)
     fpu_reduction: float = 0.25  # unvisited children start this much below their parent
@@ -96,7 +101,11 @@ class MCTS:
         self.cache: OrderedDict = OrderedDict()
         self.root: Node | None = None
         self.root_state: SimState | None = None
+        if self.cfg.in_flight < 1:
+            raise ValueError(f"in_flight must be at least 1, not {self.cfg.in_flight}")
         self._pool = ThreadPoolExecutor(1) if self.cfg.lam > 0 else None
+        self._net_pool = ThreadPoolExecutor(self.cfg.in_flight) if self.cfg.in_flight > 1 \
+            else None
         self.stats = {"nn_time": 0.0, "nn_calls": 0, "nn_positions": 0, "simulations": 0,
                       "collisions": 0, "rollout_moves": 0, "wait_rollouts": 0.0}
 
@@ -182,14 +191,20 @@ class MCTS:
     def run_batch(self) -> int:
         """One round: gather up to ``batch`` leaves, evaluate, back up. Returns how many
         simulations completed."""
-        cfg = self.cfg
-        root = self.root
-        if root.moves is None:  # the root is always evaluated first, alone
-            self._expand_leaves([([], root, self.root_state.copy())], applied_vl=False)
-            return 1
+        if self.root.moves is None:  # the root is always evaluated first, alone
+            leaves = [([], self.root, self.root_state.copy())]
+            return self._finish(leaves, self._send(leaves), applied_vl=False)
+        leaves, done = self._gather()
+        if leaves:
+            done += self._finish(leaves, self._send(leaves))
+        return done
+
+    def _gather(self):
+        """Up to ``batch`` new leaves under virtual loss, ``(leaves, finished)``: games
+        that end in the tree are backed up at once and counted in ``finished``."""
         leaves = []
         done = 0
-        for _ in range(cfg.batch):
+        for _ in range(self.cfg.batch):
             path, node, s = self._descend()
             if node.terminal is None and s.is_over():
                 node.terminal = terminal_value(s)
@@ -197,38 +212,46 @@ class MCTS:
                 self._backup(path, node.terminal)
                 done += 1
                 continue
-            if node.pending:  # another leaf of this batch: stop gathering
+            if node.pending:  # a leaf already gathered or out: stop gathering
                 self._undo_virtual_loss(path)
                 self.stats["collisions"] += 1
                 break
             node.pending = True
             leaves.append((path, node, s))
-        if leaves:
-            self._expand_leaves(leaves)
-        return done + len(leaves)
+        return leaves, done
 
-    def _expand_leaves(self, leaves, applied_vl: bool = True) -> None:
-        cfg = self.cfg
+    def _send(self, leaves):
+        """Start the leaves' evaluation: ``(cached results, network job, rollout job)``.
+        The network runs here, or on the network pool when batches are in flight."""
         states = [s for _, _, s in leaves]
-        future = None
-        if cfg.lam > 0:
-            future = self._pool.submit(self._rollout_values, [s.copy() for s in states])
-        keys = [s.key() for s in states]
-        results = [self._cached(k) for k in keys]
+        rollouts = None
+        if self.cfg.lam > 0:
+            rollouts = self._pool.submit(self._rollout_values, [s.copy() for s in states])
+        results = [self._cached(s.key()) for s in states]
         todo = [i for i, r in enumerate(results) if r is None]
+        job = None
         if todo:
-            t = time.perf_counter()
-            probs, values = self.evaluator.evaluate([states[i] for i in todo])
-            self.stats["nn_time"] += time.perf_counter() - t
+            batch = [states[i] for i in todo]
+            job = (self._net_pool.submit(_timed, self.evaluator.evaluate, batch)
+                   if self._net_pool is not None else _timed(self.evaluator.evaluate, batch))
+        return results, todo, job, rollouts
+
+    def _finish(self, leaves, sent, applied_vl: bool = True) -> int:
+        """Wait for what ``_send`` started, expand the leaves, back up their values."""
+        cfg = self.cfg
+        results, todo, job, rollouts = sent
+        if todo:
+            (probs, values), seconds = job.result() if self._net_pool is not None else job
+            self.stats["nn_time"] += seconds
             self.stats["nn_calls"] += 1
             self.stats["nn_positions"] += len(todo)
             for j, i in enumerate(todo):
                 results[i] = (probs[j], float(values[j]))
-                self._remember(keys[i], results[i])
+                self._remember(leaves[i][2].key(), results[i])
         z = None
-        if future is not None:
+        if rollouts is not None:
             t = time.perf_counter()
-            z = future.result()
+            z = rollouts.result()
             self.stats["wait_rollouts"] += time.perf_counter() - t
         for k, (path, node, s) in enumerate(leaves):
             p, v = results[k]
@@ -239,6 +262,7 @@ class MCTS:
             node.pending = False
             self._backup(path, v, applied_vl)
         self.stats["simulations"] += len(leaves)
+        return len(leaves)
 
     def search(self, visits: int | None = None, deadline: float | None = None,
                stop: Callable[[], bool] | None = None,
@@ -259,20 +283,39 @@ class MCTS:
                 reporter.join()  # no line of its own after the caller's last one
 
     def _search_loop(self, visits, deadline, stop) -> None:
+        flight: deque = deque()  # (leaves, what _send started), oldest first
         done = 0
-        while True:
-            if self.root.moves is not None:
-                if visits is not None and done >= visits:
+        try:
+            while True:
+                if self.root.moves is None:
+                    done += self.run_batch()
+                    continue
+                out = sum(len(leaves) for leaves, _ in flight)
+                if self._enough(done + out, visits, deadline, stop):
                     break
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                if stop is not None and stop():
-                    break
-                if visits is None and deadline is None and stop is None:
-                    break
-                if len(self.root.moves) == 1:  # only pass: nothing to think about
-                    break
-            done += self.run_batch()
+                if len(flight) >= self.cfg.in_flight:
+                    done += self._finish(*flight.popleft())
+                    continue
+                leaves, finished = self._gather()
+                done += finished
+                if leaves:
+                    flight.append((leaves, self._send(leaves)))
+                elif flight:  # every path led to a leaf that is out: wait for one
+                    done += self._finish(*flight.popleft())
+        finally:  # no virtual loss or pending leaf outlives the search
+            while flight:
+                self._finish(*flight.popleft())
+
+    def _enough(self, started: int, visits, deadline, stop) -> bool:
+        if visits is not None and started >= visits:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return True
+        if stop is not None and stop():
+            return True
+        if visits is None and deadline is None and stop is None:
+            return True
+        return len(self.root.moves) == 1  # only pass: nothing to think about
 
     # ------------------------------------------------------------------ results
 
@@ -323,8 +366,15 @@ class MCTS:
         return out
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
+        for pool in (self._pool, self._net_pool):
+            if pool is not None:
+                pool.shutdown(wait=False)
+
+
+def _timed(fn, *args):
+    t = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t
 
 
 def _report_until(report: Callable[[], None], every: float, finished: threading.Event) -> None:
