@@ -74,3 +74,30 @@ def test_the_count_gnugo_gave_when_it_passed_stays_won_against_gnugo():
             g.play(loc, g.to_play)
         assert g.is_over()
         assert gnugo.send("final_score").startswith("B+")
+
+
+def test_settling_a_doubtful_group_never_fills_its_two_point_eye():
+    """Next to a chain in doubt, a stone in the chain's own two-point eye space turns
+    two points into one eye and cannot make a second: never offered. The middle of a
+    straight three (the vital point, two eyes) and outside liberties stay offered."""
+    from tengen.engine.game import from_ascii
+    from tengen.engine.search.judge import Judgment
+    import numpy as np
+    g = from_ascii("""
+. . . . . . . . .
+. . . . . . . . .
+X X X X X . . . .
+X . . . X . . . .
+X X X X X . . . .
+. . . . . . . . .
+X X X X . . . . .
+X . . X . . . . .
+X X X X . . . . .
+""", komi=7.5)
+    stones = [loc for loc in range(len(g.board.B[0])) if g.board.color(loc) == BLACK]
+    judgment = Judgment(9, 7.5, np.zeros((9, 9)), doubt=stones)
+    useful = {loc_to_gtp(m, 9) for m in play_on_moves(g, BLACK, judgment,
+                                                      g.sensible_moves(BLACK))}
+    assert not useful & {"B2", "C2"}  # the two-point eye
+    assert "C6" in useful  # the straight three's vital point
+    assert {"A4", "E4", "F7"} <= useful  # outside liberties of the doubtful chains

@@ -123,12 +123,34 @@ def play_on_moves(state, pla: int, judgment: Judgment, moves, own: float = 0.5) 
                 near.add(nb)
     moves = [int(m) for m in moves]
     if near:
-        settle = [m for m in moves if m in near and _safe(state, pla, m)]
+        settle = [m for m in moves if m in near and _safe(state, pla, m)
+                  and not _in_own_two_point_eye(state, pla, m)]
         if settle:
             return settle
     own_area = sign * judgment.ownership.reshape(-1)
     return [m for m in moves
             if own_area[loc_to_index(m, n)] <= own and _safe(state, pla, m)]
+
+
+def _in_own_two_point_eye(state, pla: int, loc: int) -> bool:
+    """``loc`` is one of two empty points walled in by ``pla``'s stones (and the edge)
+    alone: a stone there leaves one eye where there were two points, and can never make
+    a second (a three-point space can, at its middle, so those are left to the chooser)."""
+    b = state.board
+    w = state.size + 2
+    region, stack = {loc}, [loc]
+    while stack:
+        q = stack.pop()
+        for nb in (q - w, q - 1, q + 1, q + w):
+            c = b.color(nb)
+            if c == EMPTY and nb not in region:
+                if len(region) == 2:
+                    return False
+                region.add(nb)
+                stack.append(nb)
+            elif c == 3 - pla:
+                return False
+    return len(region) == 2
 
 
 def capture_move(state, pla: int, judgment: Judgment) -> int | None:
