@@ -38,7 +38,8 @@ def measure(evaluator, lam, batch, seconds, state, in_flight=1):
     st = mcts.stats
     mcts.close()
     return {"sims_per_s": round(st["simulations"] / dt, 1),
-            "non_nn_fraction": round(1 - st["nn_time"] / dt, 3),
+            # with batches in flight network calls overlap, and the share means nothing
+            "non_nn_fraction": round(1 - st["nn_time"] / dt, 3) if in_flight == 1 else None,
             "rollout_wait_fraction": round(st["wait_rollouts"] / dt, 3),
             "positions_per_nn_call": round(st["nn_positions"] / max(st["nn_calls"], 1), 2)}
 

@@ -9,7 +9,7 @@ import pytest
 from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import loc_to_gtp
 from tengen.engine.game import GameState, from_ascii
-from tengen.engine.search.mcts import MCTS, SearchConfig
+from tengen.engine.search.mcts import MCTS, Node, SearchConfig
 from tengen.engine.players import RESIGN, Clock
 from tengen.engine.rollout.policy import RolloutPolicy
 from tengen.engine.search.player import SearchPlayer
@@ -149,13 +149,60 @@ def test_batches_in_flight_overlap_and_leave_a_consistent_tree(lam):
     assert ev.most == 2
     assert 120 <= mcts.root.N.sum() + 1 <= 120 + 2 * 4
     assert _check_tree(mcts.root) > 60
+    mcts.close()
     one = SlowFake(material)
     mcts = MCTS(one, SearchConfig(lam=lam, batch=4), RolloutPolicy(seed=0) if lam else None)
     mcts.set_root(SimState.from_game(GameState(9)))
     mcts.search(visits=40)
+    mcts.close()
     assert one.most == 1
     with pytest.raises(ValueError):
         MCTS(ev, SearchConfig(lam=0.0, in_flight=0))
+
+
+def test_the_tree_grows_on_the_searching_thread_only(monkeypatch):
+    """The network runs on other threads; expansion and backup never do."""
+    threads = set()
+    expand = Node.expand
+
+    def recording(self, *a):
+        threads.add(threading.get_ident())
+        return expand(self, *a)
+    monkeypatch.setattr(Node, "expand", recording)
+    mcts = MCTS(SlowFake(material), SearchConfig(lam=0.0, batch=4, in_flight=2))
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=60)
+    mcts.close()
+    assert threads == {threading.get_ident()}
+
+
+class FailingFake(SlowFake):
+    def __init__(self, fail_after: int):
+        super().__init__(material)
+        self.fail_after = fail_after
+
+    def evaluate(self, states):
+        if len(self.calls) >= self.fail_after:
+            raise RuntimeError("network down")
+        return super().evaluate(states)
+
+
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_a_failed_network_call_leaves_the_tree_searchable(in_flight):
+    """The error reaches the caller; the leaves it stranded lose their virtual loss and
+    pending marks, so the next search goes on from the same tree."""
+    ev = FailingFake(fail_after=6)
+    mcts = MCTS(ev, SearchConfig(lam=0.0, batch=4, in_flight=in_flight))
+    mcts.set_root(SimState.from_game(GameState(9)))
+    with pytest.raises(RuntimeError, match="network down"):
+        mcts.search(visits=200)
+    _check_tree(mcts.root)
+    before = mcts.root.N.sum()
+    ev.fail_after = 10 ** 9
+    mcts.search(visits=100)
+    mcts.close()
+    assert mcts.root.N.sum() >= before + 100 - 4
+    _check_tree(mcts.root)
 
 
 def test_network_results_are_cached_by_position():

@@ -101,3 +101,16 @@ X X X X . . . . .
     assert not useful & {"B2", "C2"}  # the two-point eye
     assert "C6" in useful  # the straight three's vital point
     assert {"A4", "E4", "F7"} <= useful  # outside liberties of the doubtful chains
+    # a wall chain in atari whose last liberty is in the space: joining may save it
+    g = from_ascii("""
+. . . . .
+X X X O .
+X . . X O
+X X X O O
+. . . O .
+""", komi=7.5)
+    stones = [loc for loc in range(len(g.board.B[0])) if g.board.color(loc) == BLACK]
+    judgment = Judgment(5, 7.5, np.zeros((5, 5)), doubt=stones)
+    useful = {loc_to_gtp(m, 5) for m in play_on_moves(g, BLACK, judgment,
+                                                      g.sensible_moves(BLACK))}
+    assert "C3" in useful  # D3 (one liberty, C3) joins the rest there

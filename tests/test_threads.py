@@ -12,15 +12,16 @@ from tengen.nets.threads import plan_threads, usable_cores
 
 
 @pytest.mark.parametrize("cores, rollouts, expected", [
-    (1, True, 1), (2, True, 1), (2, False, 1), (4, True, 1), (4, False, 2),
-    (16, True, 7), (16, False, 8)])
+    (1, True, 1), (2, True, 1), (2, False, 1), (4, True, 1), (4, False, 1),
+    (16, True, 3), (16, False, 4)])
 def test_the_network_gets_half_the_cores_left_after_the_rollouts(cores, rollouts, expected):
+    """Shared by its passes, one thread a pass at least."""
     plan = plan_threads(rollouts, cores=cores)
     assert plan.torch_threads == expected and plan.rollout_threads == int(rollouts)
     # two such engines never ask for more threads than the machine has (when it has
-    # a core for each engine's network and rollouts)
-    if cores >= 2 * (1 + int(rollouts)):
-        assert 2 * (plan.torch_threads + plan.rollout_threads) <= cores
+    # a core for each engine's passes and rollouts)
+    if cores >= 2 * (plan.passes + int(rollouts)):
+        assert 2 * (plan.passes * plan.torch_threads + plan.rollout_threads) <= cores
 
 
 def test_two_passes_at_once_where_there_are_two_cores():

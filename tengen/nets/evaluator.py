@@ -138,9 +138,11 @@ class SharedEvaluator:
         while not req.done.is_set():
             if self._passes.acquire(blocking=False):
                 try:
-                    self._serve()
+                    self._serve(req)
                 finally:
                     self._passes.release()
+                # the queue was empty: ours is in a pass that another caller is running
+                req.done.wait()
             else:  # other callers are running the network and will take ours too
                 req.done.wait(0.002)  # (or, if it has just left, we run it ourselves)
         if req.error is not None:
@@ -150,10 +152,14 @@ class SharedEvaluator:
     def close(self) -> None:
         self._closed = True
 
-    def _serve(self) -> None:
-        """Run the network until nothing is waiting: each pass takes the oldest request's
-        board size and as many waiting requests of that size as fit."""
+    def _serve(self, own: _Request) -> None:
+        """Run the network until nothing is waiting (or, where passes run in parallel,
+        until ``own`` is answered: the callers still waiting serve themselves): each pass
+        takes the oldest request's board size and as many waiting requests of that size
+        as fit."""
         while True:
+            if self.cfg.parallel > 1 and own.done.is_set():
+                return
             with self._queue_lock:
                 if not self._pending:
                     return
@@ -192,11 +198,14 @@ class SharedEvaluator:
                 m = len(r.planes)
                 r.probs, r.values = probs[k:k + m], values[k:k + m]
                 k += m
-        except Exception as e:  # every waiting caller hears of it
+        except BaseException as e:  # every waiting caller hears of it
             for r in batch:
                 r.error = e
-        for r in batch:
-            r.done.set()
+            if not isinstance(e, Exception):  # KeyboardInterrupt: ours to raise too
+                raise
+        finally:
+            for r in batch:
+                r.done.set()
 
 
 class SplitEvaluator:

@@ -13,7 +13,7 @@ several threads. ``OMP_WAIT_POLICY=PASSIVE`` (set by ``tengen gtp`` unless the u
 it) makes those threads sleep instead of spinning when they wait.
 
 Two forward passes run at once (``passes``; the search keeps two batches in flight,
-``SearchConfig.in_flight``), each with those threads: on 2 cores, two single-threaded
+``SearchConfig.in_flight``), sharing those threads (one each at least): on 2 cores, two single-threaded
 passes fill both cores where one left the second idle (value-only search, int8, AVX-512
 EPYC: 832 -> 1,244-1,310 simulations/s), and a single-threaded pass never spins, so
 beside a busy process the search keeps 73-77% of that (951) instead of collapsing.
@@ -49,8 +49,10 @@ def plan_threads(rollouts: bool, cores: int | None = None, override: int = 0,
     ``--passes``."""
     cores = cores or usable_cores()
     rollout = 1 if rollouts else 0
-    torch_threads = override if override > 0 else max(1, (cores - rollout) // 2)
-    return ThreadPlan(torch_threads, rollout, passes if passes > 0 else min(2, cores))
+    passes = passes if passes > 0 else min(2, cores)
+    # the passes share half the cores left (room for a second engine), one thread at least
+    torch_threads = override if override > 0 else max(1, (cores - rollout) // (2 * passes))
+    return ThreadPlan(torch_threads, rollout, passes)
 
 
 def apply(plan: ThreadPlan) -> None:

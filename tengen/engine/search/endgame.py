@@ -135,7 +135,8 @@ def play_on_moves(state, pla: int, judgment: Judgment, moves, own: float = 0.5) 
 def _in_own_two_point_eye(state, pla: int, loc: int) -> bool:
     """``loc`` is one of two empty points walled in by ``pla``'s stones (and the edge)
     alone: a stone there leaves one eye where there were two points, and can never make
-    a second (a three-point space can, at its middle, so those are left to the chooser)."""
+    a second (a three-point space can, at its middle, so those are left to the chooser).
+    Not when a wall chain is in atari: joining it there may be what saves it."""
     b = state.board
     w = state.size + 2
     region, stack = {loc}, [loc]
@@ -148,7 +149,7 @@ def _in_own_two_point_eye(state, pla: int, loc: int) -> bool:
                     return False
                 region.add(nb)
                 stack.append(nb)
-            elif c == 3 - pla:
+            elif c == 3 - pla or (c == pla and b.libs(nb) < 2):
                 return False
     return len(region) == 2
 

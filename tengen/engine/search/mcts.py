@@ -232,27 +232,44 @@ class MCTS:
         job = None
         if todo:
             batch = [states[i] for i in todo]
-            job = (self._net_pool.submit(_timed, self.evaluator.evaluate, batch)
-                   if self._net_pool is not None else _timed(self.evaluator.evaluate, batch))
+            if self._net_pool is not None:
+                job = self._net_pool.submit(_timed, self.evaluator.evaluate, batch)
+            else:
+                try:
+                    job = _timed(self.evaluator.evaluate, batch)
+                except BaseException:
+                    self._abandon(leaves)
+                    raise
         return results, todo, job, rollouts
+
+    def _abandon(self, leaves) -> None:
+        """Leaves whose evaluation failed: take back their virtual loss and pending marks,
+        so that the tree stays searchable (the root's path is empty: nothing to undo)."""
+        for path, node, _ in leaves:
+            node.pending = False
+            self._undo_virtual_loss(path)
 
     def _finish(self, leaves, sent, applied_vl: bool = True) -> int:
         """Wait for what ``_send`` started, expand the leaves, back up their values."""
         cfg = self.cfg
         results, todo, job, rollouts = sent
-        if todo:
-            (probs, values), seconds = job.result() if self._net_pool is not None else job
-            self.stats["nn_time"] += seconds
-            self.stats["nn_calls"] += 1
-            self.stats["nn_positions"] += len(todo)
-            for j, i in enumerate(todo):
-                results[i] = (probs[j], float(values[j]))
-                self._remember(leaves[i][2].key(), results[i])
         z = None
-        if rollouts is not None:
-            t = time.perf_counter()
-            z = rollouts.result()
-            self.stats["wait_rollouts"] += time.perf_counter() - t
+        try:
+            if todo:
+                (probs, values), seconds = job.result() if self._net_pool is not None else job
+                self.stats["nn_time"] += seconds
+                self.stats["nn_calls"] += 1
+                self.stats["nn_positions"] += len(todo)
+                for j, i in enumerate(todo):
+                    results[i] = (probs[j], float(values[j]))
+                    self._remember(leaves[i][2].key(), results[i])
+            if rollouts is not None:
+                t = time.perf_counter()
+                z = rollouts.result()
+                self.stats["wait_rollouts"] += time.perf_counter() - t
+        except BaseException:
+            self._abandon(leaves)
+            raise
         for k, (path, node, s) in enumerate(leaves):
             p, v = results[k]
             if z is not None:
@@ -284,27 +301,44 @@ class MCTS:
 
     def _search_loop(self, visits, deadline, stop) -> None:
         flight: deque = deque()  # (leaves, what _send started), oldest first
-        done = 0
         try:
-            while True:
-                if self.root.moves is None:
-                    done += self.run_batch()
-                    continue
-                out = sum(len(leaves) for leaves, _ in flight)
-                if self._enough(done + out, visits, deadline, stop):
-                    break
-                if len(flight) >= self.cfg.in_flight:
-                    done += self._finish(*flight.popleft())
-                    continue
-                leaves, finished = self._gather()
-                done += finished
-                if leaves:
-                    flight.append((leaves, self._send(leaves)))
-                elif flight:  # every path led to a leaf that is out: wait for one
-                    done += self._finish(*flight.popleft())
-        finally:  # no virtual loss or pending leaf outlives the search
-            while flight:
+            self._fly(flight, visits, deadline, stop)
+        except BaseException:
+            self._land(flight)
+            raise
+        error = self._land(flight)  # no virtual loss or pending leaf outlives the search
+        if error is not None:
+            raise error
+
+    def _land(self, flight: deque) -> BaseException | None:
+        """Finish every batch still out (those that fail are abandoned); the first
+        failure, if any."""
+        error = None
+        while flight:
+            try:
                 self._finish(*flight.popleft())
+            except Exception as e:
+                error = error or e
+        return error
+
+    def _fly(self, flight: deque, visits, deadline, stop) -> None:
+        done = 0
+        while True:
+            if self.root.moves is None:
+                done += self.run_batch()
+                continue
+            out = sum(len(leaves) for leaves, _ in flight)
+            if self._enough(done + out, visits, deadline, stop):
+                break
+            if len(flight) >= self.cfg.in_flight:
+                done += self._finish(*flight.popleft())
+                continue
+            leaves, finished = self._gather()
+            done += finished
+            if leaves:
+                flight.append((leaves, self._send(leaves)))
+            elif flight:  # every path led to a leaf that is out: wait for one
+                done += self._finish(*flight.popleft())
 
     def _enough(self, started: int, visits, deadline, stop) -> bool:
         if visits is not None and started >= visits:
