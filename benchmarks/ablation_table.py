@@ -15,6 +15,7 @@ from tengen.selfplay.match.arena import finished_games, summarize
 ROWS = [("policy", "policy network alone"),
         ("policy_rl", "RL policy network alone (iteration 46)"),
         ("policy_rl58", "RL policy network alone (shipped: iteration 58)"),
+        ("lam05_v1600", "search, defaults, 1,600 simulations (annealed SL priors)"),
         ("lam0", "search, λ = 0 (value network)"),
         ("lam05", "search, λ = 0.5 (mixed)"), ("lam1", "search, λ = 1 (rollouts)")]
 DIR = Path(__file__).resolve().parent / "results" / "ablation_19x19"
