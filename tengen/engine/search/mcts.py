@@ -221,13 +221,15 @@ class MCTS:
         return leaves, done
 
     def _send(self, leaves):
-        """Start the leaves' evaluation: ``(cached results, network job, rollout job)``.
+        """Start the leaves' evaluation: ``(cache keys, cached results, network job, rollout
+        job)``.
         The network runs here, or on the network pool when batches are in flight."""
         states = [s for _, _, s in leaves]
         rollouts = None
         if self.cfg.lam > 0:
             rollouts = self._pool.submit(self._rollout_values, [s.copy() for s in states])
-        results = [self._cached(s.key()) for s in states]
+        keys = [s.key() for s in states]
+        results = [self._cached(k) for k in keys]
         todo = [i for i, r in enumerate(results) if r is None]
         job = None
         if todo:
@@ -240,7 +242,7 @@ class MCTS:
                 except BaseException:
                     self._abandon(leaves)
                     raise
-        return results, todo, job, rollouts
+        return keys, results, todo, job, rollouts
 
     def _abandon(self, leaves) -> None:
         """Leaves whose evaluation failed: take back their virtual loss and pending marks,
@@ -252,7 +254,7 @@ class MCTS:
     def _finish(self, leaves, sent, applied_vl: bool = True) -> int:
         """Wait for what ``_send`` started, expand the leaves, back up their values."""
         cfg = self.cfg
-        results, todo, job, rollouts = sent
+        keys, results, todo, job, rollouts = sent
         z = None
         try:
             if todo:
@@ -262,7 +264,7 @@ class MCTS:
                 self.stats["nn_positions"] += len(todo)
                 for j, i in enumerate(todo):
                     results[i] = (probs[j], float(values[j]))
-                    self._remember(leaves[i][2].key(), results[i])
+                    self._remember(keys[i], results[i])
             if rollouts is not None:
                 t = time.perf_counter()
                 z = rollouts.result()
