@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tengen.engine.jit import kernel
+from tengen.engine.jit import inline_kernel, kernel
 
 EMPTY, BLACK, WHITE, BORDER = 0, 1, 2, 3
 PASS = 0  # loc 0 is a border corner, so it can never be a real point
@@ -139,7 +139,7 @@ def count_libs(B, meta, head):
 # ---------------------------------------------------------------- legality
 
 
-@kernel
+@inline_kernel
 def is_legal(B, meta, loc, pla):
     """Legal under simple ko with suicide forbidden (superko is the game's business)."""
     if loc == PASS:
@@ -163,7 +163,7 @@ def is_legal(B, meta, loc, pla):
     return False
 
 
-@kernel
+@inline_kernel
 def is_own_eye(B, meta, loc, pla):
     """A single-point eye of ``pla`` that is not a false eye (random playouts keep these)."""
     w = meta[M_SIZE] + 2
@@ -263,6 +263,35 @@ def _capture(B, meta, zob, head, rec):
 
 
 @kernel
+def _merged_libs(B, meta, loc, big, a, b, c, d):
+    """Liberties of the chain that ``loc`` makes by joining the chains ``a..d`` (heads,
+    -1 for none) into the biggest, ``big``, before they are relabelled: ``big``'s own
+    count, less ``loc``, plus the empty neighbours of ``loc`` and of the smaller chains
+    that ``big`` does not touch. Walks the small chains only (a merged chain in a
+    19x19 playout averages 23 stones, the absorbed ones a few)."""
+    w = meta[M_SIZE] + 2
+    pla = B[COLOR, loc]
+    s = _new_stamp(B, meta)
+    n = B[LIBS, big] - 1
+    for hd in (np.int64(loc), a, b, c, d):
+        if hd >= 0 and hd != big:
+            x = hd
+            while True:
+                for nb in (x - w, x - 1, x + 1, x + w):
+                    if B[COLOR, nb] == EMPTY and B[MARK, nb] != s:
+                        B[MARK, nb] = s
+                        if not ((B[COLOR, nb - w] == pla and B[HEAD, nb - w] == big)
+                                or (B[COLOR, nb - 1] == pla and B[HEAD, nb - 1] == big)
+                                or (B[COLOR, nb + 1] == pla and B[HEAD, nb + 1] == big)
+                                or (B[COLOR, nb + w] == pla and B[HEAD, nb + w] == big)):
+                            n += 1
+                x = B[NEXT, x]
+                if x == hd:
+                    break
+    return n
+
+
+@kernel
 def play(B, meta, zob, loc, pla, rec):
     """Play a legal move (check ``is_legal`` first) and fill the undo record ``rec``.
 
@@ -303,6 +332,8 @@ def play(B, meta, zob, loc, pla, rec):
                 libs += 1
         B[LIBS, loc] = libs
     else:
+        if nown >= 2:
+            B[LIBS, big] = _merged_libs(B, meta, loc, big, a, b, c, d)
         for hd in (np.int64(loc), a, b, c, d):  # one int type, whatever loc came as
             if hd >= 0 and hd != big:
                 x = hd
@@ -329,8 +360,6 @@ def play(B, meta, zob, loc, pla, rec):
                     if not touching:
                         libs += 1
             B[LIBS, big] = libs
-        else:
-            B[LIBS, big] = count_libs(B, meta, big)
 
     # opponent chains lose the liberty at loc; those left with none are captured
     a, b, c, d = _heads4(B, loc, w, opp)
