@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tengen.engine.board import (BLACK, EMPTY, PASS, WHITE, Board, M_HASH, check_consistency,
-                                 new_board_arrays)
+                                 is_playable, new_board_arrays)
 from tengen.engine.coords import gtp_to_loc
 from tengen.engine.game import from_ascii
 from tengen.engine.playout import new_rng, random_move
@@ -198,6 +198,38 @@ def test_random_games_consistent_after_every_move_and_undo(size):
             moves += 1
     if size >= 9:
         assert big_capture >= 5  # the games did capture big groups
+
+
+@pytest.mark.parametrize("size", [5, 9, 19])
+def test_playable_is_legal_and_not_own_eye(size):
+    """The fused check the playouts use answers what the two checks answer, at every
+    point of random games for both colours (ko points, suicides, real and false eyes)."""
+    rng = new_rng(100 + size)
+    seen = {"ko": 0, "suicide": 0, "eye": 0, "false_eye_filled": 0}
+    for game in range(8):
+        b = Board(size)
+        pla = BLACK
+        passes = moves = 0
+        while passes < 2 and moves < 3 * size * size:
+            for loc in range(b.B.shape[1]):
+                if b.color(loc) == 3:  # off the board (and PASS, which is legal)
+                    continue
+                for who in (BLACK, WHITE):
+                    legal, eye = b.is_legal(loc, who), b.is_own_eye(loc, who)
+                    got = bool(is_playable(b.B, b.meta, loc, who))
+                    assert got == (legal and not eye), (size, game, moves, loc, who)
+                    if b.color(loc) == EMPTY and not legal:
+                        seen["ko" if loc == b.ko else "suicide"] += 1
+                    if legal and b.color(loc) == EMPTY:
+                        around = [b.color(loc + d) for d in (-1, 1, -(size + 2), size + 2)]
+                        if all(c in (who, 3) for c in around):
+                            seen["eye" if eye else "false_eye_filled"] += 1
+            loc = random_move(b.B, b.meta, pla, rng)
+            b.play(loc, pla)
+            passes = passes + 1 if loc == PASS else 0
+            pla = 3 - pla
+            moves += 1
+    assert min(seen.values()) > 0, seen  # every case was met
 
 
 def test_undo_deep_stack_back_to_empty():

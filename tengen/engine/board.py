@@ -139,14 +139,18 @@ def count_libs(B, meta, head):
 # ---------------------------------------------------------------- legality
 
 
+@njit(cache=True, inline="always")
+def _taken(B, meta, loc, pla):
+    """Occupied, or the simple-ko point for ``pla``."""
+    return B[COLOR, loc] != EMPTY or (loc == meta[M_KO] and pla == meta[M_KO_PLA])
+
+
 @inline_kernel
 def is_legal(B, meta, loc, pla):
     """Legal under simple ko with suicide forbidden (superko is the game's business)."""
     if loc == PASS:
         return True
-    if B[COLOR, loc] != EMPTY:
-        return False
-    if loc == meta[M_KO] and pla == meta[M_KO_PLA]:
+    if _taken(B, meta, loc, pla):
         return False
     w = meta[M_SIZE] + 2
     opp = 3 - pla
@@ -180,6 +184,39 @@ def is_own_eye(B, meta, loc, pla):
         if B[COLOR, nb] == opp:
             bad += 1
     return bad < (1 if edge else 2)
+
+
+@inline_kernel
+def is_playable(B, meta, loc, pla):
+    """``is_legal`` and not ``is_own_eye``, reading the neighbours once: what random
+    playouts and ``sensible_moves`` ask of every candidate."""
+    if _taken(B, meta, loc, pla):
+        return False
+    w = meta[M_SIZE] + 2
+    opp = 3 - pla
+    legal = False
+    surrounded = True  # by own stones and the edge only: an eye unless a false one
+    edge = False
+    for nb in (loc - w, loc - 1, loc + 1, loc + w):
+        c = B[COLOR, nb]
+        if c == EMPTY:
+            return True  # a liberty, so legal; an empty neighbour, so no eye
+        if c == pla:
+            if B[LIBS, B[HEAD, nb]] > 1:
+                legal = True
+        elif c == opp:
+            surrounded = False
+            if B[LIBS, B[HEAD, nb]] == 1:
+                legal = True
+        else:
+            edge = True
+    if not legal or not surrounded:
+        return legal
+    bad = 0
+    for nb in (loc - w - 1, loc - w + 1, loc + w - 1, loc + w + 1):
+        if B[COLOR, nb] == opp:
+            bad += 1
+    return bad >= (1 if edge else 2)  # a false eye may be filled
 
 
 @kernel
@@ -216,7 +253,7 @@ def sensible_moves(B, meta, zob, pla, history, extra, out):
     k = 0
     for i in range(meta[M_NEMPTY]):
         q = B[EMPTIES, i]
-        if not is_legal(B, meta, q, pla) or is_own_eye(B, meta, q, pla):
+        if not is_playable(B, meta, q, pla):
             continue
         h = hash_after(B, meta, zob, q, pla)
         if _seen(history, h):

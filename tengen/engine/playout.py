@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tengen.engine.board import (EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_legal, is_own_eye,
-                    play)
+from tengen.engine.board import EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_playable, play
 from tengen.engine.jit import kernel
 
 _MUL = np.uint64(0x2545F4914F6CDD1D)
@@ -42,7 +41,7 @@ def random_move(B, meta, pla, rng):
     while k > 0:
         i = rand_below(rng, k)
         loc = B[EMPTIES, i]
-        if is_legal(B, meta, loc, pla) and not is_own_eye(B, meta, loc, pla):
+        if is_playable(B, meta, loc, pla):
             return loc
         # swap the rejected point past the draw range (the list is a set, order is free)
         k -= 1
