@@ -253,3 +253,33 @@ def test_score_agreement_reads_finished_records(tmp_path, capsys):
     rows = {Path(r["sgf"]).stem: r for r in json.loads(out.read_text())["records"]}
     assert rows["wrong"]["tengen"] == "W+12.5" and not rows["wrong"]["winner_agrees"]
     assert sorted(rows["right"]["dead"]) == ["H4", "H5", "H6", "J3", "J4", "J6"]
+
+
+def test_a_single_stone_in_an_eyeless_groups_liberties_is_no_seki(gnugo_cmd):
+    """game-0039 of the 1,600-simulation row against GNU Go: white's 29-stone group at the
+    top right has no eye and shares its two liberties, S16 and T15, with black's single
+    stone S15. Filling either is a self-atari for both sides, which the seki rule read as
+    seki (tengen counted W+8.5); but black's sacrifice of two stones leaves white one
+    two-point eye, so the group is dead. GNU Go's count and dead stones are the check."""
+    from pathlib import Path
+
+    from tengen.engine.sgf import read_sgf
+    from tengen.selfplay.match.gtp_client import GtpClient
+
+    sgf = (Path(__file__).resolve().parent.parent / "benchmarks" / "results" /
+           "ablation_19x19" / "lam05_v1600" / "game-0039.sgf")
+    eng = GtpEngine(size=19, judge=Judge(RolloutPolicy(seed=5)))
+    assert eng.handle_line(f"loadsgf {sgf}").startswith("=")
+    ours = (sorted(eng.handle_line("final_status_list dead").split()[1:]),
+            eng.handle_line("final_status_list seki").split()[1:],
+            eng.handle_line("final_score").split()[1])
+    gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"), default_timeout=600)
+    try:
+        gg.send(f"loadsgf {sgf}")
+        theirs = (sorted(gg.send("final_status_list dead").split()),
+                  gg.send("final_status_list seki").split(), gg.send("final_score").strip())
+    finally:
+        gg.close()
+    assert "S18" in ours[0] and ours[1] == []  # the white group is dead, no seki
+    assert ours == theirs
+    assert read_sgf(sgf).result == ours[2] == "B+43.5"
