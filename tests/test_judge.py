@@ -1,6 +1,8 @@
 """The end of the game, drawn as diagrams: which stones are dead or in seki, the count,
 and what tengen plays once the opponent has passed. Every verdict and count is checked
 against GNU Go 3.8 (level 10, Chinese rules) as a second opinion."""
+from pathlib import Path
+
 import pytest
 
 from tengen.engine.board import BLACK, PASS, WHITE
@@ -255,31 +257,56 @@ def test_score_agreement_reads_finished_records(tmp_path, capsys):
     assert sorted(rows["right"]["dead"]) == ["H4", "H5", "H6", "J3", "J4", "J6"]
 
 
-def test_a_single_stone_in_an_eyeless_groups_liberties_is_no_seki(gnugo_cmd):
-    """game-0039 of the 1,600-simulation row against GNU Go: white's 29-stone group at the
-    top right has no eye and shares its two liberties, S16 and T15, with black's single
-    stone S15. Filling either is a self-atari for both sides, which the seki rule read as
-    seki (tengen counted W+8.5); but black's sacrifice of two stones leaves white one
-    two-point eye, so the group is dead. GNU Go's count and dead stones are the check."""
-    from pathlib import Path
+RECORDS = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "ablation_19x19"
 
+
+def _tengen_verdict(sgf):
+    eng = GtpEngine(size=19, judge=Judge(RolloutPolicy(seed=5)))
+    assert eng.handle_line(f"loadsgf {sgf}").startswith("=")
+    return (sorted(eng.handle_line("final_status_list dead").split()[1:]),
+            sorted(eng.handle_line("final_status_list seki").split()[1:]),
+            eng.handle_line("final_score").split()[1])
+
+
+@pytest.mark.parametrize("record,dead_stone", [
+    # white's 29-stone group at the top right has no eye and shares its two liberties,
+    # S16 and T15, with black's single stone S15: each fill is a self-atari, which the
+    # seki rule read as seki (tengen counted W+8.5); black's sacrifice of two stones
+    # leaves white one two-point eye
+    ("lam05_v1600/game-0039", "S18"),
+    # black's 20-stone group and white's A19-C19, B18 share C18 and D19: white's fill at
+    # C18 is a sacrifice of five stones in the bulky-five shape, which black's 20 stones
+    # cannot make two eyes of (tengen counted W+8.5)
+    ("lam0/game-0004", "G14"),
+])
+def test_a_sacrifice_that_kills_is_no_seki(record, dead_stone, gnugo_cmd):
+    """Records where tengen's judge saw seki and GNU Go dead stones: GNU Go was right.
+    GNU Go's dead stones, seki and count are the check."""
     from tengen.engine.sgf import read_sgf
     from tengen.selfplay.match.gtp_client import GtpClient
 
-    sgf = (Path(__file__).resolve().parent.parent / "benchmarks" / "results" /
-           "ablation_19x19" / "lam05_v1600" / "game-0039.sgf")
-    eng = GtpEngine(size=19, judge=Judge(RolloutPolicy(seed=5)))
-    assert eng.handle_line(f"loadsgf {sgf}").startswith("=")
-    ours = (sorted(eng.handle_line("final_status_list dead").split()[1:]),
-            eng.handle_line("final_status_list seki").split()[1:],
-            eng.handle_line("final_score").split()[1])
+    sgf = RECORDS / f"{record}.sgf"
+    ours = _tengen_verdict(sgf)
     gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"), default_timeout=600)
     try:
         gg.send(f"loadsgf {sgf}")
         theirs = (sorted(gg.send("final_status_list dead").split()),
-                  gg.send("final_status_list seki").split(), gg.send("final_score").strip())
+                  sorted(gg.send("final_status_list seki").split()),
+                  gg.send("final_score").strip())
     finally:
         gg.close()
-    assert "S18" in ours[0] and ours[1] == []  # the white group is dead, no seki
+    assert dead_stone in ours[0] and ours[1] == []
     assert ours == theirs
-    assert read_sgf(sgf).result == ours[2] == "B+43.5"
+    assert read_sgf(sgf).result == ours[2]
+
+
+def test_one_eye_each_and_a_shared_liberty_stays_seki():
+    """lam1/game-0026: black's A2-B2-B1-C1 (eye A1) and white's big group (eye D3) share
+    C2. Black's fill would leave five stones in atari in the bulky-five shape, but white
+    has its own eye, so the sacrifice kills nothing: seki (GNU Go calls the black stones
+    dead; tengen's count differs from the referee's here)."""
+    dead, seki, _ = _tengen_verdict(RECORDS / "lam1" / "game-0026.sgf")
+    assert {"A2", "B2", "B1", "C1", "A3", "D2"} <= set(seki)
+    assert not {"A2", "B2", "B1", "C1"} & set(dead)
+
+

@@ -175,16 +175,30 @@ def _chain_libs(colors: np.ndarray, nbs, p: int, pla: int | None = None) -> set:
     return _chain(colors, nbs, p, pla)[1]
 
 
+# In-shape neighbour counts, sorted, of the four- and five-point eye spaces that one
+# stone at the vital point leaves as one eye. Each signature names one shape: a
+# connected shape with as many adjacencies as points holds a 2x2 square.
+_KILLABLE = {(2, 2, 2, 2), (1, 1, 1, 3), (1, 2, 2, 2, 3), (1, 1, 1, 1, 4)}
+
+
+def _nakade(points: set, nbs) -> bool:
+    """Is ``points`` an eye space that the opponent kills by playing first in it?"""
+    if len(points) <= 3:
+        return True
+    return tuple(sorted(sum(q in points for q in nbs[p]) for p in points)) in _KILLABLE
+
+
 def _sacrifice_kills(colors: np.ndarray, nbs, p: int, pla: int) -> bool:
     """Is ``pla`` filling ``p`` a sacrifice that kills? Its chain is left in atari with at
     most three stones, and every opponent chain beside it has no liberty but ``p`` and
     that last one: capturing gives them one eye of at most three points, which ``pla``
     then reduces to one. (A single stone sharing an eyeless group's two liberties is no
     seki: game-0039 of the 1,600-simulation row, where GNU Go and tengen disagreed.)
-    Larger nakade shapes (square four, bulky five) are not read."""
+    Four and five stones kill in the shapes whose eye space one stone spoils (square and
+    pyramid four, bulky and crossed five); six (rabbity six) is not read."""
     flat = colors.reshape(-1)
     stones, libs = _chain(colors, nbs, p, pla)
-    if len(libs) != 1 or len(stones) > 3:
+    if len(libs) != 1 or not _nakade(stones, nbs):
         return False
     shared = {p} | libs
     return all(_chain_libs(colors, nbs, nb) <= shared
@@ -226,20 +240,28 @@ def seki_chains(colors: np.ndarray, points: list[int]) -> set[int]:
 def seki_points(colors: np.ndarray) -> list[int]:
     """Empty points (grid index) next to stones of both colours where neither side can
     play without leaving its own chain in atari and without capturing: the shared
-    liberties of a seki."""
+    liberties of a seki. None beside a chain that has a liberty where a fill is a
+    sacrifice that kills (``_sacrifice_kills``): that chain's seki can be broken."""
     n = colors.shape[0]
     flat = colors.reshape(-1)
     nbs = _neighbours(n)
-    out = []
+    out, kills = [], set()
     for p in range(flat.size):
         if flat[p] != EMPTY:
             continue
         near = {int(flat[q]) for q in nbs[p]}
         if not {BLACK, WHITE} <= near:
             continue
-        if all(len(_chain_libs(colors, nbs, p, c)) <= 1 and not _captures(colors, nbs, p, c)
-               and not _sacrifice_kills(colors, nbs, p, c) for c in (BLACK, WHITE)):
+        if not all(len(_chain_libs(colors, nbs, p, c)) <= 1 and not _captures(colors, nbs, p, c)
+                   for c in (BLACK, WHITE)):
+            continue
+        if any(_sacrifice_kills(colors, nbs, p, c) for c in (BLACK, WHITE)):
+            kills.add(p)
+        else:
             out.append(p)
+    if kills:
+        out = [p for p in out if not any(_chain_libs(colors, nbs, q) & kills
+                                         for q in nbs[p] if flat[q] != EMPTY)]
     return out
 
 
