@@ -60,6 +60,11 @@ def test_the_shipped_sl_net_says_how_it_was_annealed():
     anneal = state["meta"]["anneal"]
     assert state["meta"]["step"] > 4000 and anneal["whole_validation_archive"]["top1"] > 0.4507
     assert anneal["against_previous_sl"]["wins"] / anneal["against_previous_sl"]["games"] > 0.7
+    # then a second cosine cycle, shipped where it beat the annealed net's figures
+    cycle = state["meta"]["second_cycle"]
+    assert state["meta"]["step"] == 11000
+    assert cycle["whole_validation_archive"]["top1"] > anneal["whole_validation_archive"]["top1"]
+    assert cycle["against_previous_sl"]["wins"] > anneal["against_previous_sl"]["wins"]
 
 
 @pytest.mark.slow
