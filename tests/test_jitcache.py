@@ -38,14 +38,14 @@ def test_a_changed_board_kernel_reaches_the_cached_playout(tmp_path):
     cache = tmp_path / "cache"
     before = _moves_per_playout(tmp_path / "src", cache)
     assert before > 50  # random 9x9 playouts run to the end
-    # every point becomes an own eye: playouts pass at once. is_own_eye lives in
+    # no point is playable any more: playouts pass at once. is_playable lives in
     # board.py and is inlined into playout.py's cached random_move.
     board = pkg / "engine" / "board.py"
     src = board.read_text()
-    head = 'def is_own_eye(B, meta, loc, pla):\n    """'
+    head = 'def is_playable(B, meta, loc, pla):\n    """'
     i = src.index(head)
     j = src.index('"""', i + len(head)) + 3
-    board.write_text(src[:j] + "\n    return True" + src[j:])
+    board.write_text(src[:j] + "\n    return False" + src[j:])
     assert _moves_per_playout(tmp_path / "src", cache) == 2.0
     assert len(list(cache.glob("tengen-*"))) == 2  # one folder per version
 
