@@ -167,6 +167,17 @@ def is_legal(B, meta, loc, pla):
     return False
 
 
+@njit(cache=True, inline="always")
+def _false_eye(B, w, loc, opp, edge):
+    """An eye shape at ``loc`` (own stones and the edge around it) that ``opp``'s diagonal
+    stones make false: one on the edge, two in the middle."""
+    bad = 0
+    for nb in (loc - w - 1, loc - w + 1, loc + w - 1, loc + w + 1):
+        if B[COLOR, nb] == opp:
+            bad += 1
+    return bad >= (1 if edge else 2)
+
+
 @inline_kernel
 def is_own_eye(B, meta, loc, pla):
     """A single-point eye of ``pla`` that is not a false eye (random playouts keep these)."""
@@ -178,12 +189,7 @@ def is_own_eye(B, meta, loc, pla):
             edge = True
         elif c != pla:
             return False
-    opp = 3 - pla
-    bad = 0
-    for nb in (loc - w - 1, loc - w + 1, loc + w - 1, loc + w + 1):
-        if B[COLOR, nb] == opp:
-            bad += 1
-    return bad < (1 if edge else 2)
+    return not _false_eye(B, w, loc, 3 - pla, edge)
 
 
 @inline_kernel
@@ -212,11 +218,7 @@ def is_playable(B, meta, loc, pla):
             edge = True
     if not legal or not surrounded:
         return legal
-    bad = 0
-    for nb in (loc - w - 1, loc - w + 1, loc + w - 1, loc + w + 1):
-        if B[COLOR, nb] == opp:
-            bad += 1
-    return bad >= (1 if edge else 2)  # a false eye may be filled
+    return _false_eye(B, w, loc, opp, edge)  # a false eye may be filled
 
 
 @kernel

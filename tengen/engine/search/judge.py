@@ -188,16 +188,17 @@ def _nakade(points: set, nbs) -> bool:
     return tuple(sorted(sum(q in points for q in nbs[p]) for p in points)) in _KILLABLE
 
 
-def _sacrifice_kills(colors: np.ndarray, nbs, p: int, pla: int) -> bool:
+def _sacrifice_kills(colors: np.ndarray, nbs, p: int, pla: int, chain: tuple[set, set]) -> bool:
     """Is ``pla`` filling ``p`` a sacrifice that kills? Its chain is left in atari with at
     most three stones, and every opponent chain beside it has no liberty but ``p`` and
     that last one: capturing gives them one eye of at most three points, which ``pla``
     then reduces to one. (A single stone sharing an eyeless group's two liberties is no
     seki: game-0039 of the 1,600-simulation row, where GNU Go and tengen disagreed.)
     Four and five stones kill in the shapes whose eye space one stone spoils (square and
-    pyramid four, bulky and crossed five); six (rabbity six) is not read."""
+    pyramid four, bulky and crossed five); six (rabbity six) is not read. ``chain``:
+    ``_chain(colors, nbs, p, pla)``, which the caller has."""
     flat = colors.reshape(-1)
-    stones, libs = _chain(colors, nbs, p, pla)
+    stones, libs = chain
     if len(libs) != 1 or not _nakade(stones, nbs):
         return False
     shared = {p} | libs
@@ -252,10 +253,11 @@ def seki_points(colors: np.ndarray) -> list[int]:
         near = {int(flat[q]) for q in nbs[p]}
         if not {BLACK, WHITE} <= near:
             continue
-        if not all(len(_chain_libs(colors, nbs, p, c)) <= 1 and not _captures(colors, nbs, p, c)
+        fills = {c: _chain(colors, nbs, p, c) for c in (BLACK, WHITE)}
+        if not all(len(fills[c][1]) <= 1 and not _captures(colors, nbs, p, c)
                    for c in (BLACK, WHITE)):
             continue
-        if any(_sacrifice_kills(colors, nbs, p, c) for c in (BLACK, WHITE)):
+        if any(_sacrifice_kills(colors, nbs, p, c, fills[c]) for c in (BLACK, WHITE)):
             kills.add(p)
         else:
             out.append(p)
