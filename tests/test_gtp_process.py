@@ -36,13 +36,21 @@ def test_stdout_carries_only_gtp():
     assert proc.returncode == 0
     out = proc.stdout.decode()
     pos = 0
-    count = 0
+    answers = []
     while pos < len(out):
         m = RESPONSE.match(out, pos)
         assert m, f"not a GTP response at {pos}: {out[pos:pos + 80]!r}"
         pos = m.end()
-        count += 1
-    assert count == 9
+        answers.append(m.group(0))
+    assert len(answers) == 9
+    # what the engine believed goes to stderr, one line a move, naming the answered move
+    answer = answers[3][1:].strip()  # name, boardsize, play, genmove
+    summary = re.search(r"^tengen: move 2 W (\S+) [\d.]+ s winrate ([\d.]+)( top (.+) pv )?",
+                        proc.stderr.decode(), re.M)
+    assert summary, proc.stderr.decode()
+    assert summary.group(1) == answer and 0 <= float(summary.group(2)) <= 1
+    if summary.group(3):  # the search had visits within its second (not on a cold start)
+        assert summary.group(4).startswith(answer + " ")  # the most visited move is played
 
 
 def test_eof_without_quit_exits_cleanly():

@@ -36,8 +36,13 @@ class MoveCommands(CommandGroup):
         g.clock.move_start = time.monotonic()
         player = g.player.ready()
         cleanup = cleanup and CLEANUP in player.abilities  # else an ordinary move
-        loc = player.choose(g.state, pla, g.clock, cleanup=cleanup, **stream).loc
-        g.clock.used[pla] = g.clock.used.get(pla, 0.0) + time.monotonic() - g.clock.move_start
+        choice = player.choose(g.state, pla, g.clock, cleanup=cleanup, **stream)
+        loc = choice.loc
+        spent = time.monotonic() - g.clock.move_start
+        g.clock.used[pla] = g.clock.used.get(pla, 0.0) + spent
+        # One line a move on stderr, as Leela Zero and KataGo do: Sabaki's console and
+        # the arena's engine logs then show what the engine believed at every move.
+        print(self._summary(pla, choice, spent), file=sys.stderr, flush=True)
         if loc == RESIGN:
             return "resign"
         if not g.state.is_legal(loc, pla):  # a player bug must not reach the board
@@ -45,6 +50,20 @@ class MoveCommands(CommandGroup):
             loc = PASS
         g.state.play(loc, pla)
         return loc_to_gtp(loc, g.size)
+
+    def _summary(self, pla: int, choice, spent: float) -> str:
+        size = self.g.size
+        move = "resign" if choice.loc == RESIGN else loc_to_gtp(choice.loc, size)
+        line = (f"tengen: move {len(self.g.state.moves) + 1} {'BW'[pla - 1]} {move} "
+                f"{spent:.2f} s")
+        if choice.value is not None:
+            line += f" winrate {(choice.value + 1) / 2:.3f}"
+        if choice.infos:
+            top = ", ".join(f"{loc_to_gtp(m.loc, size)} {m.visits} {m.winrate:.3f}"
+                            for m in choice.infos[:3])
+            pv = " ".join(loc_to_gtp(loc, size) for loc in choice.infos[0].pv[:8])
+            line += f" top {top} pv {pv}"  # move, visits, winrate
+        return line
 
     # ------------------------------------------------------------------ analysis
 
