@@ -127,11 +127,28 @@ def gnugo_verdict(gnugo_cmd, g, tmp_path):
         gg.close()
 
 
+# Black's eight stones A4 ... D1 and white's five A1-B3 share their only liberties C1 and
+# C2: each fill is a self-atari, so it looks like seki. But white's C2 is a sacrifice:
+# black captures six stones in the rabbity six and white's B2 leaves it one eye.
+RABBITY_SIX = """
+. X . X . X . X .
+X X X X X X X X X
+O O O O O O O O O
+. O . O . O . O .
+O O O O O O O O O
+X X X O O . O . O
+X O X X O O O O O
+O O . X O . O . O
+O O . X O O O . O
+"""
+
 EXPECTED = {  # diagram: (dead, seki, count)
     "dead_inside": (DEAD_INSIDE, ["H4", "H5", "H6", "J3", "J4", "J6"], [], "W+12.5"),
     "one_eye": (ONE_EYE, ["B2", "B3", "B4", "C2", "C4", "D2", "D3", "D4"], [], "W+6.5"),
     "seki": (SEKI, [], ["C9", "D7", "D8", "D9", "E7", "F7", "F8", "F9"], "W+24.5"),
     "dame_filled": (DAME.replace(". X . X . O", ". X . X X O"), [], [], "W+12.5"),
+    "rabbity_six": (RABBITY_SIX, ["A3", "A4", "B4", "C3", "C4", "D1", "D2", "D3"], [],
+                    "W+52.5"),
 }
 
 

@@ -175,10 +175,13 @@ def _chain_libs(colors: np.ndarray, nbs, p: int, pla: int | None = None) -> set:
     return _chain(colors, nbs, p, pla)[1]
 
 
-# In-shape neighbour counts, sorted, of the four- and five-point eye spaces that one
-# stone at the vital point leaves as one eye. Each signature names one shape: a
-# connected shape with as many adjacencies as points holds a 2x2 square.
-_KILLABLE = {(2, 2, 2, 2), (1, 1, 1, 3), (1, 2, 2, 2, 3), (1, 1, 1, 1, 4)}
+# In-shape neighbour counts, sorted, of the four- to six-point eye spaces that one
+# stone at the vital point leaves as one eye: square and pyramid four, bulky and crossed
+# five, rabbity six. Each signature names one shape: a connected shape with as many
+# adjacencies as points holds a 2x2 square, and six points whose square has one corner
+# of degree 4 are the rabbity six.
+_KILLABLE = {(2, 2, 2, 2), (1, 1, 1, 3), (1, 2, 2, 2, 3), (1, 1, 1, 1, 4),
+             (1, 1, 2, 2, 2, 4)}
 
 
 def _nakade(points: set, nbs) -> bool:
@@ -194,8 +197,8 @@ def _sacrifice_kills(colors: np.ndarray, nbs, p: int, pla: int, chain: tuple[set
     that last one: capturing gives them one eye of at most three points, which ``pla``
     then reduces to one. (A single stone sharing an eyeless group's two liberties is no
     seki: game-0039 of the 1,600-simulation row, where GNU Go and tengen disagreed.)
-    Four and five stones kill in the shapes whose eye space one stone spoils (square and
-    pyramid four, bulky and crossed five); six (rabbity six) is not read. ``chain``:
+    Four to six stones kill in the shapes whose eye space one stone spoils (square and
+    pyramid four, bulky and crossed five, rabbity six). ``chain``:
     ``_chain(colors, nbs, p, pla)``, which the caller has."""
     flat = colors.reshape(-1)
     stones, libs = chain
