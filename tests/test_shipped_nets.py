@@ -62,9 +62,14 @@ def test_the_shipped_sl_net_says_how_it_was_annealed():
     assert anneal["against_previous_sl"]["wins"] / anneal["against_previous_sl"]["games"] > 0.7
     # then a second cosine cycle, shipped where it beat the annealed net's figures
     cycle = state["meta"]["second_cycle"]
-    assert state["meta"]["step"] == 11000
     assert cycle["whole_validation_archive"]["top1"] > anneal["whole_validation_archive"]["top1"]
     assert cycle["against_previous_sl"]["wins"] > anneal["against_previous_sl"]["wins"]
+    # and a third, shipped where it beat the second cycle's net outright
+    third = state["meta"]["third_cycle"]
+    assert state["meta"]["step"] == 19000
+    assert third["whole_validation_archive"]["top1"] > cycle["whole_validation_archive"]["top1"]
+    assert third["against_previous_sl"]["wins"] > cycle["against_previous_sl"]["wins"]
+    assert third["against_second_cycle"]["wins"] / third["against_second_cycle"]["games"] > 0.5
 
 
 @pytest.mark.slow
