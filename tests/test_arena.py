@@ -1,5 +1,6 @@
 """The match runner against real GNU Go; fault cases with a scripted fake engine."""
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -49,7 +50,11 @@ def test_short_match_against_gnugo_end_to_end(tmp_path, gnugo_cmd):
             rec["seconds"]["opponent"])
         assert game.result == rec["result"] and game.komi == 7.5
         assert "GNU Go" in (game.white_name + game.black_name)
-        assert all(c and c.endswith("s") for c in game.comments)  # per-move times
+        assert all(c and re.match(r"\d+\.\d\ds( |$)", c) for c in game.comments)  # times
+        # tengen's moves carry what it believed (its stderr line a move); GNU Go's do not
+        first = 0 if rec["black"] == "engine" else 1
+        assert all("winrate" in c for c in game.comments[first::2])
+        assert not any("winrate" in c for c in game.comments[1 - first::2])
         if rec["reason"] == "score":
             assert g.is_over()
             assert result_margin(rec["referee_score"]) == result_margin(game.result)

@@ -10,6 +10,7 @@ After two passes (or the cap) a referee engine counts the final position
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -184,8 +185,27 @@ def _timed_genmove(client, side, pla, cfg, clock: SideClock | None) -> tuple[str
     return answer, dt
 
 
+# What ``tengen gtp`` believed about the move it chose (its one stderr line a move).
+_BELIEF = re.compile(r"^tengen: move \d+ [BW] \S+ [\d.]+ s (.+)$", re.M)
+
+
+def _belief(client: GtpClient, offsets: dict) -> str | None:
+    """The engine's last summary line since the previous call, if it writes one: it is
+    flushed before the answer, so it is in the log once the answer has arrived."""
+    path = client.stderr_path
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        f.seek(offsets.get(path, 0))
+        text = f.read().decode("utf-8", "replace")
+        offsets[path] = f.tell()
+    found = _BELIEF.findall(text)
+    return found[-1].strip() if found else None
+
+
 def _play_moves(state, clients, colors, cfg, res, comments, clocks=None) -> None:
     cap = cfg.max_moves or 3 * cfg.size * cfg.size
+    offsets: dict = {}
     while not state.is_over():
         if len(state.moves) >= cap:
             res.reason = "max_moves"
@@ -210,7 +230,8 @@ def _play_moves(state, clients, colors, cfg, res, comments, clocks=None) -> None
         if reason:
             raise _Fault(side, "illegal", f"{answer} ({reason}) at move {len(state.moves) + 1}")
         state.play(loc, pla)
-        comments.append(f"{dt:.2f}s")
+        belief = _belief(clients[side], offsets)
+        comments.append(f"{dt:.2f}s" + (f" {belief}" if belief else ""))
         try:
             # an engine still loading (compiling) may be slow to answer even a play
             clients[other].send(f"play {_color(pla)} {loc_to_gtp(loc, cfg.size)}",

@@ -37,6 +37,7 @@ class GtpClient:
                  default_timeout: float | None = 60.0):
         self.argv = shlex.split(command) if isinstance(command, str) else list(command)
         self.default_timeout = default_timeout
+        self.stderr_path = stderr_path
         self._stderr = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
