@@ -2,6 +2,7 @@
 (Sabaki's lz-analyze; lz-genmove_analyze)."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -9,6 +10,11 @@ from tengen.engine.board import PASS
 from tengen.engine.coords import loc_to_gtp
 from tengen.engine.players import ANALYSIS, CLEANUP, RESIGN
 from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_int
+
+
+# The line ``_summary`` writes, for readers of engine logs (the arena, game_trace.py):
+# move number, colour, move, seconds, then what the engine believed.
+SUMMARY_LINE = re.compile(r"^tengen: move (\d+) ([BW]) (\S+) [\d.]+ s (.+)$", re.M)
 
 
 class MoveCommands(CommandGroup):

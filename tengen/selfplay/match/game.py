@@ -10,7 +10,6 @@ After two passes (or the cap) a referee engine counts the final position
 from __future__ import annotations
 
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -18,6 +17,7 @@ from datetime import date
 from tengen.engine.board import BLACK, WHITE
 from tengen.engine.coords import CoordError, gtp_to_loc, loc_to_gtp
 from tengen.engine.game import GameState, IllegalMove
+from tengen.engine.gtp.moves import SUMMARY_LINE
 from tengen.engine.sgf import game_to_sgf, result_margin
 from tengen.selfplay.match.gtp_client import GtpClient, GtpClientError
 from tengen.selfplay.match.clock import SideClock, TimeSystem
@@ -185,10 +185,6 @@ def _timed_genmove(client, side, pla, cfg, clock: SideClock | None) -> tuple[str
     return answer, dt
 
 
-# What ``tengen gtp`` believed about the move it chose (its one stderr line a move).
-_BELIEF = re.compile(r"^tengen: move \d+ [BW] \S+ [\d.]+ s (.+)$", re.M)
-
-
 def _belief(client: GtpClient, offsets: dict) -> str | None:
     """The engine's last summary line since the previous call, if it writes one: it is
     flushed before the answer, so it is in the log once the answer has arrived."""
@@ -199,8 +195,8 @@ def _belief(client: GtpClient, offsets: dict) -> str | None:
         f.seek(offsets.get(path, 0))
         text = f.read().decode("utf-8", "replace")
         offsets[path] = f.tell()
-    found = _BELIEF.findall(text)
-    return found[-1].strip() if found else None
+    found = list(SUMMARY_LINE.finditer(text))  # tengen gtp's one stderr line a move
+    return found[-1].group(4).strip() if found else None
 
 
 def _play_moves(state, clients, colors, cfg, res, comments, clocks=None) -> None:
