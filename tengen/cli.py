@@ -157,12 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated name patterns of validation sources")
     d.add_argument("--min-moves", type=int, default=30)
     d.add_argument("--jobs", type=int, default=1)
+    d.add_argument("--parts", type=int, default=1,
+                   help="split each source into this many shards, so --jobs cores share "
+                   "a large archive")
     d.set_defaults(func=_build_data)
 
     t = sub.add_parser("train-sl", help="supervised training on position shards")
     from tengen.nets.train_config import TrainConfig
     _add_config_flags(t, TrainConfig)
     t.set_defaults(func=_train_sl)
+
+    ds = sub.add_parser("distill", help="train a (fast) net on a larger teacher's move "
+                        "distribution and value as well as the moves played")
+    from tengen.nets.train_config import DistillConfig
+    _add_config_flags(ds, DistillConfig)
+    ds.set_defaults(func=_distill)
 
     rl = sub.add_parser("rl", help="self-play policy gradient against a pool of past selves "
                         "(rerun the same command to resume)")
@@ -206,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--archive", required=True, help="archive, folder or SGF file")
     e.add_argument("--games", type=int, default=None, help="first N games (default: all)")
     e.add_argument("--batch", type=int, default=256)
+    e.add_argument("--device", default="cpu", help="cpu or cuda")
     e.set_defaults(func=_eval_policy)
 
     o = sub.add_parser("train-rollout", help="fit the fast rollout policy to KGS moves")
@@ -264,7 +274,7 @@ def _build_data(args: argparse.Namespace) -> int:
     import json
 
     from tengen.nets.data import DataConfig, build_shards
-    cfg = DataConfig(min_moves=args.min_moves, jobs=args.jobs,
+    cfg = DataConfig(min_moves=args.min_moves, jobs=args.jobs, parts=args.parts,
                      validation=tuple(v for v in args.validation.split(",") if v))
     total = build_shards(args.sources, args.out, cfg)
     print(json.dumps({k: v for k, v in total.items() if k != "sources"}))
@@ -337,11 +347,21 @@ def _rl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _distill(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.nets.distill import distill
+    from tengen.nets.train_config import DistillConfig
+    print(json.dumps(distill(_config_from_args(DistillConfig, args))))
+    return 0
+
+
 def _eval_policy(args: argparse.Namespace) -> int:
     import json
 
     from tengen.nets.evaluate import evaluate_archive
-    print(json.dumps(evaluate_archive(args.net, args.archive, args.games, args.batch)))
+    print(json.dumps(evaluate_archive(args.net, args.archive, args.games, args.batch,
+                                      args.device)))
     return 0
 
 

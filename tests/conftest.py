@@ -1,6 +1,7 @@
 import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import os
 import shutil
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,43 @@ def gnugo_cmd() -> str:
     if not (os.path.exists("/usr/games/gnugo") or shutil.which("gnugo")):
         pytest.skip("GNU Go is not installed (apt-get install gnugo; .ci/run does it)")
     return gnugo_command(level=1)
+
+
+@pytest.fixture(scope="session")
+def games_dir(tmp_path_factory):
+    """A folder of SGFs: 12 real KGS games when the archives are here, else 12 games our
+    own SGF writer makes, in which each move is the first empty point after the previous
+    one (learnable from the last-move plane, unlike random moves); plus one corrupt, one
+    9x9 and one short record."""
+    from tengen.engine.coords import to_loc
+    from tengen.engine.game import GameState
+    from tengen.engine.sgf import game_to_sgf, iter_sgf_files
+    d = tmp_path_factory.mktemp("games")
+    archive = KGS_DIR / "KGS-2017_05-19-847-.tar.gz"
+    if archive.exists():
+        for i, (_, data) in enumerate(islice(iter_sgf_files(archive), 12)):
+            (d / f"kgs{i:02d}.sgf").write_bytes(data)
+    else:
+        points = sorted(to_loc(r, c, 19) for r in range(19) for c in range(19))
+        for i in range(12):
+            g = GameState(19)
+            k = 23 * i
+            for _ in range(120):
+                while not g.is_legal(points[k % len(points)]):
+                    k += 1
+                g.play(points[k % len(points)])
+            (d / f"rand{i:02d}.sgf").write_bytes(game_to_sgf(g, result="B+R"))
+    (d / "corrupt.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[")
+    (d / "small.sgf").write_bytes((ROOT / "sgf_data" / "selfplay_9x9_random.sgf").read_bytes())
+    (d / "short.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[pp])")
+    return d
+
+
+@pytest.fixture(scope="session")
+def shards(games_dir, tmp_path_factory):
+    """Those games as a training and a validation shard (the same games in both)."""
+    from tengen.nets.data import DataConfig, build_shard
+    out = tmp_path_factory.mktemp("shards")
+    build_shard(str(games_dir), str(out / "train"), DataConfig())
+    build_shard(str(games_dir), str(out / "val"), DataConfig())
+    return out

@@ -26,42 +26,6 @@ from toy_tasks import ToyValueTask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def games_dir(tmp_path_factory):
-    """A folder of SGFs: 12 real KGS games when the archives are here, else 12 games our
-    own SGF writer makes, in which each move is the first empty point after the previous
-    one (learnable from the last-move plane, unlike random moves); plus one corrupt, one
-    9x9 and one short record."""
-    from conftest import KGS_DIR
-    d = tmp_path_factory.mktemp("games")
-    archive = KGS_DIR / "KGS-2017_05-19-847-.tar.gz"
-    if archive.exists():
-        for i, (_, data) in enumerate(islice(iter_sgf_files(archive), 12)):
-            (d / f"kgs{i:02d}.sgf").write_bytes(data)
-    else:
-        points = sorted(to_loc(r, c, 19) for r in range(19) for c in range(19))
-        for i in range(12):
-            g = GameState(19)
-            k = 23 * i
-            for _ in range(120):
-                while not g.is_legal(points[k % len(points)]):
-                    k += 1
-                g.play(points[k % len(points)])
-            (d / f"rand{i:02d}.sgf").write_bytes(game_to_sgf(g, result="B+R"))
-    (d / "corrupt.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[")
-    (d / "small.sgf").write_bytes((ROOT / "sgf_data" / "selfplay_9x9_random.sgf").read_bytes())
-    (d / "short.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[pp])")
-    return d
-
-
-@pytest.fixture(scope="module")
-def shards(games_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("shards")
-    build_shard(str(games_dir), str(out / "train"), DataConfig())
-    build_shard(str(games_dir), str(out / "val"), DataConfig())
-    return out
-
-
 @pytest.mark.parametrize("size", [9, 13, 19])
 def test_model_is_fully_convolutional(size):
     model = build_model("b1c8").eval()

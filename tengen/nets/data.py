@@ -40,6 +40,7 @@ class DataConfig:
     min_moves: int = 30  # shorter records are abandoned games
     validation: tuple[str, ...] = ("KGS-2017_05",)
     jobs: int = 1
+    parts: int = 1  # each source split into this many shards (every parts-th game), so many cores share a large archive
 
 
 def shard_name(path: str) -> str:
@@ -64,9 +65,10 @@ def game_positions(rec, size: int):
         yield packed, ko, ko_pla, m.pla, idx, outcome
 
 
-def build_shard(source: str, out_dir: str, cfg: DataConfig) -> dict:
-    """One archive or folder -> one shard folder (written atomically)."""
-    name = shard_name(source)
+def build_shard(source: str, out_dir: str, cfg: DataConfig, part: int = 0) -> dict:
+    """One archive or folder (its games ``part``, ``part + cfg.parts``, ...) -> one shard
+    folder (written atomically)."""
+    name = shard_name(source) + (f".part{part}of{cfg.parts}" if cfg.parts > 1 else "")
     final = Path(out_dir) / name
     if (final / "stats.json").exists():
         return json.loads((final / "stats.json").read_text())
@@ -76,7 +78,9 @@ def build_shard(source: str, out_dir: str, cfg: DataConfig) -> dict:
     count = 0
     skipped: Counter = Counter()
     games = 0
-    for _, data in iter_sgf_files(source):
+    for i, (_, data) in enumerate(iter_sgf_files(source)):
+        if i % cfg.parts != part:
+            continue
         try:
             rec = parse_sgf(data)
         except SgfError as e:
@@ -103,7 +107,7 @@ def build_shard(source: str, out_dir: str, cfg: DataConfig) -> dict:
             meta[count + i] = (ko, ko_pla, pla, idx, outcome)
         count += len(rows)
         games += 1
-    stats = {"source": str(source), "games": games, "positions": count,
+    stats = {"source": str(source), "part": part, "games": games, "positions": count,
              "skipped": dict(skipped), "size": cfg.size}
     tmp = Path(out_dir) / f".{name}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -122,13 +126,14 @@ def build_shards(sources: list[str], out_dir: str, cfg: DataConfig) -> dict:
     for s in sources:
         split = "val" if any(v in Path(s).name for v in cfg.validation) else "train"
         os.makedirs(Path(out_dir) / split, exist_ok=True)
-        jobs.append((s, str(Path(out_dir) / split)))
+        jobs += [(s, str(Path(out_dir) / split), k) for k in range(cfg.parts)]
     from tqdm import tqdm
     results = {}
     with ProcessPoolExecutor(max(1, cfg.jobs)) as pool:
-        futs = {pool.submit(build_shard, s, d, cfg): s for s, d in jobs}
-        for fut in tqdm(futs, desc="shards", unit="archive", file=sys.stderr):
-            results[futs[fut]] = fut.result()
+        futs = {pool.submit(build_shard, s, d, cfg, k): (s, k) for s, d, k in jobs}
+        for fut in tqdm(futs, desc="shards", unit="shard", file=sys.stderr):
+            s, k = futs[fut]
+            results[s if cfg.parts == 1 else f"{s} part {k}"] = fut.result()
     total = {"games": sum(r["games"] for r in results.values()),
              "positions": sum(r["positions"] for r in results.values()),
              "skipped": dict(sum((Counter(r["skipped"]) for r in results.values()), Counter())),

@@ -53,9 +53,10 @@ def rows_planes(rows, size: int = 19, zob=None) -> np.ndarray:
 
 
 def evaluate_archive(net: str | None, archive: str, games: int | None = None,
-                     batch: int = 256) -> dict:
+                     batch: int = 256, device: str = "cpu") -> dict:
     """Top-1, top-5 and value MSE over all positions of the first ``games`` games."""
     model, _ = load_checkpoint(str(net or SHIPPED_NET))
+    model = model.to(device)
     size = 19
     zob = zobrist_table(size)
     rows, used, skipped = archive_positions(archive, games, size)
@@ -65,8 +66,9 @@ def evaluate_archive(net: str | None, archive: str, games: int | None = None,
         for i in range(0, len(rows), batch):
             chunk = rows[i:i + batch]
             planes = rows_planes(chunk, size, zob)
-            logits, value = model(torch.from_numpy(planes).float())
-            a, b, c, d = accuracy_counts(logits, value, torch.tensor([r[4] for r in chunk]),
+            logits, value = model(torch.from_numpy(planes).to(device).float())
+            a, b, c, d = accuracy_counts(logits.cpu(), value.cpu(),
+                                         torch.tensor([r[4] for r in chunk]),
                                          torch.tensor([float(r[5]) for r in chunk]))
             top1, top5, se, nv = top1 + a, top5 + b, se + c, nv + d
     n = max(len(rows), 1)

@@ -270,7 +270,7 @@ def _planes_from_packed(B, meta, zob, packed, ko, ko_pla, pla, out, recs, colors
     compute_planes(B, meta, zob, pla, ages, out, recs)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: training's data workers run it side by side
 def batch_planes(size, zob, packed, ko, ko_pla, pla, out):
     """Planes for a batch of packed positions: ``packed`` (N, n*n) uint8 with colour in
     bits 0-1 and age in bits 2-5; ``out`` (N, 49, n, n)."""

@@ -44,11 +44,32 @@ class TrainConfig(LoopConfig):
     steps: int = 200_000
     data: str = "runs/shards"  # folder with train/ and val/
     model: str = "b6c64"
+    init: str = ""  # start from this net's weights (grown when smaller), fresh optimizer and schedule
+    data_workers: int = 1  # threads computing the batches' input planes (one per GPU-hungry core)
     value_weight: float = 0.25
     val_positions: int = 8192
     seed: int = 1
     best_metric: str = "val_top1"
     name: str = "train-sl"
+
+
+@dataclass
+class DistillConfig(TrainConfig):
+    out: str = "runs/distill"
+    teacher: str = ""  # the larger trained net whose move distribution and value are taught
+    teacher_weight: float = 0.5  # policy loss: this share on the teacher's distribution, the rest on the move played
+    temperature: float = 1.0  # the teacher's logits are divided by this before its softmax
+    value_teacher: float = 0.5  # value target: this share the teacher's value, the rest the game's outcome
+    name: str = "distill"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.teacher:
+            raise ValueError("distillation needs --teacher")
+        if not 0 <= self.teacher_weight <= 1 or not 0 <= self.value_teacher <= 1:
+            raise ValueError("--teacher-weight and --value-teacher are shares in [0, 1]")
+        if self.temperature <= 0:
+            raise ValueError("--temperature must be positive")
 
 
 LOOP_ONLY = ("best_metric", "best_higher", "name", "log_name", "step_name", "frozen_norm")  # fixed by the trainer, not CLI flags

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,17 +20,22 @@ import torch.nn.functional as F
 
 from tengen.nets.data import ShardSet
 from tengen.nets.evaluate import accuracy_counts
+from tengen.nets.grow import initial_model
 from tengen.nets.model import CONFIGS, build_model
 from tengen.nets.train_config import TrainConfig
 from tengen.nets.training_core import run
 
 
 class Prefetcher:
-    """Computes the next batches' features in a thread while the model trains."""
+    """Computes the next batches' features in worker threads while the model trains (the
+    feature kernel releases the GIL, so ``workers`` threads use that many cores; a GPU
+    eats one core's worth of b6c64 batches in a fraction of a second)."""
 
-    def __init__(self, data: ShardSet, rng: np.random.Generator, batch: int, depth: int = 3):
+    def __init__(self, data: ShardSet, rng: np.random.Generator, batch: int, depth: int = 3,
+                 workers: int = 1):
         self.data, self.rng, self.batch = data, rng, batch
-        self.q: queue.Queue = queue.Queue(depth)
+        self.pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="planes")
+        self.q: queue.Queue = queue.Queue(max(depth, 2 * workers))
         self.stop = False
         # draw the indices here, in order, so the sampler state is exact at any step
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -40,7 +46,7 @@ class Prefetcher:
             state = self.rng.bit_generator.state  # the state *before* this batch
             idx = self.rng.integers(len(self.data), size=self.batch)
             sym = self.rng.integers(8, size=self.batch)
-            item = (state, *self.data.batch(idx, sym))
+            item = (state, self.pool.submit(self.data.batch, idx, sym))
             while not self.stop:
                 try:
                     self.q.put(item, timeout=0.5)
@@ -49,10 +55,12 @@ class Prefetcher:
                     continue
 
     def get(self):
-        return self.q.get()
+        state, batch = self.q.get()
+        return (state, *batch.result())
 
     def close(self):
         self.stop = True
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def evaluate(model, val: ShardSet, count: int, device, batch: int = 512,
@@ -66,7 +74,7 @@ def evaluate(model, val: ShardSet, count: int, device, batch: int = 512,
     nv = 0
     for i in range(0, n, batch):
         planes, moves, outcome = val.batch(idx[i:i + batch])
-        x = torch.from_numpy(planes).to(device, torch.float32)
+        x = torch.from_numpy(planes).to(device).float()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             logits, value = model(x)
         a, b, c, d = accuracy_counts(logits, value, torch.from_numpy(moves).to(device),
@@ -91,17 +99,22 @@ class SupervisedTask:
 
     def next_batch(self):
         if self._pre is None:
-            self._pre = Prefetcher(self.train_set, self.rng, self.cfg.batch_size)
+            self._pre = Prefetcher(self.train_set, self.rng, self.cfg.batch_size,
+                                   workers=self.cfg.data_workers)
         self._last, planes, moves, outcome = self._pre.get()
         return planes, moves, outcome
 
-    def loss(self, model, batch, device):
+    def tensors(self, batch, device):
+        """Planes as float (copied as bytes: a quarter of the transfer to a GPU), moves,
+        outcomes."""
         planes, moves, outcome = batch
-        x = torch.from_numpy(planes).to(device, torch.float32)
+        x = torch.from_numpy(planes).to(device, non_blocking=True).float()
         if self.cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        y = torch.from_numpy(moves).to(device)
-        z = torch.from_numpy(outcome).to(device)
+        return x, torch.from_numpy(moves).to(device), torch.from_numpy(outcome).to(device)
+
+    def loss(self, model, batch, device):
+        x, y, z = self.tensors(batch, device)
         logits, value = model(x)
         loss_p = F.cross_entropy(logits.float(), y)
         known = (z != 0).float()
@@ -127,10 +140,13 @@ class SupervisedTask:
             self._pre.close()
 
 
-def train(cfg: TrainConfig, progress: bool = True) -> dict:
-    task = SupervisedTask(cfg)
+def train(cfg: TrainConfig, progress: bool = True, task_cls=SupervisedTask) -> dict:
+    task = task_cls(cfg)
     torch.manual_seed(cfg.seed)  # the initial weights, so a run is reproducible
-    model = build_model(CONFIGS[cfg.model])
+    if cfg.init and not (Path(cfg.out) / "latest.pt").exists():
+        model = initial_model(cfg.init, CONFIGS[cfg.model])  # a resume loads latest.pt instead
+    else:
+        model = build_model(CONFIGS[cfg.model])
     meta = {"model": cfg.model, "train_config": asdict(cfg), "data": str(cfg.data),
             "train_positions": len(task.train_set)}
     return run(task, model, cfg, meta, progress)

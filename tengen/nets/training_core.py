@@ -88,6 +88,8 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed input shapes: let cuDNN pick kernels
     ranks = ddp.from_env(device.type)
     if ranks.active and device.type == "cuda":
         device = torch.device("cuda", ranks.local_rank)
