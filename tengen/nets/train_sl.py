@@ -46,7 +46,10 @@ class Prefetcher:
             state = self.rng.bit_generator.state  # the state *before* this batch
             idx = self.rng.integers(len(self.data), size=self.batch)
             sym = self.rng.integers(8, size=self.batch)
-            item = (state, self.pool.submit(self.data.batch, idx, sym))
+            try:
+                item = (state, self.pool.submit(self.data.batch, idx, sym))
+            except RuntimeError:  # closed between the check and the submit
+                return
             while not self.stop:
                 try:
                     self.q.put(item, timeout=0.5)
