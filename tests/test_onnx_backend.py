@@ -9,6 +9,7 @@ pytest.importorskip("onnxruntime", reason="ONNX Runtime is installed with tengen
 from tengen.engine.game import GameState  # noqa: E402
 from tengen.nets import SHIPPED_NET  # noqa: E402
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator  # noqa: E402
+from tengen.nets.int8 import Int8Gate  # noqa: E402
 from tengen.nets.model import build_model, load_checkpoint  # noqa: E402
 from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for  # noqa: E402
 
@@ -94,7 +95,11 @@ def test_self_play_on_onnx_runtime(tmp_path, backend):
 @pytest.mark.parametrize("size", [9, 19])
 def test_int8_tower_keeps_the_shipped_networks_answers(size):
     """The int8 tower against fp32 on positions of both sizes (calibrated on 19x19 KGS
-    positions alone): the same top move nearly everywhere, values within 0.1."""
+    positions alone): the same top move nearly everywhere, values within 0.1. On the 128
+    held-out shipped positions the shipped net must pass the evaluator's own gate; that
+    share carries about 2 points of sampling error (shipped nets so far: 96.9%, 95.3%,
+    93.8%; the distilled one keeps 96.2% on 21,000 validation positions with top-1 within
+    0.07 points of fp32, ``benchmarks/bench_backends.py --games 100``)."""
     if not SHIPPED_NET.exists():
         pytest.skip("the shipped network is not in this checkout")
     model = load_checkpoint(str(SHIPPED_NET))[0]
@@ -102,7 +107,8 @@ def test_int8_tower_keeps_the_shipped_networks_answers(size):
     int8 = SharedEvaluator(model, EvaluatorConfig(backend="int8"))
     assert int8.routes == {1: "int8"} and int8._int8 is not None
     same, diff = int8.int8_check  # on the shipped positions calibration did not see
-    assert same >= 0.95 and diff < 0.1
+    gate = Int8Gate()
+    assert same >= gate.min_same_top and diff <= gate.max_value_diff
     states = _positions(size, n=24, seed=3)
     p1, v1 = fp32.evaluate(states)
     p2, v2 = int8.evaluate(states)
@@ -112,7 +118,6 @@ def test_int8_tower_keeps_the_shipped_networks_answers(size):
 
 
 def test_auto_takes_int8_only_through_its_gate(capsys):
-    from tengen.nets.int8 import Int8Gate
     torch.manual_seed(0)
     model = build_model("b1c8").eval()
     shut = SharedEvaluator(model, EvaluatorConfig(backend="auto",
