@@ -91,7 +91,8 @@ def test_feature_workers_hand_out_the_same_batches_in_order(shards):
 
 def _val_top1(net_path, shards):
     model, _ = load_checkpoint(str(net_path))
-    return evaluate(model, ShardSet(shards / "val"), 256, torch.device("cpu"))["val_top1"]
+    with torch.no_grad():
+        return evaluate(model, ShardSet(shards / "val"), 256, torch.device("cpu"))["val_top1"]
 
 
 def test_training_from_a_smaller_net_starts_where_it_stood(shards, tmp_path):
