@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tengen from this checkout, installed or not (a lent GPU's bare image)
 VALIDATION = "KGS-2017_05"
 T0 = time.time()
 
@@ -66,7 +67,6 @@ def probe(models: list[str], device: str, batch: int, seconds: float) -> dict:
 
 def model_only(src: Path, dst: Path) -> None:
     """A checkpoint without optimizer and sampler state (a quarter to a half the size)."""
-    sys.path.insert(0, str(ROOT))
     from tengen.nets.model import load_checkpoint, save_checkpoint
     model, state = load_checkpoint(str(src))
     save_checkpoint(str(dst), model, state["meta"])
@@ -96,7 +96,6 @@ def main() -> int:
     if a.tiny:
         a.teacher_model, a.student_model, a.device, a.batch = "b4c48", "b1c8", "cpu", 32
         a.init = str(work / "tiny-init.pt")
-        sys.path.insert(0, str(ROOT))
         from tengen.nets.model import build_model, save_checkpoint
         save_checkpoint(a.init, build_model("b1c8"))
     archives = sorted(str(p) for p in Path(a.kgs).glob("*.tar.gz"))
