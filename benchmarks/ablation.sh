@@ -3,15 +3,18 @@
 # alternating): policy network alone, and the search at a fixed 64 simulations per move
 # with lam = 0 (value network), 0.5 (mixed) and 1 (rollouts). Runs in rounds of ROUND
 # games per player so every row grows together; rerun to resume (arena keeps each game).
-# Usage: bash benchmarks/ablation.sh [GAMES=40] [ROUND=10] [JOBS=2] [OUT] [ROWS]
-#   OUT  results folder (default benchmarks/results/ablation_19x19)
-#   ROWS which players, e.g. "lam0 lam05" (default "policy lam0 lam05 lam1")
+# Usage: bash benchmarks/ablation.sh [GAMES=40] [ROUND=10] [JOBS=2] [OUT] [ROWS] [MATCH]
+#   OUT   results folder (default benchmarks/results/ablation_19x19)
+#   ROWS  which players, e.g. "lam0 lam05" (default "policy lam0 lam05 lam1")
+#   MATCH arena options after the defaults, e.g. "--handicap 5 --komi 0.5 --engine-colour
+#         white" when the policy row alone wins nearly every even game
 set -euo pipefail
 GAMES=${1:-40}
 ROUND=${2:-10}
 JOBS=${3:-2}
 OUT=${4:-benchmarks/results/ablation_19x19}
 ROWS=${5:-policy lam0 lam05 lam1}
+MATCH=${6:-}
 VISITS=64
 declare -A ENGINES=(
   [policy]="tengen gtp --player policy"
@@ -23,6 +26,6 @@ export OMP_NUM_THREADS=1  # two games at a time on two cores: one thread per eng
 for ((n = ROUND; n <= GAMES; n += ROUND)); do
   for name in $ROWS; do
     tengen arena --engine "${ENGINES[$name]}" --games "$n" --size 19 --komi 7.5 \
-      --jobs "$JOBS" --move-timeout 120 --out "$OUT/$name" | tail -n 1
+      --jobs "$JOBS" --move-timeout 120 --out "$OUT/$name" $MATCH | tail -n 1
   done
 done

@@ -131,8 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--size", type=int, default=19)
     a.add_argument("--komi", type=float, default=7.5)
     a.add_argument("--handicap", type=int, default=0, help="fixed handicap stones for black")
-    a.add_argument("--no-alternate", action="store_true",
-                   help="engine always black (default: colours alternate game by game)")
+    a.add_argument("--engine-colour", choices=("alternate", "black", "white"),
+                   default="alternate", help="the engine's colour: alternate game by game "
+                   "(default), or always black or white (with --handicap: white gives the "
+                   "stones)")
+    a.add_argument("--no-alternate", action="store_true", help="short for --engine-colour black")
     a.add_argument("--move-time", type=float, default=None,
                    help="a clock of T seconds per move for both engines: short for "
                    "--time 'canadian 0 T 1'")
@@ -259,7 +262,8 @@ def _arena(args: argparse.Namespace) -> int:
                       move_time=args.move_time, time=args.time, move_timeout=args.move_timeout,
                       max_moves=args.max_moves, referee=args.referee)
     cfg = ArenaConfig(games=args.games, out=args.out, jobs=args.jobs,
-                      alternate=not args.no_alternate, game=game)
+                      engine_colour="black" if args.no_alternate else args.engine_colour,
+                      game=game)
     if args.engine:
         cfg.engine = args.engine
     if args.opponent:

@@ -64,6 +64,22 @@ def test_short_match_against_gnugo_end_to_end(tmp_path, gnugo_cmd):
     assert [r["black"] for r in recs] == ["engine", "opponent"]
 
 
+def test_handicap_match_with_the_engine_giving_the_stones(tmp_path, gnugo_cmd):
+    # a handicap match as Go players play one: the stronger side is always white
+    s = run_match(config(tmp_path, gnugo_cmd, games=2, jobs=2, handicap=3,
+                         engine_colour="white"), progress=False)
+    assert s["handicap"] == 3
+    assert s["by_color"]["white"]["games"] == 2 and s["by_color"]["black"]["games"] == 0
+    for i in range(2):
+        rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
+        assert rec["white"] == "engine" and rec["black"] == "opponent"
+        game = read_sgf(tmp_path / "match" / rec["sgf"])
+        assert len(game.to_game_state(upto=0).handicap) == 3  # GNU Go's fixed stones
+        assert game.moves[0].pla == 2  # white moves first after the stones
+    with pytest.raises(ValueError, match="alternate, black or white"):
+        run_match(config(tmp_path, gnugo_cmd, games=1, engine_colour="red"), progress=False)
+
+
 def test_killed_match_resumes_without_replaying(tmp_path, gnugo_cmd):
     out = tmp_path / "match"
     cmd = [sys.executable, "-m", "tengen.cli", "arena", "--engine", TENGEN, "--opponent",

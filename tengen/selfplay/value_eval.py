@@ -48,9 +48,22 @@ def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = T
             "after_u": mse_by_phase(values[u], ex.z[u], ex.played[u] + 1)}
 
 
+def rows_planes(rows: list, size: int = 19):
+    """``planes(i, j)``: the input planes of rows i..j-1 of ``game_positions`` tuples,
+    built a batch at a time."""
+    zob = zobrist_table(size)
+
+    def planes(i, j):
+        chunk = rows[i:j]
+        out = np.zeros((len(chunk), NUM_PLANES, size, size), np.uint8)
+        batch_planes(size, zob, np.stack([r[0] for r in chunk]), np.array([r[1] for r in chunk]),
+                     np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]), out)
+        return out
+    return planes
+
+
 def eval_kgs(model, archive: str, games: int = 200, size: int = 19) -> dict:
     """Positions of finished KGS games with a known winner."""
-    zob = zobrist_table(size)
     rows, number, used, skipped = [], [], 0, Counter()
     for _, data in iter_sgf_files(archive):
         if used >= games:
@@ -69,16 +82,10 @@ def eval_kgs(model, archive: str, games: int = 200, size: int = 19) -> dict:
                 rows.append(r)
                 number.append(i + 1)
 
-    def planes(i, j):
-        chunk = rows[i:j]
-        out = np.zeros((len(chunk), NUM_PLANES, size, size), np.uint8)
-        batch_planes(size, zob, np.stack([r[0] for r in chunk]), np.array([r[1] for r in chunk]),
-                     np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]), out)
-        return out
-    values = predict_values(model, planes, len(rows))
+    values = predict_values(model, rows_planes(rows, size), len(rows))
     z = np.array([float(r[5]) for r in rows], np.float32)
     return {"games": used, "skipped": dict(skipped),
             **mse_by_phase(values, z, np.array(number, np.int64))}
 
 
-__all__ = ["eval_selfplay", "eval_kgs", "mse_by_phase", "PHASES"]
+__all__ = ["eval_selfplay", "eval_kgs", "rows_planes", "mse_by_phase", "PHASES"]

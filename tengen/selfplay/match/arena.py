@@ -32,7 +32,9 @@ class ArenaConfig:
     games: int = 10
     out: str = "arena"
     jobs: int = 1
-    alternate: bool = True  # engine takes black in even games, white in odd ones
+    # "alternate": the engine takes black in even games, white in odd ones; "black" or
+    # "white": always that colour (a handicap match: the stronger side gives the stones)
+    engine_colour: str = "alternate"
     game: GameConfig = field(default_factory=GameConfig)
 
 
@@ -54,6 +56,8 @@ def finished_games(out: Path) -> dict[int, dict]:
 
 
 def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
+    if cfg.engine_colour not in ("alternate", "black", "white"):
+        raise ValueError(f"engine colour {cfg.engine_colour!r}: alternate, black or white")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     if cfg.game.referee is None:
@@ -68,7 +72,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                    desc="arena")
 
     def one(i: int) -> GameResult:
-        black = (i % 2 == 0) if cfg.alternate else True
+        black = (i % 2 == 0) if cfg.engine_colour == "alternate" else cfg.engine_colour == "black"
         return play_game(i, cfg.engine, cfg.opponent, cfg.game, str(out), black)
 
     with ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
