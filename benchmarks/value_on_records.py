@@ -43,6 +43,9 @@ def record_rows(folders: list[str], size: int = 19):
                 continue  # a crash or a forfeit says nothing about the position
             try:
                 rec = read_sgf(sgf)
+                if rec.size != size:
+                    print(f"skipped {sgf}: {rec.size}x{rec.size}", file=sys.stderr)
+                    continue
                 positions = list(game_positions(rec, size))
             except (SgfError, IllegalMove, OSError) as e:
                 print(f"skipped {sgf}: {e}", file=sys.stderr)
