@@ -27,6 +27,8 @@ def summaries(folder: Path) -> dict:
         games = finished_games(folder / key) if (folder / key).is_dir() else {}
         if games:
             out[key] = summarize([games[i] for i in sorted(games)])
+            game = json.loads((folder / key / "config.json").read_text())["game"]
+            out[key].update(komi=game["komi"], handicap=game["handicap"])
     return out
 
 
@@ -48,10 +50,27 @@ def plot(sums: dict, path: Path) -> None:
     ax.axhline(0, color="grey", lw=0.8, ls="--")
     ax.set_xticks(range(len(keys)), labels, fontsize=8)
     ax.set_ylabel("Elo vs GNU Go 3.8 level 10 (95%)")
-    ax.set_title("19x19, komi 7.5; search at 64 simulations a move")
+    first = sums[keys[0]]
+    hc = f", handicap {first['handicap']} given" if first.get("handicap") else ""
+    ax.set_title(f"19x19, komi {first.get('komi', 7.5)}{hc}; search at 64 simulations a move")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def distinct_games(folder: Path) -> tuple[int, int]:
+    """(distinct games, wins among them): a deterministic engine against GNU Go can
+    repeat a game move for move (handicap matches do), and a repeat is not new evidence."""
+    from tengen.engine.sgf import read_sgf
+    seen: set = set()
+    wins = 0
+    for path in sorted(folder.glob("game-*.json")):
+        g = json.loads(path.read_text())
+        moves = tuple((m.pla, m.loc) for m in read_sgf(folder / g["sgf"]).moves)
+        if (g["black"], moves) not in seen:
+            seen.add((g["black"], moves))
+            wins += g["winner"] == "engine"
+    return len(seen), wins
 
 
 def lost_on_a_count_called_won(folder: Path) -> int:
@@ -70,8 +89,9 @@ def main():
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DIR
     sums = summaries(folder)
     print("| player vs GNU Go 10 | games | won | win rate [Wilson 95%] | Elo [95%] | "
-          "s/move (tengen, GNU Go) | GNU Go forfeits | lost on a count tengen called won |")
-    print("|---|---|---|---|---|---|---|---|")
+          "s/move (tengen, GNU Go) | GNU Go forfeits | lost on a count tengen called won | "
+          "distinct games (won) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for key, label in ROWS:
         if key not in sums:
             continue
@@ -82,7 +102,8 @@ def main():
         print(f"| {label} | {s['games']} | {s['wins']} | {s['win_rate']:.3f} "
               f"[{s['wilson_low']:.3f}, {s['wilson_high']:.3f}] | {s['elo']:+.0f} "
               f"[{s['elo_low']:+.0f}, {s['elo_high']:+.0f}]{clip} | {spm['engine']:.2f}, "
-              f"{spm['opponent']:.2f} | {forfeits} | {lost_on_a_count_called_won(folder / key)} |")
+              f"{spm['opponent']:.2f} | {forfeits} | {lost_on_a_count_called_won(folder / key)} | "
+              "{} ({}) |".format(*distinct_games(folder / key)))
     if sums:
         plot(sums, folder / "ablation.png")
 
