@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tengen.engine.board import BLACK, WHITE  # noqa: E402
 from tengen.engine.game import IllegalMove  # noqa: E402
 from tengen.engine.sgf import SgfError, read_sgf  # noqa: E402
 from tengen.nets.data import game_positions  # noqa: E402
@@ -50,7 +51,7 @@ def record_rows(folders: list[str], size: int = 19):
             except (SgfError, IllegalMove, OSError) as e:
                 print(f"skipped {sgf}: {e}", file=sys.stderr)
                 continue
-            engine_colour = 1 if info["black"] == "engine" else 2
+            engine_colour = BLACK if info["black"] == "engine" else WHITE
             for i, r in enumerate(positions):
                 if r[5] == 0:
                     continue
@@ -105,7 +106,10 @@ def main() -> int:
     print(f"{len(games)} decided games, {len(rows)} positions")
     report = {"games": len(games), "positions": len(rows), "nets": {}}
     for net in args.nets:
-        cache = Path(args.cache) / f"{Path(net).stem}-{hashlib.sha1(net.encode()).hexdigest()[:6]}-{key}.npy"
+        from tengen.nets import net_path
+        # keyed by the checkpoint's bytes: "sl" names whichever net is shipped now
+        weights = hashlib.sha1(net_path(net).read_bytes()).hexdigest()[:8]
+        cache = Path(args.cache) / f"{Path(net).stem}-{weights}-{key}.npy"
         if cache.exists():
             v = np.load(cache)
         else:
