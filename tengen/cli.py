@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
                    default="alternate", help="the engine's colour: alternate game by game "
                    "(default), or always black or white (with --handicap: white gives the "
                    "stones)")
+    a.add_argument("--opponent-seed", type=int, default=None, metavar="N",
+                   help="game i's opponent plays with seed N+i (GNU Go's --seed, or "
+                   "{seed} in --opponent): no game repeats by chance and a rerun "
+                   "replays the opponent's games (default: the opponent's own seeding; "
+                   "GNU Go uses the clock)")
     a.add_argument("--no-alternate", action="store_true", help="short for --engine-colour black")
     a.add_argument("--move-time", type=float, default=None,
                    help="a clock of T seconds per move for both engines: short for "
@@ -263,7 +268,7 @@ def _arena(args: argparse.Namespace) -> int:
                       max_moves=args.max_moves, referee=args.referee)
     cfg = ArenaConfig(games=args.games, out=args.out, jobs=args.jobs,
                       engine_colour="black" if args.no_alternate else args.engine_colour,
-                      game=game)
+                      opponent_seed=args.opponent_seed, game=game)
     if args.engine:
         cfg.engine = args.engine
     if args.opponent:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tengen.engine.sgf import read_sgf, result_margin
-from tengen.selfplay.match.arena import ArenaConfig, run_match, summarize
+from tengen.selfplay.match.arena import ArenaConfig, opponent_command, run_match, summarize
 from tengen.selfplay.match.game import GameConfig
 from tengen.selfplay.match.stats import elo_from_rate, match_stats, wilson_interval
 
@@ -67,7 +67,7 @@ def test_short_match_against_gnugo_end_to_end(tmp_path, gnugo_cmd):
 def test_handicap_match_with_the_engine_giving_the_stones(tmp_path, gnugo_cmd):
     # a handicap match as Go players play one: the stronger side is always white
     s = run_match(config(tmp_path, gnugo_cmd, games=2, jobs=2, handicap=3,
-                         engine_colour="white"), progress=False)
+                         engine_colour="white", opponent_seed=11), progress=False)
     assert s["handicap"] == 3
     assert s["by_color"]["white"]["games"] == 2 and s["by_color"]["black"]["games"] == 0
     for i in range(2):
@@ -76,8 +76,35 @@ def test_handicap_match_with_the_engine_giving_the_stones(tmp_path, gnugo_cmd):
         game = read_sgf(tmp_path / "match" / rec["sgf"])
         assert len(game.to_game_state(upto=0).handicap) == 3  # GNU Go's fixed stones
         assert game.moves[0].pla == 2  # white moves first after the stones
+        assert rec["commands"]["opponent"] == f"{gnugo_cmd} --seed {11 + i}"
     with pytest.raises(ValueError, match="alternate, black or white"):
         run_match(config(tmp_path, gnugo_cmd, games=1, engine_colour="red"), progress=False)
+
+
+def test_opponent_seed_is_per_game_and_reaches_gnugo(gnugo_cmd):
+    cfg = ArenaConfig(opponent="gnugo --mode gtp", opponent_seed=5)
+    assert [opponent_command(cfg, i) for i in (0, 3)] == [
+        "gnugo --mode gtp --seed 5", "gnugo --mode gtp --seed 8"]
+    cfg.opponent = "other-engine --random-seed={seed} --gtp"
+    assert opponent_command(cfg, 2) == "other-engine --random-seed=7 --gtp"
+    cfg.opponent_seed = None
+    with pytest.raises(ValueError, match="opponent-seed"):
+        opponent_command(cfg, 0)  # a template with no seed to put in it
+    cfg.opponent, cfg.opponent_seed = "gnugo --mode gtp", 0
+    with pytest.raises(ValueError, match="at least 1"):
+        opponent_command(cfg, 0)
+    # the point of it: GNU Go facing the same handicap stones answers differently under
+    # different seeds (seeds 1, 2, 4 and 6 gave four different openings when this was
+    # written), and the same seed gives the same answers
+    def opening(seed):
+        gtp = "boardsize 19\nkomi 0.5\nfixed_handicap 3\n" + "genmove w\ngenmove b\n" * 2 + "quit\n"
+        out = subprocess.run(f"{gnugo_cmd} --seed {seed}".split(), input=gtp, text=True,
+                             capture_output=True, timeout=120).stdout
+        return re.findall(r"\b[A-T]\d{1,2}\b", out)
+    runs = {s: opening(s) for s in (1, 2, 4)}
+    assert all(len(m) == 4 + 3 for m in runs.values())  # 3 stones, 4 moves
+    assert len({tuple(m) for m in runs.values()}) >= 2
+    assert opening(2) == runs[2]
 
 
 def test_killed_match_resumes_without_replaying(tmp_path, gnugo_cmd):

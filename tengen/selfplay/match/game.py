@@ -53,6 +53,7 @@ class GameResult:
     referee_score: str | None = None
     own_scores: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
+    commands: dict = field(default_factory=dict)  # side -> the command line that played
     sgf: str = ""
     detail: str = ""
 
@@ -109,6 +110,7 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
     colors = {BLACK: "engine" if engine_is_black else "opponent"}
     colors[WHITE] = "opponent" if engine_is_black else "engine"
     res = GameResult(index, colors[BLACK], colors[WHITE], None, "Void", "void")
+    res.commands = {"engine": engine_cmd, "opponent": opponent_cmd}
     logs = os.path.join(out_dir, "logs")
     os.makedirs(logs, exist_ok=True)
     clients: dict[str, GtpClient] = {}
