@@ -5,7 +5,8 @@
 # games per player so every row grows together; rerun to resume (arena keeps each game).
 # Usage: bash benchmarks/ablation.sh [GAMES=40] [ROUND=10] [JOBS=2] [OUT] [ROWS] [MATCH]
 #   OUT   results folder (default benchmarks/results/ablation_19x19)
-#   ROWS  which players, e.g. "lam0 lam05" (default "policy lam0 lam05 lam1")
+#   ROWS  which players, e.g. "lam0 lam05" (default "policy lam0 lam05 lam1"); lam05s is
+#         lam05 with the score utility (--score-weight 0.3)
 #   MATCH arena options after the defaults, e.g. "--handicap 5 --komi 0.5 --engine-colour
 #         white" when the policy row alone wins nearly every even game
 set -euo pipefail
@@ -21,6 +22,7 @@ declare -A ENGINES=(
   [lam0]="tengen gtp --visits $VISITS --lam 0 --move-time 30 --resign 0.03"
   [lam05]="tengen gtp --visits $VISITS --lam 0.5 --move-time 30 --resign 0.03"
   [lam1]="tengen gtp --visits $VISITS --lam 1 --move-time 30 --resign 0.03"
+  [lam05s]="tengen gtp --visits $VISITS --lam 0.5 --score-weight 0.3 --move-time 30 --resign 0.03"
 )
 export OMP_NUM_THREADS=1  # two games at a time on two cores: one thread per engine
 for ((n = ROUND; n <= GAMES; n += ROUND)); do

@@ -79,7 +79,9 @@ def search_config(args: argparse.Namespace):
     from tengen.engine.search.mcts import SearchConfig
     return SearchConfig(lam=args.lam, c_puct=args.c_puct, batch=args.batch,
                         visits=args.visits, resign_threshold=args.resign,
-                        seed=args.seed or 0, in_flight=getattr(args, "in_flight", 1))
+                        seed=args.seed or 0, in_flight=getattr(args, "in_flight", 1),
+                        score_weight=getattr(args, "score_weight", 0.0),
+                        score_scale=getattr(args, "score_scale", 0.0))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--lam", type=float, default=0.5,
                    help="leaf value mix: 0 value network only, 1 rollouts only")
     g.add_argument("--c-puct", type=float, default=1.5)
+    g.add_argument("--score-weight", type=float, default=0.0,
+                   help="weigh the rollouts' margins beside the win rate (KataGo's score "
+                   "utility): prefer the bigger lead, or the smaller deficit, among moves "
+                   "the win rate cannot tell apart (default 0: off; 0.3 is KataGo's)")
+    g.add_argument("--score-scale", type=float, default=0.0,
+                   help="points of margin the score utility spans (default: the board size)")
     g.add_argument("--batch", type=int, default=8, help="leaves per network call")
     g.add_argument("--backend", choices=("auto", "torch", "onnx", "int8"), default="auto",
                    help="what runs the network on a CPU: auto measures torch, ONNX "

@@ -504,3 +504,62 @@ def test_analysis_reporter_outlives_a_half_made_node():
     t.start()
     t.join(5)
     assert not t.is_alive() and len(calls) >= 3
+
+
+class CountRollouts:
+    """A rollout that plays nothing: the margin is the board's area count as it stands
+    (the win/loss it implies is not used: lam = 0)."""
+
+    def run_arrays(self, B, meta, zob, to_play, prev, passes, komi, count=1):
+        from tengen.engine.board import area_score
+        return float(area_score(B, meta)) - komi, None, 0
+
+
+TWO_CAPTURES = """
+. . . . .
+X X X X O
+O O O X X
+X X . . .
+. . . . .
+"""
+
+
+@pytest.mark.parametrize("colour", ["black", "white"])
+def test_score_utility_prefers_the_bigger_capture_the_win_rate_cannot_see(colour):
+    """C2 takes three stones, E5 one; the value says 0 everywhere, so by win rate the
+    two are alike (and all other moves too). Only the margin tells them apart, for
+    either colour (the utility flips with the side), and it never leaks into the win
+    rates reported."""
+    text = TWO_CAPTURES if colour == "black" else TWO_CAPTURES.translate(
+        str.maketrans("XO", "OX"))
+    s = from_ascii(text, komi=0.5)
+    if colour == "white":
+        s.play(PASS, BLACK)
+    shares = {}
+    for weight in (0.0, 0.5):
+        cfg = SearchConfig(lam=0.0, visits=800, score_weight=weight)
+        mcts = MCTS(FakeEvaluator(pass_prior=1e-6), cfg, CountRollouts())
+        mcts.set_root(SimState.from_game(s))
+        mcts.search(visits=800)
+        root = mcts.root
+        n = {loc_to_gtp(int(m), 5): root.N[i] for i, m in enumerate(root.moves)}
+        shares[weight] = (n["C2"] / root.N.sum(), n["E5"] / root.N.sum())
+        assert np.all(root.W == 0) and mcts.root_winrate() == 0.5  # win/loss only
+        if weight:
+            assert loc_to_gtp(int(root.moves[mcts.best_index()]), 5) == "C2"
+            margin = 3 + 0.5 if colour == "black" else -(3 + 0.5)  # roughly, after C2
+            assert mcts.score_center * margin > 0  # the next search's centre: the lead
+    plain, scored = shares[0.0], shares[0.5]
+    assert plain[0] < 0.1  # without the margin C2 is one move of many (0.076 of visits)
+    assert scored[0] > 3 * plain[0] and scored[0] > 1.5 * scored[1]  # 0.37 and 0.15
+
+
+def test_score_utility_needs_rollouts_and_restarts_with_a_game():
+    with pytest.raises(ValueError, match="rollout policy"):
+        MCTS(FakeEvaluator(), SearchConfig(lam=0.0, score_weight=0.3))
+    mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0, score_weight=0.3), CountRollouts())
+    mcts.set_root(SimState.from_game(from_ascii(TWO_CAPTURES, komi=0.5)))
+    mcts.search(visits=20)
+    assert mcts.score_center != 0.0
+    mcts.set_root(SimState.from_game(GameState(5)))
+    assert mcts.score_center == 0.0

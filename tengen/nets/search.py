@@ -34,7 +34,7 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                             replace(ecfg, int8_gate=Int8Gate(min_same_top=0.0))))
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(evaluator, cfg,
-                          RolloutPolicy(w, seed=seed) if cfg.lam > 0 else None,
+                          RolloutPolicy(w, seed=seed) if cfg.lam > 0 or cfg.score_weight > 0 else None,
                           TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))
     if warm_up:  # compile or load every kernel a move needs, and prime torch, now:

@@ -10,6 +10,13 @@ busy where one forward pass uses one. The tree itself is only ever touched by th
 searching thread. Network results are cached by position. Finished games (two
 passes) are scored exactly. Values are stored per edge from the point of view of the
 player choosing the edge, so selection is an argmax at every level.
+
+With ``score_weight`` > 0 selection also weighs the margin (KataGo's score utility):
+each leaf's rollout (or exact count) margin m adds ``(2/pi) atan((m - c) / scale)`` to
+a second sum per edge, c the margin expected at the root (the previous search's mean
+rollout margin). A win rate that hardly moves between a 15-point and a 3-point lead
+cannot choose between endgame moves by size, nor guide a side that is behind; the
+margin can. Win rates reported, resignation and the LCB use the win/loss value alone.
 """
 from __future__ import annotations
 
@@ -43,6 +50,8 @@ class SearchConfig:
     reuse_tree: bool = True
     cache_size: int = 100_000
     seed: int = 0  # moves drawn with a temperature (SearchPlayer)
+    score_weight: float = 0.0  # weight of the score utility beside the win/loss value
+    score_scale: float = 0.0  # points of margin the utility's atan spans (0: the size)
 
 
 class Evaluator(Protocol):
@@ -53,14 +62,16 @@ class Evaluator(Protocol):
 
 
 class Node:
-    __slots__ = ("moves", "prior", "N", "W", "children", "value", "terminal", "pending")
+    __slots__ = ("moves", "prior", "N", "W", "U", "children", "value", "terminal",
+                 "terminal_margin", "pending")
 
     def __init__(self):
         self.moves: np.ndarray | None = None  # locs, PASS included; None: not expanded
-        self.prior = self.N = self.W = None
+        self.prior = self.N = self.W = self.U = None
         self.children: dict[int, Node] = {}
         self.value = 0.0  # the leaf value it was expanded with (its player's view)
         self.terminal: float | None = None
+        self.terminal_margin = 0.0  # black-minus-white count of a finished game
         self.pending = False
 
     @property
@@ -72,6 +83,7 @@ class Node:
         self.prior = p / p.sum()
         self.N = np.zeros(len(moves), np.float64)
         self.W = np.zeros(len(moves), np.float64)
+        self.U = np.zeros(len(moves), np.float64)  # score utilities (see the module)
         self.value = value
         self.moves = moves  # last: a reader (the analysis reporter) tests moves alone
 
@@ -98,12 +110,18 @@ class MCTS:
         self.rollouts = rollouts  # RolloutPolicy, needed when lam > 0
         if self.cfg.lam > 0 and rollouts is None:
             raise ValueError("lam > 0 needs a rollout policy")
+        if self.cfg.score_weight > 0 and rollouts is None:
+            raise ValueError("the score utility reads rollouts' margins: it needs a "
+                             "rollout policy")
+        self.score_center = 0.0  # black-minus-white margin the utility is centred on
+        self._margins = [0.0, 0]  # this search's rollout margins: sum, count
         self.cache: OrderedDict = OrderedDict()
         self.root: Node | None = None
         self.root_state: SimState | None = None
         if self.cfg.in_flight < 1:
             raise ValueError(f"in_flight must be at least 1, not {self.cfg.in_flight}")
-        self._pool = ThreadPoolExecutor(1) if self.cfg.lam > 0 else None
+        self._pool = ThreadPoolExecutor(1) if self.cfg.lam > 0 or self.cfg.score_weight > 0 \
+            else None
         self._net_pool = ThreadPoolExecutor(self.cfg.in_flight) if self.cfg.in_flight > 1 \
             else None
         self.stats = {"nn_time": 0.0, "nn_calls": 0, "nn_positions": 0, "simulations": 0,
@@ -124,6 +142,8 @@ class MCTS:
         self.root = node if node is not None else Node()
         self.root.pending = False
         self.root_state = state
+        if state.empty_count() == state.size * state.size:
+            self.score_center = 0.0  # a new game: the last one's margin says nothing
 
     # ------------------------------------------------------------------ search
 
@@ -131,7 +151,11 @@ class MCTS:
         n = node.N
         total = n.sum()
         fpu = node.value - self.cfg.fpu_reduction
-        q = np.where(n > 0, node.W / np.maximum(n, 1e-9), fpu)
+        w = node.W
+        if self.cfg.score_weight > 0:  # utility = win/loss value + weighted score utility
+            w = w + self.cfg.score_weight * node.U
+            fpu += self.cfg.score_weight * (node.U.sum() / total if total > 0 else 0.0)
+        q = np.where(n > 0, w / np.maximum(n, 1e-9), fpu)
         u = self.cfg.c_puct * node.prior * (math.sqrt(total + 1.0) / (1.0 + n))
         return int(np.argmax(q + u))
 
@@ -153,13 +177,23 @@ class MCTS:
             node = child
         return path, node, s
 
-    def _backup(self, path, value: float, applied_vl: bool = True) -> None:
+    def _backup(self, path, value: float, applied_vl: bool = True,
+                utility: float = 0.0) -> None:
         vl = self.cfg.virtual_loss if applied_vl else 0.0
-        v = value
+        v, u = value, utility
         for node, i in reversed(path):
-            v = -v  # the edge's value is for the player who chose it
+            v, u = -v, -u  # the edge's value is for the player who chose it
             node.N[i] += 1.0 - vl
             node.W[i] += v + vl
+            node.U[i] += u
+
+    def score_utility(self, margin: float, to_play: int) -> float:
+        """The utility of a black-minus-white ``margin`` for the side ``to_play``."""
+        if self.cfg.score_weight <= 0:
+            return 0.0
+        scale = self.cfg.score_scale or float(self.root_state.size)
+        u = (2.0 / math.pi) * math.atan((margin - self.score_center) / scale)
+        return u if to_play == 1 else -u
 
     def _undo_virtual_loss(self, path) -> None:
         vl = self.cfg.virtual_loss
@@ -178,14 +212,15 @@ class MCTS:
         if len(self.cache) > self.cfg.cache_size:
             self.cache.popitem(last=False)
 
-    def _rollout_values(self, states: list[SimState]) -> list[float]:
+    def _rollout_values(self, states: list[SimState]) -> list[tuple[float, float]]:
+        """Each state's rollout: (result for the side to move, black-minus-white margin)."""
         out = []
         for s in states:
             score, _, moves = self.rollouts.run_arrays(s.B, s.meta, s.zob, s.to_play,
                                                         s.last_move, s.passes, s.komi)
             self.stats["rollout_moves"] += moves
-            out.append(0.0 if score == 0 else (1.0 if (score > 0) == (s.to_play == 1)
-                                               else -1.0))
+            out.append((0.0 if score == 0 else (1.0 if (score > 0) == (s.to_play == 1)
+                                                else -1.0), float(score)))
         return out
 
     def run_batch(self) -> int:
@@ -208,8 +243,10 @@ class MCTS:
             path, node, s = self._descend()
             if node.terminal is None and s.is_over():
                 node.terminal = terminal_value(s)
+                node.terminal_margin = s.score()
             if node.terminal is not None:
-                self._backup(path, node.terminal)
+                self._backup(path, node.terminal,
+                             utility=self.score_utility(node.terminal_margin, s.to_play))
                 done += 1
                 continue
             if node.pending:  # a leaf already gathered or out: stop gathering
@@ -226,7 +263,7 @@ class MCTS:
         The network runs here, or on the network pool when batches are in flight."""
         states = [s for _, _, s in leaves]
         rollouts = None
-        if self.cfg.lam > 0:
+        if self.cfg.lam > 0 or self.cfg.score_weight > 0:
             rollouts = self._pool.submit(self._rollout_values, [s.copy() for s in states])
         keys = [s.key() for s in states]
         results = [self._cached(k) for k in keys]
@@ -274,12 +311,17 @@ class MCTS:
             raise
         for k, (path, node, s) in enumerate(leaves):
             p, v = results[k]
+            u = 0.0
             if z is not None:
-                v = (1.0 - cfg.lam) * v + cfg.lam * z[k]
+                result, margin = z[k]
+                v = (1.0 - cfg.lam) * v + cfg.lam * result
+                u = self.score_utility(margin, s.to_play)
+                self._margins[0] += margin
+                self._margins[1] += 1
             moves = np.append(s.moves(), PASS)
             node.expand(moves, p, s.size, v)
             node.pending = False
-            self._backup(path, v, applied_vl)
+            self._backup(path, v, applied_vl, u)
         self.stats["simulations"] += len(leaves)
         return len(leaves)
 
@@ -294,9 +336,12 @@ class MCTS:
             reporter = threading.Thread(target=_report_until,
                                         args=(report, report_every, finished), daemon=True)
             reporter.start()
+        self._margins = [0.0, 0]
         try:
             self._search_loop(visits, deadline, stop)
         finally:
+            if self._margins[1]:  # the next search's centre: this one's expected margin
+                self.score_center = self._margins[0] / self._margins[1]
             finished.set()
             if reporter is not None:
                 reporter.join()  # no line of its own after the caller's last one
