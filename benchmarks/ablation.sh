@@ -3,12 +3,15 @@
 # alternating): policy network alone, and the search at a fixed 64 simulations per move
 # with lam = 0 (value network), 0.5 (mixed) and 1 (rollouts). Runs in rounds of ROUND
 # games per player so every row grows together; rerun to resume (arena keeps each game).
-# Usage: bash benchmarks/ablation.sh [GAMES=40] [ROUND=10] [JOBS=2] [OUT] [ROWS] [MATCH]
+# Usage: bash benchmarks/ablation.sh [GAMES=40] [ROUND=10] [JOBS=2] [OUT] [ROWS] [MATCH] [ENGINE]
 #   OUT   results folder (default benchmarks/results/ablation_19x19)
 #   ROWS  which players, e.g. "lam0 lam05" (default "policy lam0 lam05 lam1"); lam05s is
 #         lam05 with the score utility (--score-weight 0.3)
 #   MATCH arena options after the defaults, e.g. "--handicap 5 --komi 0.5 --engine-colour
-#         white" when the policy row alone wins nearly every even game
+#         white" when the policy row alone wins nearly every even game; "--seed 1": game
+#         i's GNU Go plays with seed i+1
+#   ENGINE options added to every tengen command, e.g. "--seed {seed}" (with --seed in
+#         MATCH: each game's rollouts drawn from their own seed)
 set -euo pipefail
 GAMES=${1:-40}
 ROUND=${2:-10}
@@ -16,6 +19,7 @@ JOBS=${3:-2}
 OUT=${4:-benchmarks/results/ablation_19x19}
 ROWS=${5:-policy lam0 lam05 lam1}
 MATCH=${6:-}
+ENGINE=${7:-}
 VISITS=64
 declare -A ENGINES=(
   [policy]="tengen gtp --player policy"
@@ -27,7 +31,7 @@ declare -A ENGINES=(
 export OMP_NUM_THREADS=1  # two games at a time on two cores: one thread per engine
 for ((n = ROUND; n <= GAMES; n += ROUND)); do
   for name in $ROWS; do
-    tengen arena --engine "${ENGINES[$name]}" --games "$n" --size 19 --komi 7.5 \
+    tengen arena --engine "${ENGINES[$name]} $ENGINE" --games "$n" --size 19 --komi 7.5 \
       --jobs "$JOBS" --move-timeout 120 --out "$OUT/$name" $MATCH | tail -n 1
   done
 done

@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GNU Go, ...)")
     g.add_argument("--size", type=int, default=19, help="initial board size")
     g.add_argument("--komi", type=float, default=7.5, help="initial komi")
-    g.add_argument("--seed", type=int, default=None, help="random seed of the random player")
+    g.add_argument("--seed", type=int, default=None,
+                   help="random seed: the rollouts, moves drawn with a temperature, the "
+                   "random player (default 0)")
     g.add_argument("--player", choices=("mcts", "policy", "random"), default="mcts",
                    help="mcts: tree search (default); policy: the network's move, no "
                    "search; random: placeholder")
@@ -143,11 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
                    default="alternate", help="the engine's colour: alternate game by game "
                    "(default), or always black or white (with --handicap: white gives the "
                    "stones)")
-    a.add_argument("--opponent-seed", type=int, default=None, metavar="N",
-                   help="game i's opponent plays with seed N+i (GNU Go's --seed, or "
-                   "{seed} in --opponent): no game repeats by chance and a rerun "
-                   "replays the opponent's games (default: the opponent's own seeding; "
-                   "GNU Go uses the clock)")
+    a.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="game i is played with seed N+i: GNU Go's --seed on the opponent, "
+                   "and {seed} in --engine or --opponent (e.g. 'tengen gtp --seed {seed}'): "
+                   "a rerun replays the match, and parallel games started in the same "
+                   "second differ (default: the engines' own seeding; GNU Go's is the clock)")
     a.add_argument("--no-alternate", action="store_true", help="short for --engine-colour black")
     a.add_argument("--move-time", type=float, default=None,
                    help="a clock of T seconds per move for both engines: short for "
@@ -276,7 +278,7 @@ def _arena(args: argparse.Namespace) -> int:
                       max_moves=args.max_moves, referee=args.referee)
     cfg = ArenaConfig(games=args.games, out=args.out, jobs=args.jobs,
                       engine_colour="black" if args.no_alternate else args.engine_colour,
-                      opponent_seed=args.opponent_seed, game=game)
+                      seed=args.seed, game=game)
     if args.engine:
         cfg.engine = args.engine
     if args.opponent:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tengen.engine.sgf import read_sgf, result_margin
-from tengen.selfplay.match.arena import ArenaConfig, opponent_command, run_match, summarize
+from tengen.selfplay.match.arena import ArenaConfig, game_commands, run_match, summarize
 from tengen.selfplay.match.game import GameConfig
 from tengen.selfplay.match.stats import elo_from_rate, match_stats, wilson_interval
 
@@ -67,7 +67,7 @@ def test_short_match_against_gnugo_end_to_end(tmp_path, gnugo_cmd):
 def test_handicap_match_with_the_engine_giving_the_stones(tmp_path, gnugo_cmd):
     # a handicap match as Go players play one: the stronger side is always white
     s = run_match(config(tmp_path, gnugo_cmd, games=2, jobs=2, handicap=3,
-                         engine_colour="white", opponent_seed=11), progress=False)
+                         engine_colour="white", seed=11), progress=False)
     assert s["handicap"] == 3
     assert s["by_color"]["white"]["games"] == 2 and s["by_color"]["black"]["games"] == 0
     for i in range(2):
@@ -81,18 +81,19 @@ def test_handicap_match_with_the_engine_giving_the_stones(tmp_path, gnugo_cmd):
         run_match(config(tmp_path, gnugo_cmd, games=1, engine_colour="red"), progress=False)
 
 
-def test_opponent_seed_is_per_game_and_reaches_gnugo(gnugo_cmd):
-    cfg = ArenaConfig(opponent="gnugo --mode gtp", opponent_seed=5)
-    assert [opponent_command(cfg, i) for i in (0, 3)] == [
-        "gnugo --mode gtp --seed 5", "gnugo --mode gtp --seed 8"]
-    cfg.opponent = "other-engine --random-seed={seed} --gtp"
-    assert opponent_command(cfg, 2) == "other-engine --random-seed=7 --gtp"
-    cfg.opponent_seed = None
-    with pytest.raises(ValueError, match="opponent-seed"):
-        opponent_command(cfg, 0)  # a template with no seed to put in it
-    cfg.opponent, cfg.opponent_seed = "gnugo --mode gtp", 0
+def test_match_seed_is_per_game_and_reaches_both_engines(gnugo_cmd):
+    cfg = ArenaConfig(engine="tengen gtp --seed {seed}", opponent="gnugo --mode gtp", seed=5)
+    assert [game_commands(cfg, i) for i in (0, 3)] == [
+        ("tengen gtp --seed 5", "gnugo --mode gtp --seed 5"),
+        ("tengen gtp --seed 8", "gnugo --mode gtp --seed 8")]
+    cfg.engine, cfg.opponent = "tengen gtp", "other-engine --random-seed={seed} --gtp"
+    assert game_commands(cfg, 2) == ("tengen gtp", "other-engine --random-seed=7 --gtp")
+    cfg.seed = None
+    with pytest.raises(ValueError, match="give the match a --seed"):
+        game_commands(cfg, 0)  # a template with no seed to put in it
+    cfg.opponent, cfg.seed = "gnugo --mode gtp", 0
     with pytest.raises(ValueError, match="at least 1"):
-        opponent_command(cfg, 0)
+        game_commands(cfg, 0)
     # the point of it: GNU Go facing the same handicap stones answers differently under
     # different seeds (seeds 1, 2, 4 and 6 gave four different openings when this was
     # written), and the same seed gives the same answers

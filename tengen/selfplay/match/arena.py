@@ -35,27 +35,27 @@ class ArenaConfig:
     # "alternate": the engine takes black in even games, white in odd ones; "black" or
     # "white": always that colour (a handicap match: the stronger side gives the stones)
     engine_colour: str = "alternate"
-    # game i's opponent plays with seed opponent_seed + i: without it GNU Go seeds from the
-    # clock, so a handicap match (fixed stones, a deterministic engine) repeats games by
-    # chance and a rerun of the match is not the same match
-    opponent_seed: int | None = None
+    # game i is played with seed seed + i: GNU Go's --seed on the opponent's command,
+    # and wherever a command has {seed}. Without it GNU Go seeds from the clock, so two
+    # games started in the same second repeat each other against a deterministic engine,
+    # and a rerun of the match is not the same match
+    seed: int | None = None
     game: GameConfig = field(default_factory=GameConfig)
 
 
-def opponent_command(cfg: ArenaConfig, index: int) -> str:
-    """The opponent's command line for game ``index``: ``{seed}`` in it, or GNU Go's
-    ``--seed`` appended, carries ``opponent_seed + index``."""
-    if cfg.opponent_seed is None:
-        if "{seed}" in cfg.opponent:
-            raise ValueError("the opponent command has {seed}: give --opponent-seed")
-        return cfg.opponent
-    if cfg.opponent_seed < 1:
-        raise ValueError(f"opponent seed {cfg.opponent_seed}: at least 1 (GNU Go's 0 "
-                         "means the clock)")
-    seed = cfg.opponent_seed + index
-    if "{seed}" in cfg.opponent:
-        return cfg.opponent.replace("{seed}", str(seed))
-    return f"{cfg.opponent} --seed {seed}"
+def game_commands(cfg: ArenaConfig, index: int) -> tuple[str, str]:
+    """The engine's and the opponent's command lines for game ``index``: ``{seed}`` in
+    either becomes ``seed + index``; the opponent gets GNU Go's ``--seed`` otherwise."""
+    if cfg.seed is None:
+        if "{seed}" in cfg.engine + cfg.opponent:
+            raise ValueError("a command has {seed}: give the match a --seed")
+        return cfg.engine, cfg.opponent
+    if cfg.seed < 1:
+        raise ValueError(f"seed {cfg.seed}: at least 1 (GNU Go's 0 means the clock)")
+    seed = str(cfg.seed + index)
+    opponent = cfg.opponent.replace("{seed}", seed) if "{seed}" in cfg.opponent \
+        else f"{cfg.opponent} --seed {seed}"
+    return cfg.engine.replace("{seed}", seed), opponent
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -78,7 +78,7 @@ def finished_games(out: Path) -> dict[int, dict]:
 def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     if cfg.engine_colour not in ("alternate", "black", "white"):
         raise ValueError(f"engine colour {cfg.engine_colour!r}: alternate, black or white")
-    opponent_command(cfg, 0)  # a bad seed fails before any game starts
+    game_commands(cfg, 0)  # a bad seed fails before any game starts
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     if cfg.game.referee is None:
@@ -94,7 +94,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
 
     def one(i: int) -> GameResult:
         black = (i % 2 == 0) if cfg.engine_colour == "alternate" else cfg.engine_colour == "black"
-        return play_game(i, cfg.engine, opponent_command(cfg, i), cfg.game, str(out), black)
+        return play_game(i, *game_commands(cfg, i), cfg.game, str(out), black)
 
     with ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
         pending = {pool.submit(one, i) for i in todo}
