@@ -241,11 +241,16 @@ def seki_chains(colors: np.ndarray, points: list[int]) -> set[int]:
         pts = kept_pts
 
 
-def seki_points(colors: np.ndarray) -> list[int]:
+def seki_points(colors: np.ndarray, dead: np.ndarray | None = None) -> list[int]:
     """Empty points (grid index) next to stones of both colours where neither side can
     play without leaving its own chain in atari and without capturing: the shared
     liberties of a seki. None beside a chain that has a liberty where a fill is a
-    sacrifice that kills (``_sacrifice_kills``): that chain's seki can be broken."""
+    sacrifice that kills (``_sacrifice_kills``), nor beside a chain that touches an
+    opponent chain in atari or ``dead`` (a flat mask of stones clearly dead): capturing
+    it gives liberties, and then the fill is safe. Either way that seki can be broken.
+    (game-0018 of the three-stone λ = 1 row: two chains shared their only two liberties,
+    but five white stones in atari touched the black one; GNU Go called the white chain
+    dead, tengen seki.)"""
     n = colors.shape[0]
     flat = colors.reshape(-1)
     nbs = _neighbours(n)
@@ -267,7 +272,20 @@ def seki_points(colors: np.ndarray) -> list[int]:
     if kills:
         out = [p for p in out if not any(_chain_libs(colors, nbs, q) & kills
                                          for q in nbs[p] if flat[q] != EMPTY)]
-    return out
+    if not out:
+        return out
+    # chains that can be captured: in atari, or clearly dead, unless a seki partner
+    # (rollouts fill seki points at random, so they call seki chains dead)
+    chain = _chains(flat, nbs)
+    partners = {chain[q] for p in out for q in nbs[p] if flat[q] != EMPTY}
+    first = {}  # one stone of each chain
+    for q in np.flatnonzero(flat != EMPTY):
+        first.setdefault(chain[q], int(q))
+    capturable = {k for k, q in first.items() if len(_chain_libs(colors, nbs, q)) == 1
+                  or (dead is not None and dead[q] and k not in partners)}
+    gains = {chain[r] for q in range(flat.size) if chain[q] in capturable
+             for r in nbs[q] if flat[r] == 3 - flat[q]}
+    return [p for p in out if not any(chain[q] in gains for q in nbs[p] if flat[q] != EMPTY)]
 
 
 # ------------------------------------------------------------------ the judgment
@@ -327,7 +345,9 @@ def judge(state, rollouts, cfg: JudgeConfig | None = None) -> Judgment:
     # Rollouts break sekis at random (someone fills a shared liberty): chains held in
     # seki live whatever rollouts say, and a shared liberty between chains that are not
     # clearly dead keeps both alive.
-    points = seki_points(colors)
+    sure = status_grid == DEAD
+    sure[doubt] = False
+    points = seki_points(colors, sure)
     for p in seki_chains(colors, points):
         status_grid[p] = SEKI
     clear_dead = status_grid == DEAD
