@@ -17,7 +17,8 @@ ROWS = [("policy", "policy network alone"),
         ("policy_rl58", "RL policy network alone (shipped: iteration 58)"),
         ("lam05_v1600", "search, defaults, 1,600 simulations (annealed SL priors)"),
         ("lam0", "search, λ = 0 (value network)"),
-        ("lam05", "search, λ = 0.5 (mixed)"), ("lam1", "search, λ = 1 (rollouts)")]
+        ("lam05", "search, λ = 0.5 (mixed)"),
+        ("lam05s", "search, λ = 0.5 + score utility 0.3"), ("lam1", "search, λ = 1 (rollouts)")]
 DIR = Path(__file__).resolve().parent / "results" / "ablation_19x19"
 
 
