@@ -87,8 +87,7 @@ def main(argv=None) -> int:
                 row = {"sgf": str(sgf), "move": n, "colour": colour, "moves": {}, "count": {}}
                 ref.send(f"loadsgf {sgf} {n}")
                 before = margin(ref.send("final_score"))
-                row["before"] = before if colour == "B" else -before
-                ref.send(f"loadsgf {sgf} {n}")
+                row["before"] = before if colour == "B" else -before  # final_score moves nothing
                 choices = {"gnugo": ref.send(f"reg_genmove {colour}")}
                 for label, eng in clients.items():
                     eng.send(f"loadsgf {sgf} {n}")
