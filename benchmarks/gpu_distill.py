@@ -72,6 +72,19 @@ def model_only(src: Path, dst: Path) -> None:
     save_checkpoint(str(dst), model, state["meta"])
 
 
+def parse_lease_args(ap: argparse.ArgumentParser):
+    """The options every lease script shares; (args, out folder, work folder), both made."""
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--tiny", action="store_true",
+                    help="CPU rehearsal: two archives, small models, seconds not minutes")
+    a = ap.parse_args()
+    out, work = Path(a.out), Path(a.work)
+    out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    return a, out, work
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kgs", required=True, help="folder of KGS archives")
@@ -85,14 +98,7 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--teacher-lr", type=float, default=0.04)
     ap.add_argument("--student-lr", type=float, default=0.03)
-    ap.add_argument("--device", default="cuda")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--tiny", action="store_true",
-                    help="CPU rehearsal: two archives, small models, seconds not minutes")
-    a = ap.parse_args()
-    out, work = Path(a.out), Path(a.work)
-    out.mkdir(parents=True, exist_ok=True)
-    work.mkdir(parents=True, exist_ok=True)
+    a, out, work = parse_lease_args(ap)
     if a.tiny:
         a.teacher_model, a.student_model, a.device, a.batch = "b4c48", "b1c8", "cpu", 32
         a.init = str(work / "tiny-init.pt")

@@ -220,12 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval-value", help="value MSE on held-out self-play positions and "
                         "KGS positions, by game phase")
-    ev.add_argument("--net", default=None, help="checkpoint (default: the shipped network)")
+    ev.add_argument("--net", action="append", default=None,
+                    help="checkpoint (default: the shipped network); repeat it to compare "
+                    "nets on the same positions, one JSON line each")
     ev.add_argument("--data", default=None, help="value-data folder(s), comma-separated")
     ev.add_argument("--val-every", type=int, default=20, help="as train-value held it out")
     ev.add_argument("--all", action="store_true", help="every batch, not only held-out ones")
     ev.add_argument("--kgs", default=None, help="KGS archive (e.g. KGS-2017_05)")
-    ev.add_argument("--games", type=int, default=200, help="KGS games")
+    ev.add_argument("--games", type=int, default=200, help="KGS games (0: all)")
+    ev.add_argument("--device", default="cpu", help="cpu or cuda")
+    ev.add_argument("--workers", type=int, default=1, help="threads building input planes")
     ev.set_defaults(func=_eval_value)
 
     e = sub.add_parser("eval-policy", help="top-1/top-5 and value MSE of a net on an archive")
@@ -444,16 +448,23 @@ def _eval_value(args: argparse.Namespace) -> int:
 
     from tengen.nets import SHIPPED_NET
     from tengen.nets.model import load_checkpoint
-    from tengen.selfplay.value_eval import eval_kgs, eval_selfplay
+    from tengen.selfplay.value_eval import eval_kgs_many, eval_selfplay
     if not (args.data or args.kgs):
         raise SystemExit("tengen eval-value: give --data, --kgs or both")
-    model, _ = load_checkpoint(args.net or str(SHIPPED_NET))
-    out = {"net": args.net or str(SHIPPED_NET)}
+    names = args.net or [str(SHIPPED_NET)]
+    models = {name: load_checkpoint(name)[0] for name in names}
+    out = {name: {"net": name} for name in names}
     if args.data:
-        out["selfplay"] = eval_selfplay(model, args.data, args.val_every, not args.all)
+        for name, model in models.items():
+            out[name]["selfplay"] = eval_selfplay(model, args.data, args.val_every, not args.all,
+                                                  args.device)
     if args.kgs:
-        out["kgs"] = eval_kgs(model, args.kgs, args.games)
-    print(json.dumps(out))
+        kgs = eval_kgs_many(models, args.kgs, args.games or None, device=args.device,
+                            workers=args.workers)
+        for name in names:
+            out[name]["kgs"] = kgs[name]
+    for name in names:
+        print(json.dumps(out[name]))
     return 0
 
 

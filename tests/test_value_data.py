@@ -12,7 +12,7 @@ from tengen.engine.board import PASS
 from tengen.engine.game import GameState
 from tengen.nets.evaluator import SharedEvaluator
 from tengen.nets.features import state_planes
-from tengen.nets.model import build_model, save_checkpoint
+from tengen.nets.model import build_model, load_checkpoint, save_checkpoint
 from tengen.selfplay.records import load_records, value_examples
 from tengen.selfplay.value_data import ValueDataConfig, generate, play_value_games
 from tengen.selfplay.value_train import ValueTrainConfig, train_value
@@ -293,3 +293,24 @@ def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
         workers.close()
     assert batch_contents(tmp_path / "pool") == pool
     assert (tmp_path / "pool" / "batch-000002" / "records.npz").stat().st_mtime_ns == mtime
+
+
+def test_eval_value_compares_nets_on_the_same_kgs_positions(kgs_dir):
+    """Several nets, one pass over the positions, planes built in threads: each net's MSE
+    is what eval-policy computes alone, the phases add up, and threads change nothing."""
+    from tengen.nets.evaluate import evaluate_archive
+    from tengen.selfplay.value_eval import eval_kgs, eval_kgs_many
+    archive = str(kgs_dir / "KGS-2017_05-19-847-.tar.gz")
+    torch.manual_seed(3)
+    models = {"sl": load_checkpoint("sl")[0], "fresh": build_model("b1c8").eval()}
+    many = eval_kgs_many(models, archive, games=3, workers=2, batch=128)
+    alone = evaluate_archive("sl", archive, games=3)
+    assert many["sl"]["mse"] == pytest.approx(alone["value_mse"], abs=2e-4)
+    assert many["sl"]["positions"] == many["fresh"]["positions"] > 300
+    assert many["sl"]["mse"] != many["fresh"]["mse"]
+    phases = [many["sl"][k] for k in ("moves_1_50", "moves_51_150", "moves_151_plus")]
+    assert sum(p["positions"] for p in phases) == many["sl"]["positions"]
+    assert sum(p["positions"] * p["mse"] for p in phases) / many["sl"]["positions"] == \
+        pytest.approx(many["sl"]["mse"], abs=1e-3)
+    single = eval_kgs(models["fresh"], archive, games=3, workers=1)
+    assert single["mse"] == pytest.approx(many["fresh"]["mse"], abs=1e-6)

@@ -8,14 +8,16 @@ archive ``KGS-2017_05``), with the recorded winner. Always answering 0 gives 1.0
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import torch
 
 from tengen.engine.board import zobrist_table
 from tengen.engine.game import IllegalMove
 from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
 from tengen.nets.data import game_positions
-from tengen.nets.features import NUM_PLANES, batch_planes
+from tengen.nets.evaluate import rows_planes as planes_of
 from tengen.selfplay.records import value_examples
 from tengen.selfplay.value_train import batch_files, concat, predict_values
 
@@ -33,7 +35,8 @@ def mse_by_phase(values: np.ndarray, z: np.ndarray, move_number: np.ndarray) -> 
     return out
 
 
-def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = True) -> dict:
+def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = True,
+                  device: str = "cpu") -> dict:
     parts = []
     for path in batch_files(data):
         number = int(path.parent.name.split("-")[1])
@@ -42,7 +45,8 @@ def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = T
     if not parts:
         return {"positions": 0, "mse": None}
     ex = concat(parts)
-    values = predict_values(model, lambda i, j: ex.unpack(np.arange(i, j)), len(ex))
+    values = predict_values(model.to(device).eval(), lambda i, j: ex.unpack(np.arange(i, j)),
+                            len(ex), device)
     u = ex.after_u  # AlphaGo's test positions: s_{U+1} alone, one a game
     return {**mse_by_phase(values, ex.z, ex.played + 1),
             "after_u": mse_by_phase(values[u], ex.z[u], ex.played[u] + 1)}
@@ -52,27 +56,21 @@ def rows_planes(rows: list, size: int = 19):
     """``planes(i, j)``: the input planes of rows i..j-1 of ``game_positions`` tuples,
     built a batch at a time."""
     zob = zobrist_table(size)
-
-    def planes(i, j):
-        chunk = rows[i:j]
-        out = np.zeros((len(chunk), NUM_PLANES, size, size), np.uint8)
-        batch_planes(size, zob, np.stack([r[0] for r in chunk]), np.array([r[1] for r in chunk]),
-                     np.array([r[2] for r in chunk]), np.array([r[3] for r in chunk]), out)
-        return out
-    return planes
+    return lambda i, j: planes_of(rows[i:j], size, zob)
 
 
-def eval_kgs(model, archive: str, games: int = 200, size: int = 19) -> dict:
-    """Positions of finished KGS games with a known winner."""
+def kgs_rows(archive: str, games: int | None = 200, size: int = 19):
+    """(rows of positions with a known winner, their move numbers from 1, games used,
+    skipped records by reason), from the first ``games`` games of an archive (None: all)."""
     rows, number, used, skipped = [], [], 0, Counter()
     for _, data in iter_sgf_files(archive):
-        if used >= games:
+        if games is not None and used >= games:
             break
         try:
             rec = parse_sgf(data)
             if rec.size != size:
                 continue
-            game = [r for r in game_positions(rec, size)]
+            game = list(game_positions(rec, size))
         except (SgfError, IllegalMove):
             skipped["unreadable"] += 1
             continue
@@ -81,11 +79,39 @@ def eval_kgs(model, archive: str, games: int = 200, size: int = 19) -> dict:
             if r[5] != 0:
                 rows.append(r)
                 number.append(i + 1)
+    return rows, np.array(number, np.int64), used, skipped
 
-    values = predict_values(model, rows_planes(rows, size), len(rows))
+
+def eval_kgs_many(models: dict, archive: str, games: int | None = 200, size: int = 19,
+                  device: str = "cpu", workers: int = 1, batch: int = 512) -> dict:
+    """Each model's MSE by phase on the same KGS positions; every batch's planes are built
+    once for all models, in ``workers`` threads (the feature kernel releases the GIL)."""
+    rows, number, used, skipped = kgs_rows(archive, games, size)
     z = np.array([float(r[5]) for r in rows], np.float32)
-    return {"games": used, "skipped": dict(skipped),
-            **mse_by_phase(values, z, np.array(number, np.int64))}
+    zob = zobrist_table(size)
+    chunks = [(i, min(i + batch, len(rows))) for i in range(0, len(rows), batch)]
+    values = {name: [] for name in models}
+    nets = {name: m.to(device).eval() for name, m in models.items()}
+    with ThreadPoolExecutor(max(1, workers)) as pool, torch.no_grad():
+        window = 4 * max(1, workers)  # planes in flight, so memory stays a few batches
+        for w in range(0, len(chunks), window):
+            for planes in pool.map(lambda c: planes_of(rows[c[0]:c[1]], size, zob),
+                                   chunks[w:w + window]):
+                x = torch.from_numpy(planes).to(device, torch.float32)
+                for name, net in nets.items():
+                    values[name].append(net(x)[1].float().cpu().numpy())
+    out = {}
+    for name in models:
+        v = np.concatenate(values[name]) if rows else np.zeros(0, np.float32)
+        out[name] = {"games": used, "skipped": dict(skipped), **mse_by_phase(v, z, number)}
+    return out
 
 
-__all__ = ["eval_selfplay", "eval_kgs", "rows_planes", "mse_by_phase", "PHASES"]
+def eval_kgs(model, archive: str, games: int | None = 200, size: int = 19, device: str = "cpu",
+             workers: int = 1) -> dict:
+    """Positions of finished KGS games with a known winner."""
+    return eval_kgs_many({"net": model}, archive, games, size, device, workers)["net"]
+
+
+__all__ = ["eval_selfplay", "eval_kgs", "eval_kgs_many", "kgs_rows", "rows_planes",
+           "mse_by_phase", "PHASES"]
