@@ -34,15 +34,15 @@ def main() -> int:
     ap.add_argument("--work", default="/tmp/gpu-value", help="shards and run folders")
     ap.add_argument("--teacher", default="runs/gpu-distill/teacher.pt")
     ap.add_argument("--runs", default="teacher:b10c128:1.0,student:b6c64:1.0",
-                    help="name:model:value-weight, comma-separated (teacher starts from "
-                    "--teacher, the others from the shipped net)")
+                    help="name:model:value-weight[:init], comma-separated (without init, "
+                    "teacher starts from --teacher, the others from the shipped net)")
     ap.add_argument("--seconds", type=float, default=300, help="training time of each run")
     ap.add_argument("--rate", type=float, default=1900,
                     help="samples/s one feature worker feeds (the limit on a GPU)")
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--lr", type=float, default=0.02)
     a, out, work = parse_lease_args(ap)
-    runs = [dict(zip(("name", "model", "weight"), r.split(":"))) for r in a.runs.split(",")]
+    runs = [dict(zip(("name", "model", "weight", "init"), r.split(":"))) for r in a.runs.split(",")]
     if a.tiny:
         from tengen.nets.model import build_model, save_checkpoint
         a.device, a.batch, a.seconds, a.rate = "cpu", 32, 20, 200
@@ -50,6 +50,7 @@ def main() -> int:
         save_checkpoint(a.teacher, build_model("b1c8"))
         for r in runs:
             r["model"] = "b1c8"
+            r.pop("init", None)
     archives = sorted(str(p) for p in Path(a.kgs).glob("*.tar.gz"))
     if a.tiny:
         archives = [p for p in archives if "2017_02" in p or VALIDATION in p]
@@ -79,7 +80,7 @@ def main() -> int:
     steps = max(20, int(a.rate * workers * a.seconds * 0.85 / a.batch))
     procs = []
     for r in runs:
-        init = a.teacher if r["name"] == "teacher" or a.tiny else "sl"
+        init = r.get("init") or (a.teacher if r["name"] == "teacher" or a.tiny else "sl")
         procs.append(tengen(
             "train-sl", "--data", str(shards), "--batch-size", str(a.batch), "--device", a.device,
             "--bf16", "--channels-last", "--val-positions", "512" if a.tiny else "16384",
@@ -99,6 +100,7 @@ def main() -> int:
     val = next(p for p in archives if VALIDATION in p)
     games = "20" if a.tiny else "0"
     nets = {"shipped": "sl", "teacher_before": a.teacher,
+            **{f"{r['name']}_init": r["init"] for r in runs if r.get("init")},
             **{r["name"]: str(out / f"{r['name']}.pt") for r in runs}}
     value = tengen("eval-value", "--kgs", val, "--games", games, "--device", a.device,
                    "--workers", str(max(1, a.jobs - len(runs) - 1)),
