@@ -253,11 +253,50 @@ def test_never_passes_a_lost_count_and_passes_a_won_one():
                           SearchConfig(lam=0.0, visits=2, batch=1))
     move = player.choose(lost, BLACK, Clock()).loc
     root = player.mcts.root
-    assert root.moves[player.mcts.best_index()] == PASS  # what the search alone would do
+    assert root.N[root.moves == PASS].sum() > 0  # the search alone chose the pass
     assert move != PASS  # but white owns the board: passing would lose
     won = from_ascii(". X . X .\n" + "X X X X X\n" * 4, komi=0.5, to_play=WHITE)
     won.play(PASS, WHITE)  # white passes; black's settled count wins: passing wins
     assert player.choose(won, BLACK, Clock()).loc == PASS
+
+
+# Black's three stones in white's area make every empty point there neutral, so the tree's
+# count of a finished game (every stone alive) gives black the win; the pass rule, which
+# removes dead stones or finds them in doubt, says play on (arena game-0024 of the
+# distilled 1,600-simulation row: 1,600 visits on a pass that could not be played, and
+# the move played instead chosen from the 0-7 visits left over, for 70 moves).
+PASS_MIRAGE = """
+. X . X . X . X .
+X X X X X X X X X
+O O O O O O O O O
+. . . . . . . . .
+. . X . . . X . .
+. . . . . . . . .
+. . . X . . . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+
+@pytest.mark.parametrize("opponent_passed", [True, False])
+def test_a_pass_the_rule_rules_out_gets_no_visits_in_the_move_played(opponent_passed):
+    g = from_ascii(PASS_MIRAGE, komi=0.5, to_play=WHITE if opponent_passed else BLACK)
+    if opponent_passed:
+        g.play(PASS, WHITE)
+    assert SimState.from_game(g).score() > 0  # the tree's count: black wins by passing
+    visits = 60
+    player = SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0, visits=visits),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    choice = player.choose(g, BLACK, Clock())
+    root = player.mcts.root
+    assert choice.loc != PASS and g.is_legal(choice.loc, BLACK)
+    played = root.N[root.moves == choice.loc].sum()
+    others = root.N[root.moves != PASS]
+    assert played == others.max()  # the move played is the most searched of the moves
+    assert others.sum() >= visits  # a whole search went to the moves, none wasted
+    if opponent_passed:  # known before searching: the pass is never searched
+        assert root.N[root.moves == PASS].sum() == 0
+    assert choice.infos and all(i.loc != PASS for i in choice.infos)  # nor reported
 
 
 def test_resigns_only_when_asked():

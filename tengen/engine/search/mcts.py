@@ -118,6 +118,7 @@ class MCTS:
         self.cache: OrderedDict = OrderedDict()
         self.root: Node | None = None
         self.root_state: SimState | None = None
+        self.allow_pass = True
         if self.cfg.in_flight < 1:
             raise ValueError(f"in_flight must be at least 1, not {self.cfg.in_flight}")
         self._pool = ThreadPoolExecutor(1) if self.cfg.lam > 0 or self.cfg.score_weight > 0 \
@@ -129,9 +130,13 @@ class MCTS:
 
     # ------------------------------------------------------------------ tree reuse
 
-    def set_root(self, state: SimState, played: list[int] | None = None) -> None:
+    def set_root(self, state: SimState, played: list[int] | None = None,
+                 allow_pass: bool = True) -> None:
         """Search from ``state``. ``played``: the moves since the last root, to keep the
-        subtree they lead to (None: start afresh)."""
+        subtree they lead to (None: start afresh). ``allow_pass`` False: the root's pass
+        is neither searched nor chosen (the player's pass rule has already ruled it out,
+        and the tree's count of a finished game, every stone alive, would disagree)."""
+        self.allow_pass = allow_pass
         node = self.root if (self.cfg.reuse_tree and played is not None) else None
         for loc in played or []:
             if node is None or node.moves is None:
@@ -157,7 +162,10 @@ class MCTS:
             fpu += self.cfg.score_weight * (node.U.sum() / total if total > 0 else 0.0)
         q = np.where(n > 0, w / np.maximum(n, 1e-9), fpu)
         u = self.cfg.c_puct * node.prior * (math.sqrt(total + 1.0) / (1.0 + n))
-        return int(np.argmax(q + u))
+        score = q + u
+        if node is self.root and not self.allow_pass and len(node.moves) > 1:
+            score[node.moves == PASS] = -np.inf
+        return int(np.argmax(score))
 
     def _descend(self):
         """Walk to a leaf under virtual loss: (path, leaf, state)."""
@@ -405,6 +413,7 @@ class MCTS:
         n = root.N.copy()
         q = np.where(n > 0, root.W / np.maximum(n, 1e-9), -2.0)
         order = np.lexsort((-root.prior, -q, -n))  # visits, then value, then prior
+        exclude_pass = exclude_pass or not self.allow_pass
         for i in order:
             if exclude_pass and root.moves[i] == PASS:
                 continue
@@ -436,6 +445,8 @@ class MCTS:
             return []
         out = []
         order = np.lexsort((-root.prior, -root.N))
+        if not self.allow_pass:  # its visits (from before it was ruled out) say nothing
+            order = order[root.moves[order] != PASS]
         for i in order[:limit]:
             n = root.N[i]
             if n <= 0:

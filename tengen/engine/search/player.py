@@ -36,7 +36,7 @@ class SearchPlayer(Player):
 
     # ------------------------------------------------------------------ tree
 
-    def _set_root(self, state: GameState, pla: int) -> SimState:
+    def _set_root(self, state: GameState, pla: int, allow_pass: bool = True) -> SimState:
         s = SimState.from_game(state)
         s.to_play = pla
         setup = tuple((m.pla, m.loc) for m in state.setup)
@@ -47,7 +47,7 @@ class SearchPlayer(Player):
             old = self._root_key[1]
             if moves[:len(old)] == old:
                 played = [loc for _, loc in moves[len(old):]]
-        self.mcts.set_root(s, played)
+        self.mcts.set_root(s, played, allow_pass)
         self._root_key = (key, moves)
         return s
 
@@ -67,11 +67,20 @@ class SearchPlayer(Player):
         if early is not None:
             return MoveChoice(early)
         deadline = self.deadline(state, pla, clock)
-        self._set_root(state, pla)
+        budget = deadline - time.monotonic()
+        # after the opponent's pass, _endgame has ruled passing out: search the moves alone
+        safe = self.cfg.pass_policy == "safe"
+        self._set_root(state, pla, allow_pass=not (safe and not cleanup
+                                                   and opponent_passed(state)))
         self.mcts.search(visits=self.cfg.visits, deadline=deadline, stop=stop, report=report,
                          report_every=report_every)
-        return MoveChoice(self._pick(state, pla, cleanup, temperature),
-                          self._visit_policy(state.size), 2 * self.mcts.root_winrate() - 1,
+        loc = self._pick(state, pla, cleanup, temperature)
+        if loc is None:  # the search passed where the pass rule says play on: search the moves
+            self.mcts.allow_pass = False
+            self.mcts.search(visits=self.cfg.visits, deadline=time.monotonic() + budget,
+                             stop=stop, report=report, report_every=report_every)
+            loc = self._pick(state, pla, cleanup, temperature)
+        return MoveChoice(loc, self._visit_policy(state.size), 2 * self.mcts.root_winrate() - 1,
                           self.mcts.move_infos())
 
     def _visit_policy(self, size: int) -> np.ndarray:
@@ -97,21 +106,27 @@ class SearchPlayer(Player):
             return None
         return instead_of_passing(state, pla, self.judge(state))
 
-    def _pick(self, state: GameState, pla: int, cleanup: bool, temperature: float) -> int:
+    def _pick(self, state: GameState, pla: int, cleanup: bool, temperature: float) -> int | None:
+        """The searched move, the pass rule's move instead of a pass, or None where the
+        search chose to pass and the rule says play on (the caller searches the moves)."""
         mcts = self.mcts
         i = mcts.best_index()
         if i < 0:
             return PASS
         if temperature > 0:
-            i = sample_index(mcts.root.N, temperature, self.rng)
+            n = mcts.root.N if mcts.allow_pass else np.where(mcts.root.moves == PASS, 0,
+                                                              mcts.root.N)
+            i = sample_index(n, temperature, self.rng)
         loc = int(mcts.root.moves[i])
+        if loc == PASS and len(mcts.root.moves) > 1 and self.cfg.pass_policy == "safe":
+            if cleanup:
+                loc = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
+            else:
+                loc = instead_of_passing(state, pla, self.judge(state))
+                if loc is None:
+                    return None  # before the resign rule counts this move
         if self.resign.resigns(mcts.root_winrate(), len(state.moves)):
             return RESIGN
-        if loc == PASS and len(mcts.root.moves) > 1 and self.cfg.pass_policy == "safe":
-            instead = None if cleanup else instead_of_passing(state, pla, self.judge(state))
-            if instead is None:
-                instead = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
-            loc = instead
         return loc
 
     # ------------------------------------------------------------------ analysis
