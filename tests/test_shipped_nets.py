@@ -73,7 +73,7 @@ def test_the_shipped_sl_net_says_how_it_was_annealed():
     # then distilled from a b10c128 teacher grown from it (one GPU lease): shipped where it
     # beat the third cycle's net on the whole archive (paired) and sampling, and reached 50%
     dist = state["meta"]["distilled"]
-    assert state["meta"]["stage"] == "sl-distilled" and state["meta"]["model"] == "b6c64"
+    assert state["meta"]["model"] == "b6c64"
     top1 = dist["whole_validation_archive"]["top1"]
     assert top1 >= 0.50 > third["whole_validation_archive"]["top1"]
     assert dist["teacher"]["whole_validation_archive"]["top1"] > top1
@@ -82,6 +82,15 @@ def test_the_shipped_sl_net_says_how_it_was_annealed():
     assert dist["against_third_cycle"]["wins"] / dist["against_third_cycle"]["games"] > 0.5
     assert dist["against_previous_sl"]["wins"] > third["against_previous_sl"]["wins"]
     assert dist["int8_gate"]["same_top"] >= 0.9 and dist["int8_gate"]["max_value_diff"] <= 0.1
+    # then trained on with a value weight of 1 (one more lease): shipped where its value
+    # and top-1 beat the distilled net's on the whole archive and it beat it sampling
+    assert state["meta"]["stage"] == "sl-value-weighted"
+    vw = state["meta"]["value_weighted"]
+    assert vw["whole_validation_archive"]["value_mse"] < dist["whole_validation_archive"]["value_mse"]
+    assert vw["whole_validation_archive"]["top1"] > top1
+    assert vw["against_distilled_sampling"]["wins"] / vw["against_distilled_sampling"]["games"] > 0.55
+    assert vw["against_distilled_searching_200_visits"]["wins"] >= 20
+    assert vw["int8_gate"]["same_top"] >= 0.9 and vw["int8_gate"]["max_value_diff"] <= 0.1
 
 
 @pytest.mark.slow
