@@ -72,6 +72,20 @@ def model_only(src: Path, dst: Path) -> None:
     save_checkpoint(str(dst), model, state["meta"])
 
 
+def write_summary(out: Path, work: Path, summary: dict, runs) -> None:
+    """``summary.json`` and a tarball of the logs, the runs' logs and curves, into ``out``
+    (what a lease that runs out still returns)."""
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    with tarfile.open(out / "logs.tar.gz.tmp", "w:gz") as tar:
+        for p in work.glob("*.log"):
+            tar.add(p, arcname=p.name)
+        for run in runs:
+            for f in ("train_log.csv", "curves.png"):
+                if (work / run / f).exists():
+                    tar.add(work / run / f, arcname=f"{run}-{f}")
+    os.replace(out / "logs.tar.gz.tmp", out / "logs.tar.gz")
+
+
 def parse_lease_args(ap: argparse.ArgumentParser):
     """The options every lease script shares; (args, out folder, work folder), both made."""
     ap.add_argument("--device", default="cuda")
@@ -110,15 +124,7 @@ def main() -> int:
     summary: dict = {"args": vars(a), "archives": [Path(p).name for p in archives]}
 
     def save_summary():
-        (out / "summary.json").write_text(json.dumps(summary, indent=1))
-        with tarfile.open(out / "logs.tar.gz.tmp", "w:gz") as tar:
-            for p in work.glob("*.log"):
-                tar.add(p, arcname=p.name)
-            for run in ("teacher", "student", "control"):
-                for f in ("train_log.csv", "curves.png"):
-                    if (work / run / f).exists():
-                        tar.add(work / run / f, arcname=f"{run}-{f}")
-        os.replace(out / "logs.tar.gz.tmp", out / "logs.tar.gz")
+        write_summary(out, work, summary, ("teacher", "student", "control"))
 
     # 1. shards on the CPUs while the GPU is probed
     shards = work / "shards"

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tarfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gpu_distill import VALIDATION, log, model_only, parse_lease_args, tengen, wait  # noqa: E402
+from gpu_distill import (VALIDATION, log, model_only, parse_lease_args, tengen,  # noqa: E402
+                         wait, write_summary)
 
 
 def main() -> int:
@@ -57,15 +56,7 @@ def main() -> int:
     summary: dict = {"args": vars(a), "runs": runs, "archives": [Path(p).name for p in archives]}
 
     def save_summary():
-        (out / "summary.json").write_text(json.dumps(summary, indent=1))
-        with tarfile.open(out / "logs.tar.gz.tmp", "w:gz") as tar:
-            for p in work.glob("*.log"):
-                tar.add(p, arcname=p.name)
-            for r in runs:
-                for f in ("train_log.csv", "curves.png"):
-                    if (work / r["name"] / f).exists():
-                        tar.add(work / r["name"] / f, arcname=f"{r['name']}-{f}")
-        os.replace(out / "logs.tar.gz.tmp", out / "logs.tar.gz")
+        write_summary(out, work, summary, [r["name"] for r in runs])
 
     # 1. shards on every core
     shards = work / "shards"

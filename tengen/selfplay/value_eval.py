@@ -88,15 +88,14 @@ def eval_kgs_many(models: dict, archive: str, games: int | None = 200, size: int
     once for all models, in ``workers`` threads (the feature kernel releases the GIL)."""
     rows, number, used, skipped = kgs_rows(archive, games, size)
     z = np.array([float(r[5]) for r in rows], np.float32)
-    zob = zobrist_table(size)
+    planes_of_rows = rows_planes(rows, size)
     chunks = [(i, min(i + batch, len(rows))) for i in range(0, len(rows), batch)]
     values = {name: [] for name in models}
     nets = {name: m.to(device).eval() for name, m in models.items()}
     with ThreadPoolExecutor(max(1, workers)) as pool, torch.no_grad():
         window = 4 * max(1, workers)  # planes in flight, so memory stays a few batches
         for w in range(0, len(chunks), window):
-            for planes in pool.map(lambda c: planes_of(rows[c[0]:c[1]], size, zob),
-                                   chunks[w:w + window]):
+            for planes in pool.map(lambda c: planes_of_rows(*c), chunks[w:w + window]):
                 x = torch.from_numpy(planes).to(device, torch.float32)
                 for name, net in nets.items():
                     values[name].append(net(x)[1].float().cpu().numpy())
