@@ -166,13 +166,17 @@ def test_gtp_search_with_a_value_net(tmp_path):
 
 
 def test_eval_value_by_phase(tmp_path):
-    from tengen.selfplay.value_eval import eval_selfplay, mse_by_phase
+    from tengen.selfplay.value_eval import eval_selfplay, mse_by_move, mse_by_phase
     r = mse_by_phase(np.array([0.0, 0.5, 1.0, -1.0]), np.array([1.0, 1.0, -1.0, -1.0]),
                      np.array([1, 50, 51, 400]))
     assert r["mse"] == pytest.approx((1 + 0.25 + 4 + 0) / 4)
     assert r["moves_1_50"] == {"positions": 2, "mse": 0.625}
     assert r["moves_51_150"] == {"positions": 1, "mse": 4.0}
     assert r["moves_151_plus"] == {"positions": 1, "mse": 0.0}
+    assert r["half_mse"] == pytest.approx(r["mse"] / 2, abs=1e-4)  # AlphaGo's scale
+    bins = mse_by_move(np.array([0.0, 0.5, 1.0, -1.0]), np.array([1.0, 1.0, -1.0, -1.0]),
+                       np.array([1, 20, 21, 400]))
+    assert bins == [[1, 20, 2, 0.625], [21, 40, 1, 4.0], [301, None, 1, 0.0]]
     torch.manual_seed(0)
     model = build_model("b1c8").eval()
     data = tmp_path / "vd"
@@ -189,6 +193,7 @@ def test_eval_value_by_phase(tmp_path):
     games, _ = load_records(str(data / "batch-000001" / "records.npz"))
     assert held["after_u"]["positions"] == len(games) == u.sum()
     assert held["after_u"]["mse"] == pytest.approx(float(((v[u] - ex.z[u]) ** 2).mean()), abs=1e-4)
+    assert sum(b[2] for b in held["by_move"]) == held["positions"]
 
 
 def test_positions_per_game_keeps_the_random_move_first(tmp_path):
@@ -311,6 +316,10 @@ def test_eval_value_compares_nets_on_the_same_kgs_positions(kgs_dir):
     phases = [many["sl"][k] for k in ("moves_1_50", "moves_51_150", "moves_151_plus")]
     assert sum(p["positions"] for p in phases) == many["sl"]["positions"]
     assert sum(p["positions"] * p["mse"] for p in phases) / many["sl"]["positions"] == \
+        pytest.approx(many["sl"]["mse"], abs=1e-3)
+    bins = many["sl"]["by_move"]
+    assert sum(b[2] for b in bins) == many["sl"]["positions"]
+    assert sum(b[2] * b[3] for b in bins) / many["sl"]["positions"] == \
         pytest.approx(many["sl"]["mse"], abs=1e-3)
     single = eval_kgs(models["fresh"], archive, games=3, workers=1)
     assert single["mse"] == pytest.approx(many["fresh"]["mse"], abs=1e-6)

@@ -4,6 +4,11 @@ value and the final outcome (+1/-1 for the side to move), by game phase.
 Self-play positions: the held-out batches of value-data folders (``--all`` for every
 batch). KGS positions: every position of the first games of an archive (the validation
 archive ``KGS-2017_05``), with the recorded winner. Always answering 0 gives 1.0.
+
+Scale: ``mse`` is the mean of (z - v)^2 with z in {-1, +1}, so a coin gives 1.0. AlphaGo's
+paper (Nature 2016: 0.226 / 0.234 on self-play, 0.37 on KGS, Figure 2b) plots 0.50 at move
+0, where nothing is known, so its figures are half of these; ``half_mse`` is on that scale.
+(AlphaGo Zero's figures, like Leela Zero's logs, are a quarter of ``mse``.)
 """
 from __future__ import annotations
 
@@ -22,16 +27,32 @@ from tengen.selfplay.records import value_examples
 from tengen.selfplay.value_train import batch_files, concat, predict_values
 
 PHASES = (("moves_1_50", 1, 50), ("moves_51_150", 51, 150), ("moves_151_plus", 151, 10**9))
+MOVE_BIN, LAST_BIN = 20, 300  # by_move: 20-move bins to move 300, then one bin for the rest
 
 
 def mse_by_phase(values: np.ndarray, z: np.ndarray, move_number: np.ndarray) -> dict:
     """Overall and per-phase MSE (``move_number``: 1 for the first move's position)."""
     err = (values - z) ** 2
-    out = {"positions": int(len(z)), "mse": round(float(err.mean()), 4) if len(z) else None}
+    out = {"positions": int(len(z)), "mse": round(float(err.mean()), 4) if len(z) else None,
+           "half_mse": round(float(err.mean()) / 2, 4) if len(z) else None}
     for name, lo, hi in PHASES:
         sel = (move_number >= lo) & (move_number <= hi)
         out[name] = {"positions": int(sel.sum()),
                      "mse": round(float(err[sel].mean()), 4) if sel.any() else None}
+    return out
+
+
+def mse_by_move(values: np.ndarray, z: np.ndarray, move_number: np.ndarray) -> list:
+    """[first move, last move (None: to the end), positions, MSE] per bin of move numbers
+    (AlphaGo's Figure 2b); empty bins are left out."""
+    err = (values - z) ** 2
+    edges = list(range(1, LAST_BIN + 1, MOVE_BIN)) + [LAST_BIN + 1]
+    out = []
+    for lo, hi in zip(edges, edges[1:] + [10**9]):
+        sel = (move_number >= lo) & (move_number < hi)
+        if sel.any():
+            last = hi - 1 if hi < 10**9 else None
+            out.append([lo, last, int(sel.sum()), round(float(err[sel].mean()), 4)])
     return out
 
 
@@ -49,7 +70,8 @@ def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = T
                             len(ex), device)
     u = ex.after_u  # AlphaGo's test positions: s_{U+1} alone, one a game
     return {**mse_by_phase(values, ex.z, ex.played + 1),
-            "after_u": mse_by_phase(values[u], ex.z[u], ex.played[u] + 1)}
+            "after_u": mse_by_phase(values[u], ex.z[u], ex.played[u] + 1),
+            "by_move": mse_by_move(values, ex.z, ex.played + 1)}
 
 
 def rows_planes(rows: list, size: int = 19):
@@ -102,7 +124,8 @@ def eval_kgs_many(models: dict, archive: str, games: int | None = 200, size: int
     out = {}
     for name in models:
         v = np.concatenate(values[name]) if rows else np.zeros(0, np.float32)
-        out[name] = {"games": used, "skipped": dict(skipped), **mse_by_phase(v, z, number)}
+        out[name] = {"games": used, "skipped": dict(skipped), **mse_by_phase(v, z, number),
+                     "by_move": mse_by_move(v, z, number)}
     return out
 
 
@@ -113,4 +136,4 @@ def eval_kgs(model, archive: str, games: int | None = 200, size: int = 19, devic
 
 
 __all__ = ["eval_selfplay", "eval_kgs", "eval_kgs_many", "kgs_rows", "rows_planes",
-           "mse_by_phase", "PHASES"]
+           "mse_by_phase", "mse_by_move", "PHASES"]
