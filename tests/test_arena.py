@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tengen.engine.sgf import read_sgf, result_margin
-from tengen.selfplay.match.arena import ArenaConfig, game_commands, run_match, summarize
+from tengen.selfplay.match.arena import (ArenaConfig, format_summary, game_commands, run_match,
+                                         summarize)
 from tengen.selfplay.match.game import GameConfig
 from tengen.selfplay.match.stats import elo_from_rate, match_stats, wilson_interval
 
@@ -138,6 +139,10 @@ def test_faulty_engine_loses_with_the_right_reason(tmp_path, gnugo_cmd, mode, ki
     assert s["losses"] == 2 and s["wins"] == 0
     assert s["failures"] == {kind: 2}
     assert s["failures_by_side"]["engine"] == {kind: 2}
+    # forfeits are kept apart from the games decided on the board
+    assert s["forfeit_wins"] == {"engine": 0, "opponent": 2}
+    assert s["on_the_board"]["games"] == 0 and s["on_the_board"]["losses"] == 0
+    assert "forfeit losses left out" in format_summary(s)
     for i in range(2):
         rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
         assert rec["failure"] == kind and rec["failed_side"] == "engine"
@@ -204,3 +209,17 @@ def test_stats():
     assert s["elo_clipped"] and s["elo"] > 100 and s["elo_low"] < 0 < s["elo_high"]
     assert str(match_stats(5, 5)["elo"]) == "0.0"  # not "-0.0"
     assert summarize([])["games"] == 0
+
+
+def test_opponent_crash_is_a_forfeit_kept_off_the_board():
+    # the shipped headline's records: GNU Go segfaulted in game 13 (exit -11)
+    rs = [json.loads(p.read_text()) for p in
+          sorted((HERE.parent / "benchmarks/results/headline_shipped/v1600").glob("game-*.json"))]
+    crashed = [r for r in rs if r["failure"]]
+    assert len(rs) == 40 and [(r["index"], r["failed_side"]) for r in crashed] == [(13, "opponent")]
+    s = summarize(rs)
+    assert s["wins"] == 40 and s["forfeit_wins"] == {"engine": 1, "opponent": 0}
+    b = s["on_the_board"]
+    assert (b["games"], b["wins"], b["losses"]) == (39, 39, 0)
+    assert round(b["wilson_low"], 3) == 0.910 < round(s["wilson_low"], 3)
+    assert "on the board (1 forfeit wins and 0 forfeit losses left out): 39 wins" in format_summary(s)

@@ -139,6 +139,13 @@ def summarize(results: list[dict]) -> dict:
             if r["failed_side"] in failures_by_side:
                 d = failures_by_side[r["failed_side"]]
                 d[r["failure"]] = d.get(r["failure"], 0) + 1
+    # a fault ends a game as a forfeit; the opponent's crash says nothing of strength, so
+    # the figures on the board leave every forfeit out (``wins`` keeps them, as before)
+    board = [r for r in decided if not r["failure"]]
+    b_wins = sum(r["winner"] == "engine" for r in board)
+    b_losses = sum(r["winner"] == "opponent" for r in board)
+    forfeits = {side: sum(r["winner"] == side for r in decided if r["failure"])
+                for side in SIDES}
     secs = {}
     for s in SIDES:
         all_t = [t for r in results for t in r["seconds"][s]]
@@ -150,6 +157,10 @@ def summarize(results: list[dict]) -> dict:
         "by_color": by_color,
         "reasons": dict(Counter(r["reason"] for r in results)),
         "failures": failures, "failures_by_side": failures_by_side,
+        "forfeit_wins": forfeits,
+        "on_the_board": {"games": len(board), "wins": b_wins, "losses": b_losses,
+                         "draws": len(board) - b_wins - b_losses,
+                         **match_stats(b_wins, b_losses, len(board) - b_wins - b_losses)},
         "seconds_per_move": secs,
         "moves_per_game": round(sum(r["moves"] for r in results) / len(results), 1) if results else 0,
     }
@@ -204,4 +215,10 @@ def format_summary(s: dict) -> str:
         f"opponent {s['seconds_per_move']['opponent']}",
         f"endings: {s['reasons']}; failures: {s['failures'] or 'none'}",
     ]
+    if any(s["forfeit_wins"].values()):
+        b = s["on_the_board"]
+        lines.insert(3, f"on the board ({s['forfeit_wins']['engine']} forfeit wins and "
+                        f"{s['forfeit_wins']['opponent']} forfeit losses left out): "
+                        f"{b['wins']} wins, {b['losses']} losses, rate {b['win_rate']:.3f}  "
+                        f"[{b['wilson_low']:.3f}, {b['wilson_high']:.3f}]")
     return "\n".join(lines)
