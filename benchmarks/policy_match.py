@@ -28,6 +28,10 @@ def main(argv=None) -> int:
     p.add_argument("--games", type=int, default=400)
     p.add_argument("--size", type=int, default=19)
     p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--temperature", type=float, default=1.0, help="the measured net's")
+    p.add_argument("--against-temperature", type=float, default=None,
+                   help="the other's (default: the same); e.g. a cold policy against its "
+                   "own sampled self: `NET --against NET --temperature 0.25`")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--workers", type=int, default=0, help="processes (0: one per core)")
     p.add_argument("--device", default="cpu")
@@ -39,15 +43,17 @@ def main(argv=None) -> int:
     model, _ = load_checkpoint(args.net)
     workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, backend=args.backend))
     t = time.time()
-    games = workers.play(model, args.against, GamesConfig(args.size, args.komi, args.games,
-                                                          seed=args.seed),
+    cfg = GamesConfig(args.size, args.komi, args.games, temperature=args.temperature,
+                      opponent_temperature=args.against_temperature, seed=args.seed)
+    games = workers.play(model, args.against, cfg,
                          names=(args.net, args.against))
     workers.close()
     if args.out:
         write_games(games, args.out)
     wins = sum(g.outcome(g.learner) > 0 for g in games)
     draws = sum(g.outcome(g.learner) == 0 for g in games)
-    summary = {"net": args.net, "against": args.against, "games": len(games), "wins": wins,
+    summary = {"net": args.net, "against": args.against, "temperature": cfg.temperature,
+               "against_temperature": cfg.opponent_temperature, "games": len(games), "wins": wins,
                "draws": draws, "seconds": round(time.time() - t),
                **match_stats(wins, len(games) - wins - draws, draws)}
     print(json.dumps(summary))

@@ -60,3 +60,29 @@ def test_self_play_against_itself_shares_one_evaluator_and_plays_the_same_games(
     for games in (apart, shared):
         assert [[(m.pla, m.loc) for m in g.moves] for g in games] == \
             [[(m.pla, m.loc) for m in g.moves] for g in same]
+
+
+def test_each_side_draws_at_its_own_temperature():
+    """A cold opponent (temperature 0) plays its net's best sensible move every time; the
+    learner, sampling at 1 from the same net, does not."""
+    import numpy as np
+
+    from tengen.engine.coords import locs_to_indices
+    from tengen.engine.game import GameState
+    torch.manual_seed(0)
+    net = SharedEvaluator(build_model("b1c8"))
+    games = play_games(net, net, GamesConfig(size=7, games=4, seed=3, temperature=1.0,
+                                             opponent_temperature=0.0))
+    best = {True: [], False: []}  # learner's move? -> was it the best sensible one
+    for g in games:
+        s = GameState(7, 7.5)
+        for m in g.moves:
+            sensible = np.asarray(s.sensible_moves(m.pla), np.int64)
+            if sensible.size:
+                probs, _ = net.evaluate([s])
+                top = sensible[np.argmax(probs[0][locs_to_indices(sensible, 7)])]
+                best[m.pla == g.learner].append(m.loc == top)
+            s.play(m.loc, m.pla)
+    net.close()
+    assert len(best[False]) > 40 and all(best[False])
+    assert len(best[True]) > 40 and not all(best[True])

@@ -32,6 +32,7 @@ class GamesConfig:
     komi: float = 7.5
     games: int = 128
     temperature: float = 1.0  # 1: the policy's own softmax
+    opponent_temperature: float | None = None  # the opponent's (None: the same)
     max_moves: int = 0  # 0: 3 * size * size, then the game is counted as it stands
     seed: int = 0
 
@@ -76,16 +77,17 @@ def play_games(learner, opponent, cfg: GamesConfig,
     cap = cfg.max_moves or 3 * cfg.size * cfg.size
     states = [GameState(cfg.size, cfg.komi) for _ in games]
     colours = [BLACK if k % 2 == 0 else WHITE for k in games]
+    opp_t = cfg.temperature if cfg.opponent_temperature is None else cfg.opponent_temperature
     active = list(range(len(states)))
     while active:
         pla = states[active[0]].to_play  # games move in lockstep: one colour per ply
-        for net, mine in ((learner, True), (opponent, False)):
+        for net, mine, t in ((learner, True, cfg.temperature), (opponent, False, opp_t)):
             group = [k for k in active if (colours[k] == pla) == mine]
             if not group:
                 continue
             probs, _ = net.evaluate([states[k] for k in group])
             for k, p in zip(group, probs):
-                states[k].play(sample_move(states[k], pla, p, cfg.temperature, rngs[k]), pla)
+                states[k].play(sample_move(states[k], pla, p, t, rngs[k]), pla)
         active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
     out = []
     for k, g in enumerate(states):
