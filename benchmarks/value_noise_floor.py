@@ -13,6 +13,14 @@ the coin's).
     python benchmarks/value_noise_floor.py --data runs/vd16 --positions 64 --continuations 8
 
 All continuations are stepped together, one batched forward pass per ply and colour.
+
+``--search-visits N`` plays the continuations with the tree search instead (``--lam``,
+value network and rollouts mixed as in ``tengen gtp``; each move drawn from the root's
+visit counts at ``--temperature``, so that continuations differ; resigning below
+``--resign``; a game that ends on passes is counted by tengen's judge, dead stones off).
+This asks whether a stronger continuation policy makes the outcomes of these positions
+predictable: the floor of value data that search self-play (AlphaGo Zero's targets) would
+make. One game at a time per worker process (``--workers``).
 Prints one JSON object as its last line.
 """
 import argparse
@@ -75,6 +83,57 @@ def play_out(net, starts: list[GameState], k: int, seed: int,
     return np.array(z, np.float32).reshape(len(starts), k)
 
 
+_PLAYER = None
+
+
+def _search_worker_init(net: str, visits: int, lam: float, resign: float, backend: str,
+                        seed: int) -> None:
+    import torch
+    torch.set_num_threads(1)
+    from tengen.engine.search.mcts import SearchConfig
+    from tengen.nets.search import build_search_player
+    global _PLAYER
+    _PLAYER = build_search_player(net, SearchConfig(lam=lam, visits=visits,
+                                                    resign_threshold=resign, seed=seed),
+                                  move_time=600.0, seed=seed, backend=backend)
+
+
+def _search_game(task) -> float:
+    """One continuation by the search, both sides: the outcome for the side to move at
+    the start."""
+    from tengen.engine.players import RESIGN, Clock
+    start, temperature, seed = task
+    player = _PLAYER
+    player.rng = np.random.default_rng(seed)
+    state = start.copy()
+    mover = state.to_play
+    cap = 3 * state.size ** 2
+    while not state.is_over() and len(state.moves) < cap:
+        pla = state.to_play
+        loc = player.choose(state, pla, Clock(), temperature=temperature).loc
+        if loc == RESIGN:
+            return -1.0 if pla == mover else 1.0
+        state.play(loc, pla)
+    score = player.judge(state).score
+    return 0.0 if score == 0 else (1.0 if (score > 0) == (mover == BLACK) else -1.0)
+
+
+def search_play_out(args, starts: list[GameState]) -> np.ndarray:
+    """(len(starts), k) outcomes of search continuations, spread over worker processes."""
+    import multiprocessing as mp
+    from tqdm import tqdm
+    k = args.continuations
+    tasks = [(s, args.temperature, args.seed * 100_003 + i * k + j)
+             for i, s in enumerate(starts) for j in range(k)]
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(args.workers, _search_worker_init,
+                  (args.net, args.search_visits, args.lam, args.resign, args.backend,
+                   args.seed)) as pool:
+        z = list(tqdm(pool.imap(_search_game, tasks), total=len(tasks), unit="game",
+                      file=sys.stderr))
+    return np.array(z, np.float32).reshape(len(starts), k)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="runs/vd16")
@@ -88,6 +147,12 @@ def main() -> None:
     ap.add_argument("--backend", default="onnx")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--search-visits", type=int, default=0,
+                    help="play out with the tree search at this many visits a move")
+    ap.add_argument("--lam", type=float, default=0.0, help="the search's rollout weight")
+    ap.add_argument("--resign", type=float, default=0.03, help="the search's resign rate")
+    ap.add_argument("--workers", type=int, default=2, help="search processes")
+    ap.add_argument("--save", help="an .npz of the outcomes, move numbers, recorded z")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
@@ -98,11 +163,15 @@ def main() -> None:
         for m in moves:
             s.play(m.loc, m.pla)
         starts.append(s)
-    net = SharedEvaluator(load_checkpoint(args.net)[0], EvaluatorConfig(backend=args.backend))
     t = time.perf_counter()
-    z = play_out(net, starts, args.continuations, args.seed, args.temperature)
+    if args.search_visits:
+        z = search_play_out(args, starts)
+    else:
+        net = SharedEvaluator(load_checkpoint(args.net)[0],
+                              EvaluatorConfig(backend=args.backend))
+        z = play_out(net, starts, args.continuations, args.seed, args.temperature)
+        net.close()
     elapsed = time.perf_counter() - t
-    net.close()
     k = args.continuations
     mean = z.mean(axis=1)
     floor = k / (k - 1) * (1 - mean ** 2)
@@ -117,6 +186,8 @@ def main() -> None:
         return out
 
     result = {"positions": len(rows), "continuations": k, "temperature": args.temperature,
+              "player": (f"search visits={args.search_visits} lam={args.lam}"
+                         if args.search_visits else "policy"),
               "play_s": round(elapsed, 1),
               "phase_counts": {name: int(((move_no >= lo) & (move_no <= hi)).sum())
                                for name, lo, hi in PHASES},
@@ -131,7 +202,12 @@ def main() -> None:
         v = predict_values(model, lambda i, j: planes_of(starts[i:j]), len(starts))
         result[f"value_net {Path(path).parent.name}/{Path(path).name}"] = {
             "mse_vs_recorded": by_phase((v - recorded) ** 2),
+            # every continuation's outcome as a target: the MSE the net would score on
+            # value data made by the continuations' policy (the floor included)
+            "mse_vs_continuations": by_phase(((v[:, None] - z) ** 2).mean(axis=1)),
             "mse_vs_continuation_mean": by_phase((v - mean) ** 2)}
+    if args.save:
+        np.savez(args.save, z=z, recorded=recorded, move_no=move_no)
     print(json.dumps(result), flush=True)
 
 
