@@ -60,6 +60,11 @@ def held_out_positions(data: str, val_every: int, n: int, seed: int):
     return [rows[i] for i in sorted(pick)]
 
 
+def outcome(score: float, mover: int) -> float:
+    """z for ``mover`` of a black-minus-white count (komi included)."""
+    return 0.0 if score == 0 else (1.0 if (score > 0) == (mover == BLACK) else -1.0)
+
+
 def play_out(net, starts: list[GameState], k: int, seed: int,
              temperature: float = 1.0) -> np.ndarray:
     """(len(starts), k) outcomes for the side to move at each start."""
@@ -76,10 +81,7 @@ def play_out(net, starts: list[GameState], k: int, seed: int,
                 for i, p in zip(group, probs):
                     states[i].play(sample_move(states[i], pla, p, temperature, rngs[i]), pla)
         active = [i for i in active if not states[i].is_over() and len(states[i].moves) < cap]
-    z = []
-    for s, mover in zip(states, movers):
-        score = s.area_score()
-        z.append(0.0 if score == 0 else (1.0 if (score > 0) == (mover == BLACK) else -1.0))
+    z = [outcome(s.area_score(), mover) for s, mover in zip(states, movers)]
     return np.array(z, np.float32).reshape(len(starts), k)
 
 
@@ -114,8 +116,7 @@ def _search_game(task) -> float:
         if loc == RESIGN:
             return -1.0 if pla == mover else 1.0
         state.play(loc, pla)
-    score = player.judge(state).score
-    return 0.0 if score == 0 else (1.0 if (score > 0) == (mover == BLACK) else -1.0)
+    return outcome(player.judge(state).score, mover)
 
 
 def search_play_out(args, starts: list[GameState]) -> np.ndarray:

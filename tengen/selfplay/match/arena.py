@@ -120,12 +120,19 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     return summary
 
 
+def _tally(decided: list[dict]) -> dict:
+    """Games, wins, losses, draws of decided games, with the rate, interval and Elo."""
+    wins = sum(r["winner"] == "engine" for r in decided)
+    losses = sum(r["winner"] == "opponent" for r in decided)
+    draws = len(decided) - wins - losses
+    return {"games": len(decided), "wins": wins, "losses": losses, "draws": draws,
+            **match_stats(wins, losses, draws)}
+
+
 def summarize(results: list[dict]) -> dict:
     """Counts for ``--engine``: games, wins, losses, draws, per colour, failures by kind."""
     decided = [r for r in results if r["winner"] in SIDES or r["reason"] == "score"]
-    wins = sum(r["winner"] == "engine" for r in decided)
-    losses = sum(r["winner"] == "opponent" for r in decided)
-    draws = sum(r["winner"] is None for r in decided)
+    tally = _tally(decided)
     by_color = {}
     for color in ("black", "white"):
         rs = [r for r in decided if r[color] == "engine"]
@@ -141,9 +148,6 @@ def summarize(results: list[dict]) -> dict:
                 d[r["failure"]] = d.get(r["failure"], 0) + 1
     # a fault ends a game as a forfeit; the opponent's crash says nothing of strength, so
     # the figures on the board leave every forfeit out (``wins`` keeps them, as before)
-    board = [r for r in decided if not r["failure"]]
-    b_wins = sum(r["winner"] == "engine" for r in board)
-    b_losses = sum(r["winner"] == "opponent" for r in board)
     forfeits = {side: sum(r["winner"] == side for r in decided if r["failure"])
                 for side in SIDES}
     secs = {}
@@ -151,16 +155,12 @@ def summarize(results: list[dict]) -> dict:
         all_t = [t for r in results for t in r["seconds"][s]]
         secs[s] = round(sum(all_t) / len(all_t), 3) if all_t else None
     return {
-        "games": len(results), "wins": wins, "losses": losses, "draws": draws,
-        "void": len(results) - len(decided),
-        **match_stats(wins, losses, draws),
+        **tally, "games": len(results), "void": len(results) - len(decided),
         "by_color": by_color,
         "reasons": dict(Counter(r["reason"] for r in results)),
         "failures": failures, "failures_by_side": failures_by_side,
         "forfeit_wins": forfeits,
-        "on_the_board": {"games": len(board), "wins": b_wins, "losses": b_losses,
-                         "draws": len(board) - b_wins - b_losses,
-                         **match_stats(b_wins, b_losses, len(board) - b_wins - b_losses)},
+        "on_the_board": _tally([r for r in decided if not r["failure"]]),
         "seconds_per_move": secs,
         "moves_per_game": round(sum(r["moves"] for r in results) / len(results), 1) if results else 0,
     }
