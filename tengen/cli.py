@@ -81,7 +81,18 @@ def search_config(args: argparse.Namespace):
                         visits=args.visits, resign_threshold=args.resign,
                         seed=args.seed or 0, in_flight=getattr(args, "in_flight", 1),
                         score_weight=getattr(args, "score_weight", 0.0),
-                        score_scale=getattr(args, "score_scale", 0.0))
+                        score_scale=getattr(args, "score_scale", 0.0),
+                        **_search_rules(args))
+
+
+def _search_rules(args: argparse.Namespace) -> dict:
+    """The search's first-play urgency and move selection (the legacy rules for ablations)."""
+    fpu = getattr(args, "fpu", "average")
+    out = {"fpu": fpu, "select": getattr(args, "select", "lcb"),
+           "c_puct_log": getattr(args, "c_puct_log", 0.0)}
+    if fpu == "legacy":
+        out["fpu_reduction"] = 0.25
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--lam", type=float, default=0.5,
                    help="leaf value mix: 0 value network only, 1 rollouts only")
     g.add_argument("--c-puct", type=float, default=1.5)
+    g.add_argument("--fpu", choices=("average", "legacy"), default="average",
+                   help="first-play urgency: the parent's running average less a reduction "
+                   "by the visited prior (default), or legacy: its single leaf value less 0.25")
+    g.add_argument("--select", choices=("lcb", "visits"), default="lcb",
+                   help="the move played: best lower confidence bound among well-visited "
+                   "moves (default), or the most visited")
+    g.add_argument("--c-puct-log", type=float, default=0.0,
+                   help="exploration grows as c-puct + this * log((N + 500) / 500) (0: off)")
     g.add_argument("--score-weight", type=float, default=0.0,
                    help="weigh the rollouts' margins beside the win rate (KataGo's score "
                    "utility): prefer the bigger lead, or the smaller deficit, among moves "

@@ -51,7 +51,7 @@ def test_search_reads_the_opponents_reply(in_flight):
     mcts, best = search_best(s, FakeEvaluator(pass_prior=0.2), 400, in_flight=in_flight)
     i = int(np.nonzero(mcts.root.moves == PASS)[0][0])
     assert best != "pass"
-    assert mcts.root.child_q(i) < -0.9 and mcts.root.N[i] >= 2
+    assert mcts.root.child_q(i) < -0.85 and mcts.root.N[i] >= 2  # all but its first visit lost
 
 
 @pytest.mark.parametrize("in_flight", [1, 2])

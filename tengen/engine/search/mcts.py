@@ -43,7 +43,20 @@ class SearchConfig:
     in_flight: int = 1  # batches out to the network at once (see the module's docstring)
     virtual_loss: float = 1.0  # losses each pending leaf counts for along its path
     visits: int | None = None  # simulations per move (None: the time budget decides)
-    fpu_reduction: float = 0.25  # unvisited children start this much below their parent
+    # first-play urgency: an unvisited child starts at its parent's running average (the
+    # net's value and every backed-up value below it; never one rollout's coin flip) less
+    # fpu_reduction * sqrt(prior mass already visited) (Leela Zero, KataGo). "legacy": the
+    # parent's single leaf value less fpu_reduction, the old rule kept for ablations
+    fpu: str = "average"
+    fpu_reduction: float = 0.2
+    root_fpu_reduction: float = 0.1
+    # the move played: "lcb" takes the best lower confidence bound among children with at
+    # least lcb_min_share of the most visited one's visits; "visits": the most visited
+    select: str = "lcb"
+    lcb_z: float = 3.0
+    lcb_min_share: float = 0.15
+    c_puct_log: float = 0.0  # c grows as c_puct + c_puct_log * log((N + base) / base)
+    c_puct_base: float = 500.0
     resign_threshold: float = 0.0  # win rate below which to resign (0: never)
     resign_min_moves: int = 60  # moves played before resigning is considered
     pass_policy: str = "safe"  # safe: pass only as search/endgame.py allows; tree: as searched
@@ -62,14 +75,15 @@ class Evaluator(Protocol):
 
 
 class Node:
-    __slots__ = ("moves", "prior", "N", "W", "U", "children", "value", "terminal",
-                 "terminal_margin", "pending")
+    __slots__ = ("moves", "prior", "N", "W", "S", "U", "children", "value", "net_value",
+                 "terminal", "terminal_margin", "pending")
 
     def __init__(self):
         self.moves: np.ndarray | None = None  # locs, PASS included; None: not expanded
-        self.prior = self.N = self.W = self.U = None
+        self.prior = self.N = self.W = self.S = self.U = None
         self.children: dict[int, Node] = {}
         self.value = 0.0  # the leaf value it was expanded with (its player's view)
+        self.net_value = 0.0  # the network's part of it, without the rollout's coin flip
         self.terminal: float | None = None
         self.terminal_margin = 0.0  # black-minus-white count of a finished game
         self.pending = False
@@ -78,13 +92,16 @@ class Node:
     def visits(self) -> float:
         return 0.0 if self.N is None else float(self.N.sum())
 
-    def expand(self, moves: np.ndarray, probs: np.ndarray, size: int, value: float):
+    def expand(self, moves: np.ndarray, probs: np.ndarray, size: int, value: float,
+               net_value: float | None = None):
         p = probs[locs_to_indices(moves, size)].astype(np.float64) + 1e-6
         self.prior = p / p.sum()
         self.N = np.zeros(len(moves), np.float64)
         self.W = np.zeros(len(moves), np.float64)
+        self.S = np.zeros(len(moves), np.float64)  # sums of squared values (the LCB's spread)
         self.U = np.zeros(len(moves), np.float64)  # score utilities (see the module)
         self.value = value
+        self.net_value = value if net_value is None else net_value
         self.moves = moves  # last: a reader (the analysis reporter) tests moves alone
 
     def child_q(self, i: int) -> float:
@@ -152,16 +169,32 @@ class MCTS:
 
     # ------------------------------------------------------------------ search
 
+    def first_play_value(self, node: Node) -> float:
+        """What an unvisited child of ``node`` is taken to be worth (the chooser's view)."""
+        cfg = self.cfg
+        if cfg.fpu == "legacy":
+            return node.value - cfg.fpu_reduction
+        n = node.N
+        average = (node.net_value + node.W.sum()) / (1.0 + n.sum())
+        reduction = cfg.root_fpu_reduction if node is self.root else cfg.fpu_reduction
+        return average - reduction * math.sqrt(float(node.prior[n > 0].sum()))
+
+    def c_explore(self, total: float) -> float:
+        c = self.cfg
+        if c.c_puct_log <= 0:
+            return c.c_puct
+        return c.c_puct + c.c_puct_log * math.log((total + c.c_puct_base) / c.c_puct_base)
+
     def _select(self, node: Node) -> int:
         n = node.N
         total = n.sum()
-        fpu = node.value - self.cfg.fpu_reduction
+        fpu = self.first_play_value(node)
         w = node.W
         if self.cfg.score_weight > 0:  # utility = win/loss value + weighted score utility
             w = w + self.cfg.score_weight * node.U
             fpu += self.cfg.score_weight * (node.U.sum() / total if total > 0 else 0.0)
         q = np.where(n > 0, w / np.maximum(n, 1e-9), fpu)
-        u = self.cfg.c_puct * node.prior * (math.sqrt(total + 1.0) / (1.0 + n))
+        u = self.c_explore(total) * node.prior * (math.sqrt(total + 1.0) / (1.0 + n))
         score = q + u
         if node is self.root and not self.allow_pass and len(node.moves) > 1:
             score[node.moves == PASS] = -np.inf
@@ -193,6 +226,7 @@ class MCTS:
             v, u = -v, -u  # the edge's value is for the player who chose it
             node.N[i] += 1.0 - vl
             node.W[i] += v + vl
+            node.S[i] += v * v
             node.U[i] += u
 
     def score_utility(self, margin: float, to_play: int) -> float:
@@ -327,7 +361,7 @@ class MCTS:
                 self._margins[0] += margin
                 self._margins[1] += 1
             moves = np.append(s.moves(), PASS)
-            node.expand(moves, p, s.size, v)
+            node.expand(moves, p, s.size, v, results[k][1])
             node.pending = False
             self._backup(path, v, applied_vl, u)
         self.stats["simulations"] += len(leaves)
@@ -408,17 +442,38 @@ class MCTS:
 
     # ------------------------------------------------------------------ results
 
+    def lcbs(self, node: Node | None = None) -> np.ndarray:
+        """Each child's lower confidence bound on its value (the chooser's view, [-1, 1]);
+        -inf where unvisited. The spread has a prior of two pseudo-visits at variance 0.5,
+        so a child of two lucky visits is not sure of itself."""
+        node = node or self.root
+        n = node.N
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = node.W / np.maximum(n, 1e-9)
+            var = (np.maximum(node.S - n * q * q, 0.0) + 2 * 0.5) / (n + 2.0)
+            lcb = q - self.cfg.lcb_z * np.sqrt(var / np.maximum(n, 1e-9))
+        return np.where(n > 0, lcb, -np.inf)
+
     def best_index(self, exclude_pass: bool = False) -> int:
         root = self.root
         n = root.N.copy()
+        exclude_pass = exclude_pass or not self.allow_pass
+        if exclude_pass:
+            n[root.moves == PASS] = -1.0
         q = np.where(n > 0, root.W / np.maximum(n, 1e-9), -2.0)
         order = np.lexsort((-root.prior, -q, -n))  # visits, then value, then prior
-        exclude_pass = exclude_pass or not self.allow_pass
-        for i in order:
-            if exclude_pass and root.moves[i] == PASS:
-                continue
-            return int(i)
-        return -1
+        if exclude_pass and len(order) and root.moves[order[0]] == PASS:
+            return -1  # only the pass is left
+        best = int(order[0]) if len(order) else -1
+        if best < 0 or self.cfg.select != "lcb" or n[best] <= 0:
+            return best
+        # a child exploration alone made popular is not played over a surer one
+        lcb = self.lcbs(root)
+        lcb[n < max(1.0, self.cfg.lcb_min_share * n[best])] = -np.inf
+        if exclude_pass:
+            lcb[root.moves == PASS] = -np.inf
+        pick = int(np.argmax(lcb))
+        return pick if lcb[pick] > lcb[best] else best
 
     def root_winrate(self) -> float:
         """Win rate of the best move for the player to move at the root, in [0, 1]."""
@@ -445,6 +500,7 @@ class MCTS:
             return []
         out = []
         order = np.lexsort((-root.prior, -root.N))
+        lcbs = self.lcbs(root)
         if not self.allow_pass:  # its visits (from before it was ruled out) say nothing
             order = order[root.moves[order] != PASS]
         for i in order[:limit]:
@@ -452,7 +508,7 @@ class MCTS:
             if n <= 0:
                 break
             wr = (root.child_q(int(i)) + 1) / 2
-            lcb = max(0.0, wr - 1.96 * math.sqrt(max(wr * (1 - wr), 1e-4) / n))
+            lcb = max(0.0, (lcbs[i] + 1) / 2)
             out.append(MoveInfo(int(root.moves[i]), int(n), wr, float(root.prior[i]), lcb,
                                 self.principal_variation(int(i))))
         return out

@@ -77,11 +77,27 @@ class SearchPlayer(Player):
         loc = self._pick(state, pla, cleanup, temperature)
         if loc is None:  # the search passed where the pass rule says play on: search the moves
             self.mcts.allow_pass = False
-            self.mcts.search(visits=self.cfg.visits, deadline=time.monotonic() + budget,
+            self.mcts.search(visits=self._moves_visits_left(),
+                             deadline=self.refused_pass_deadline(deadline, budget),
                              stop=stop, report=report, report_every=report_every)
             loc = self._pick(state, pla, cleanup, temperature)
         return MoveChoice(loc, self._visit_policy(state.size), 2 * self.mcts.root_winrate() - 1,
                           self.mcts.move_infos())
+
+    def refused_pass_deadline(self, deadline: float, budget: float) -> float:
+        """When the rule refuses the pass the search chose, the moves get what is left of
+        the same budget (never a second one: under byo-yomi that lost on time), and at
+        least a small share of it, taken from the clock's safety margin."""
+        extra = min(self.time_policy.refused_pass_share * budget, self.time_policy.safety / 2)
+        return max(deadline, time.monotonic() + extra)
+
+    def _moves_visits_left(self) -> int | None:
+        """Under a fixed visit budget, what the moves lack of it (the pass had the rest)."""
+        if self.cfg.visits is None:
+            return None
+        root = self.mcts.root
+        moves_visits = float(root.N[root.moves != PASS].sum()) if root.N is not None else 0.0
+        return max(self.cfg.batch, int(self.cfg.visits - moves_visits))
 
     def _visit_policy(self, size: int) -> np.ndarray:
         """The root's visit counts as a distribution over network indices (pass last)."""

@@ -20,6 +20,7 @@ class TimePolicy:
     fraction: float = 0.85  # share of a byo-yomi period used
     min_moves_left: int = 25  # main time is spread over at least this many own moves
     floor: float = 0.05
+    refused_pass_share: float = 0.25  # see SearchPlayer.refused_pass_deadline
 
 
 def _byo_allowance(clock: Clock) -> float:

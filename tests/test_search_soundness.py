@@ -1,0 +1,158 @@
+"""What a review of the search against Leela Zero's and KataGo's found: first-play urgency
+from one rollout's coin flip, the move played without a lower confidence bound, and a
+refused pass that gave the move a second whole budget. Each test fails on the old rule
+(kept as ``fpu="legacy"`` / ``select="visits"`` for ablations)."""
+import numpy as np
+import pytest
+
+from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.coords import locs_to_indices
+from tengen.engine.game import GameState, from_ascii
+from tengen.engine.players import Clock
+from tengen.engine.rollout.policy import RolloutPolicy
+from tengen.engine.search.mcts import MCTS, Node, SearchConfig
+from tengen.engine.search.player import SearchPlayer
+from tengen.engine.search.state import SimState
+
+from search_fakes import FakeEvaluator
+
+GOOD = 20  # moves that share most of the prior, as a trained net's do
+
+
+class PeakedEvaluator(FakeEvaluator):
+    """Value 0 everywhere; 98% of the prior on ``GOOD`` points, the rest spread thin
+    (about 6e-5 a point on 19x19), like a real net's first-line moves."""
+
+    def evaluate(self, states):
+        self.calls.append(len(states))
+        n = states[0].size
+        probs = np.full((len(states), n * n + 1), 0.02 / (n * n + 1 - GOOD))
+        probs[:, 60:60 + GOOD] = 0.98 / GOOD
+        return probs, np.zeros(len(states))
+
+
+class CoinRollouts:
+    """Rollouts that flip a coin; the first (the root's) is won by the side to move when
+    ``first_won``, the sample that made the old first-play urgency wander."""
+
+    def __init__(self, first_won: bool, seed: int = 0):
+        self.first_won = first_won
+        self.rng = np.random.default_rng(seed)
+        self.calls = 0
+
+    def run_arrays(self, B, meta, zob, to_play, prev, passes, komi, count=1):
+        self.calls += 1
+        won = self.first_won if self.calls == 1 else bool(self.rng.integers(2))
+        score = 1.5 if won == (to_play == BLACK) else -1.5
+        return score, None, 10
+
+
+def low_prior_share(fpu: str, first_won: bool, sims: int = 2000) -> float:
+    mcts = MCTS(PeakedEvaluator(), SearchConfig(lam=0.5, batch=8, fpu=fpu),
+                CoinRollouts(first_won))
+    mcts.set_root(SimState.from_game(GameState(19)))
+    mcts.search(visits=sims)
+    root = mcts.root
+    low = root.prior < 1e-4
+    return float(root.N[low].sum() / root.N.sum())
+
+
+@pytest.mark.parametrize("first_won", [True, False])
+def test_unvisited_moves_start_from_the_parents_average_not_one_coin_flip(first_won):
+    share = low_prior_share("average", first_won)
+    assert share < 0.05, f"{share:.0%} of the visits went to moves of prior < 1e-4"
+
+
+def test_the_legacy_first_play_urgency_wanders_after_a_won_rollout():
+    """The old rule, kept for ablations: the failure the review reproduced (59-72%)."""
+    assert low_prior_share("legacy", True) > 0.4
+
+
+def root_with(N, W, S=None, prior=None):
+    node = Node()
+    k = len(N)
+    node.moves = np.arange(100, 100 + k)
+    node.N, node.W = np.array(N, float), np.array(W, float)
+    node.S = np.array(S, float) if S is not None else node.W ** 2 / np.maximum(node.N, 1)
+    node.U = np.zeros(k)
+    node.prior = np.array(prior, float) if prior is not None else np.full(k, 1 / k)
+    return node
+
+
+def test_the_move_played_is_the_surest_not_the_most_explored():
+    mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0))
+    # 400 visits at 0.0 against 300 at +0.4, both with a small spread: the second is better
+    mcts.root = root_with([400, 300, 10], [0.0, 120.0, 9.0], [40.0, 60.0, 8.2])
+    assert mcts.best_index() == 1
+    mcts.cfg.select = "visits"
+    assert mcts.best_index() == 0
+    # a child with too small a share of the visits is never chosen by its bound
+    mcts.cfg.select = "lcb"
+    mcts.root = root_with([400, 20], [0.0, 18.0], [40.0, 16.3])
+    assert mcts.best_index() == 0
+    # the pass excluded where the rule rules it out
+    mcts.root = root_with([400, 300], [0.0, 120.0], [40.0, 60.0])
+    mcts.root.moves[1] = PASS
+    mcts.allow_pass = False
+    assert mcts.best_index() == 0
+
+
+def test_lcb_widens_with_the_spread_of_the_values():
+    mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0))
+    calm = root_with([100], [50.0], [25.0 + 1.0])
+    wild = root_with([100], [50.0], [100.0])
+    assert mcts.lcbs(calm)[0] > mcts.lcbs(wild)[0]
+    assert np.isneginf(mcts.lcbs(root_with([0, 5], [0.0, 1.0]))[0])
+
+
+PASS_MIRAGE = """
+. X . X . X . X .
+X X X X X X X X X
+O O O O O O O O O
+. . . . . . . . .
+. . X . . . X . .
+. . . . . . . . .
+. . . X . . . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+
+def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
+    """Canadian byo-yomi of 3 s a move: the search prefers a pass the rule refuses, and the
+    moves are searched again. The whole move must fit the period (the old code started a
+    second full budget: 3.9 s). The clock advances 10 ms each time it is read."""
+    import tengen.engine.search.mcts as mcts_module
+    now = [1000.0]
+
+    def tick():
+        now[0] += 0.01
+        if now[0] > 1010.0:
+            raise AssertionError("the search ran far past its deadline")
+        return now[0]
+
+    g = from_ascii(PASS_MIRAGE, komi=0.5, to_play=BLACK)
+    player = SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    searches = []
+    search = player.mcts.search
+
+    def counted(*a, **kw):
+        searches.append(kw.get("deadline"))
+        return search(*a, **kw)
+    player.mcts.search = counted
+    clock = Clock(main_time=0.0, byo_time=3.0, byo_stones=1, move_start=1000.0)
+    monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+    choice = player.choose(g, BLACK, clock)
+    assert len(searches) == 2  # the pass was chosen, refused, and the moves searched
+    assert choice.loc != PASS and g.is_legal(choice.loc, BLACK)
+    assert now[0] - 1000.0 < 3.0 - 0.3, f"the move took {now[0] - 1000.0:.2f} s of 3 s"
+    root = player.mcts.root
+    assert root.N[root.moves != PASS].sum() > 8  # the moves had a search of their own
+
+
+def test_exploration_grows_with_visits_when_asked():
+    mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0, c_puct=1.0, c_puct_log=0.45))
+    assert mcts.c_explore(0) == pytest.approx(1.0)
+    assert mcts.c_explore(500) == pytest.approx(1.0 + 0.45 * np.log(2))
+    assert MCTS(FakeEvaluator(), SearchConfig(lam=0.0, c_puct=1.5)).c_explore(1e6) == 1.5
