@@ -42,18 +42,11 @@ def _make_player(args: argparse.Namespace, judge=None):
     placeholder if no network is installed (said on stderr, which GUIs show)."""
     from tengen.engine.players import RandomPlayer
 
+    check_engine_files(args)
     if args.player == "random":
         return RandomPlayer(seed=args.seed)
-    from pathlib import Path
-
     from tengen.nets import SHIPPED_NET, net_path
     path = net_path(args.net) if args.net else SHIPPED_NET
-    for flag, given, names in (("--net", args.net, True), ("--value-net", args.value_net, True),
-                               ("--rollout-weights", args.rollout_weights, False)):
-        if given and not (net_path(given) if names else Path(given)).is_file():
-            # said now, not at the first genmove
-            hint = " (a checkpoint, or sl / rl for a shipped network)" if names else ""
-            raise SystemExit(f"tengen: {flag} {given}: no such file{hint}")
     if not args.net and not path.exists():
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=args.seed)
@@ -73,6 +66,33 @@ def _make_player(args: argparse.Namespace, judge=None):
     if args.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts")
+
+
+def check_engine_files(args: argparse.Namespace) -> None:
+    """Every file an engine option names is read and checked now, so a bad one ends the
+    start with exit 1 and a message naming it (not a ``?`` to every genmove)."""
+    from pathlib import Path
+
+    from tengen.nets import net_path
+    if args.rollout_weights:  # the count needs them even with --player random
+        from tengen.engine.rollout.policy import load_weights
+        try:
+            load_weights(args.rollout_weights)
+        except ValueError as e:
+            raise SystemExit(f"tengen: --rollout-weights: {e}")
+    if args.player == "random":
+        return
+    for flag, given in (("--net", args.net), ("--value-net", args.value_net)):
+        if not given:
+            continue
+        if not net_path(given).is_file():
+            raise SystemExit(f"tengen: {flag} {given}: no such file (a checkpoint, or sl / "
+                             "rl for a shipped network)")
+        from tengen.nets.checkpoint import CheckpointError, model_from_state, read_checkpoint
+        try:
+            model_from_state(read_checkpoint(net_path(given)), Path(given))
+        except CheckpointError as e:
+            raise SystemExit(f"tengen: {flag}: {e}")
 
 
 def search_config(args: argparse.Namespace):
@@ -306,7 +326,14 @@ def _arena(args: argparse.Namespace) -> int:
         cfg.engine = args.engine
     if args.opponent:
         cfg.opponent = args.opponent
-    summary = run_match(cfg)
+    from tengen.selfplay.match.arena import MatchError, MatchStopped
+    try:
+        summary = run_match(cfg)
+    except MatchError as e:
+        raise SystemExit(f"tengen arena: {e}")
+    except MatchStopped as e:
+        print(f"tengen arena: {e}", file=sys.stderr)
+        return 130
     print(format_summary(summary))
     print(json.dumps(summary))
     return 0

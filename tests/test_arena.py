@@ -136,13 +136,14 @@ def test_killed_match_resumes_without_replaying(tmp_path, gnugo_cmd):
 def test_faulty_engine_loses_with_the_right_reason(tmp_path, gnugo_cmd, mode, kind):
     cfg = config(tmp_path, gnugo_cmd, games=2, engine=f"{FAKE} {mode}", move_timeout=3)
     s = run_match(cfg, progress=False)
-    assert s["losses"] == 2 and s["wins"] == 0
     assert s["failures"] == {kind: 2}
     assert s["failures_by_side"]["engine"] == {kind: 2}
-    # forfeits are kept apart from the games decided on the board
+    # forfeits are never the headline: they are counted apart from the games on the board
+    assert s["losses"] == 0 and s["wins"] == 0 and s["forfeits"] == 2
     assert s["forfeit_wins"] == {"engine": 0, "opponent": 2}
-    assert s["on_the_board"]["games"] == 0 and s["on_the_board"]["losses"] == 0
-    assert "forfeit losses left out" in format_summary(s)
+    assert s["with_forfeits"]["losses"] == 2
+    assert "forfeits (not counted above): 0 won by the engine, 2 by the opponent" \
+        in format_summary(s)
     for i in range(2):
         rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
         assert rec["failure"] == kind and rec["failed_side"] == "engine"
@@ -212,14 +213,17 @@ def test_stats():
 
 
 def test_opponent_crash_is_a_forfeit_kept_off_the_board():
-    # the shipped headline's records: GNU Go segfaulted in game 13 (exit -11)
-    rs = [json.loads(p.read_text()) for p in
-          sorted((HERE.parent / "benchmarks/results/headline_shipped/v1600").glob("game-*.json"))]
-    crashed = [r for r in rs if r["failure"]]
-    assert len(rs) == 40 and [(r["index"], r["failed_side"]) for r in crashed] == [(13, "opponent")]
+    # as in a headline match once: 40 games, the opponent (GNU Go) crashed in game 13
+    def rec(i, winner, failure=None):
+        return {"index": i, "black": "engine" if i % 2 == 0 else "opponent",
+                "white": "opponent" if i % 2 == 0 else "engine", "winner": winner,
+                "result": "B+R", "reason": failure or "resign", "failure": failure,
+                "failed_side": "opponent" if failure else None, "moves": 200,
+                "seconds": {"engine": [1.0], "opponent": [0.5]}}
+    rs = [rec(i, "engine", "crash" if i == 13 else None) for i in range(40)]
     s = summarize(rs)
-    assert s["wins"] == 40 and s["forfeit_wins"] == {"engine": 1, "opponent": 0}
-    b = s["on_the_board"]
-    assert (b["games"], b["wins"], b["losses"]) == (39, 39, 0)
-    assert round(b["wilson_low"], 3) == 0.910 < round(s["wilson_low"], 3)
-    assert "on the board (1 forfeit wins and 0 forfeit losses left out): 39 wins" in format_summary(s)
+    assert (s["games"], s["wins"], s["losses"], s["forfeits"]) == (40, 39, 0, 1)
+    assert s["forfeit_wins"] == {"engine": 1, "opponent": 0}
+    assert s["on_the_board"]["wins"] == 39 and s["with_forfeits"]["wins"] == 40
+    assert round(s["wilson_low"], 3) == 0.910 < round(s["with_forfeits"]["wilson_low"], 3)
+    assert "forfeits (not counted above): 1 won by the engine" in format_summary(s)

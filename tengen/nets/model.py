@@ -122,13 +122,9 @@ def save_checkpoint(path: str, model: PolicyValueNet, meta: dict | None = None,
 
 
 def load_checkpoint(path: str, map_location: str = "cpu") -> tuple[PolicyValueNet, dict]:
-    """``path``: a checkpoint, or ``sl`` / ``rl`` for a shipped network (``net_path``)."""
+    """``path``: a checkpoint, or ``sl`` / ``rl`` for a shipped network (``net_path``).
+    Read as weights only (``tengen.nets.checkpoint``): a shared net cannot run code."""
+    from tengen.nets.checkpoint import model_from_state, read_checkpoint
     path = str(net_path(path))
-    state = torch.load(path, map_location=map_location, weights_only=False)
-    if state.get("feature_set") != FEATURE_SET:
-        raise ValueError(f"{path}: feature set {state.get('feature_set')!r}, "
-                         f"this tengen computes {FEATURE_SET!r}")
-    model = PolicyValueNet(ModelConfig(**state["config"]))
-    model.load_state_dict(state["model"])
-    model.eval()
-    return model, state
+    state = read_checkpoint(path, map_location)
+    return model_from_state(state, path), state

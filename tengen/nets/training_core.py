@@ -22,6 +22,8 @@ from typing import Protocol
 
 import torch
 
+from tengen.nets.checkpoint import read_checkpoint
+
 from tengen.nets import distributed as ddp
 from tengen.nets.model import ModelConfig, count_parameters, save_checkpoint
 from tengen.nets.train_config import LoopConfig
@@ -99,7 +101,7 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
     latest = out / "latest.pt"
     step, best = 0, None
     if latest.exists():
-        state = torch.load(latest, map_location=device, weights_only=False)
+        state = read_checkpoint(latest, map_location=device)
         if ModelConfig(**state["config"]) != model.cfg:
             raise ValueError(f"{latest} holds a different model than the one asked for")
         model.load_state_dict(state["model"])

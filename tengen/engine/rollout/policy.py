@@ -49,11 +49,19 @@ def save_weights(path: str | os.PathLike, w: np.ndarray, meta: dict | None = Non
 def load_weights(path: str | os.PathLike | None = None) -> tuple[np.ndarray, dict]:
     import json
 
-    with np.load(Path(path or WEIGHTS_PATH)) as z:
-        w = z["w"].astype(np.float32)
-        meta = json.loads(bytes(z["meta"]).decode() or "{}")
+    path = Path(path or WEIGHTS_PATH)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such rollout weights file")
+    try:  # np.load refuses pickled objects: a weights file cannot run code
+        with np.load(path) as z:
+            w = z["w"].astype(np.float32)
+            meta = json.loads(bytes(z["meta"]).decode() or "{}")
+    except Exception as e:  # zip, key, pickle and decoding errors alike: not weights
+        raise ValueError(f"{path}: not a rollout weights file (.npz with w and meta, from "
+                         f"tengen train-rollout): {type(e).__name__}: {e}") from None
     if w.shape != (NWEIGHTS,):
-        raise ValueError(f"rollout weights have {w.shape[0]} entries, expected {NWEIGHTS}")
+        raise ValueError(f"{path}: rollout weights have {w.size} entries, expected "
+                         f"{NWEIGHTS}")
     return w, meta
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 import shutil
+import signal
 import sys
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import threading
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tengen.selfplay.match.gtp_client import gnugo_command
-from tengen.selfplay.match.game import SIDES, GameConfig, GameResult, play_game
+from tengen.selfplay.match.game import SIDES, Abandoned, GameConfig, GameResult, play_game
 from tengen.selfplay.match.stats import match_stats
 
 
@@ -75,6 +78,47 @@ def finished_games(out: Path) -> dict[int, dict]:
     return done
 
 
+class MatchError(RuntimeError):
+    """The match cannot go on (or on in this folder); nothing was counted for it."""
+
+
+class MatchStopped(RuntimeError):
+    """SIGINT or SIGTERM: no new games; those in flight abandoned, nothing of them kept."""
+
+
+# what a rerun into the same folder must share with the match there (games may grow,
+# jobs and timeouts may change: they do not change what a game is)
+SAME_MATCH = ("engine", "opponent", "engine_colour", "seed")
+SAME_GAME = ("size", "komi", "handicap", "move_time", "time", "max_moves", "referee")
+
+
+def check_same_match(cfg: ArenaConfig, out: Path) -> None:
+    """A folder holds one match: refuse to resume it with another configuration."""
+    path = out / "config.json"
+    if not path.exists() or not finished_games(out):
+        return
+    try:
+        old = json.loads(path.read_text())
+    except ValueError as e:
+        raise MatchError(f"{path}: unreadable ({e}); move it away to start afresh") from None
+    new = asdict(cfg)
+    diffs = [f"{k}: {old.get(k)!r} there, {new[k]!r} now" for k in SAME_MATCH
+             if old.get(k) != new[k]]
+    diffs += [f"{k}: {old.get('game', {}).get(k)!r} there, {new['game'][k]!r} now"
+              for k in SAME_GAME if old.get("game", {}).get(k) != new["game"][k]]
+    if diffs:
+        raise MatchError(f"{out} holds games of another match ({'; '.join(diffs)}): give "
+                         "another --out, or the same settings to resume it")
+
+
+def _broken_command(res: GameResult, done: dict) -> bool:
+    """A side failed before its first move and has not played a move in any game of this
+    match: its command is broken (a typo, a missing net), not unlucky."""
+    if not res.failure or not res.before_first_move or res.failed_side not in SIDES:
+        return False
+    return not any(r["moves"] >= 2 for r in done.values())  # both sides have moved
+
+
 def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     if cfg.engine_colour not in ("alternate", "black", "white"):
         raise ValueError(f"engine colour {cfg.engine_colour!r}: alternate, black or white")
@@ -83,6 +127,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     if cfg.game.referee is None:
         cfg.game.referee = gnugo_command(level=10)
+    check_same_match(cfg, out)
     _atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=1))
     done = finished_games(out)
     todo = [i for i in range(cfg.games) if i not in done]
@@ -91,17 +136,30 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
         from tqdm import tqdm
         bar = tqdm(total=cfg.games, initial=len(done), unit="game", file=sys.stderr,
                    desc="arena")
+    stop = threading.Event()
 
     def one(i: int) -> GameResult:
         black = (i % 2 == 0) if cfg.engine_colour == "alternate" else cfg.engine_colour == "black"
-        return play_game(i, *game_commands(cfg, i), cfg.game, str(out), black)
+        return play_game(i, *game_commands(cfg, i), cfg.game, str(out), black, stop)
 
-    with ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
+    broken = None
+    with _stop_on_signals(stop), ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
         pending = {pool.submit(one, i) for i in todo}
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            if stop.is_set():
+                for fut in pending:
+                    fut.cancel()
             for fut in finished:
-                res = fut.result()
+                try:
+                    res = fut.result()
+                except (Abandoned, CancelledError):
+                    continue
+                if _broken_command(res, done):
+                    broken = broken or res
+                    stop.set()
+                    _discard(out, res)
+                    continue
                 done[res.index] = res.to_json()
                 _atomic_write(out / f"game-{res.index:04d}.json",
                               json.dumps(res.to_json(), indent=1))
@@ -111,13 +169,52 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                     bar.update(1)
     if bar:
         bar.close()
+    if broken is not None:
+        side = broken.failed_side
+        raise MatchError(f"the {side} failed before its first move in game {broken.index} "
+                         f"({broken.failure}: {broken.detail}); its command: "
+                         f"{broken.commands.get(side)!r}. Stopped: no game was counted for it "
+                         f"(its log: {out / 'logs'})")
     results = [done[i] for i in sorted(done) if i < cfg.games]
     summary = summarize(results)
     summary["engine_command"], summary["opponent_command"] = cfg.engine, cfg.opponent
     summary["size"], summary["komi"], summary["handicap"] = cfg.game.size, cfg.game.komi, cfg.game.handicap
     _atomic_write(out / "summary.json", json.dumps(summary, indent=1))
     plot_running_rate(results, out / "win_rate.png")
+    if stop.is_set():
+        raise MatchStopped(f"stopped after {len(results)} of {cfg.games} games (each with "
+                           f"its record and JSON; summary.json counts them); rerun the same "
+                           f"command to play the rest")
     return summary
+
+
+def _discard(out: Path, res: GameResult) -> None:
+    """A game not counted leaves no record (every SGF in the folder has its JSON)."""
+    (out / res.sgf).unlink(missing_ok=True)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event):
+    """SIGINT and SIGTERM set ``stop`` (no new game starts; those in flight end at their
+    next move, unrecorded) instead of unwinding the match from wherever it was."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum, frame):
+        if stop.is_set():  # a second Ctrl-C: the user means it
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        print(f"\narena: {signal.Signals(signum).name}: stopping (no new games; games in "
+              "flight are abandoned at their next move)", file=sys.stderr)
+        stop.set()
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, h in previous.items():
+            signal.signal(sig, h)
 
 
 def _tally(decided: list[dict]) -> dict:
@@ -132,7 +229,10 @@ def _tally(decided: list[dict]) -> dict:
 def summarize(results: list[dict]) -> dict:
     """Counts for ``--engine``: games, wins, losses, draws, per colour, failures by kind."""
     decided = [r for r in results if r["winner"] in SIDES or r["reason"] == "score"]
-    tally = _tally(decided)
+    # a fault ends a game as a forfeit; a crash says nothing of strength, so the headline
+    # figures are the games decided on the board, and forfeits are counted apart
+    on_board = [r for r in decided if not r["failure"]]
+    tally = _tally(on_board)
     by_color = {}
     for color in ("black", "white"):
         rs = [r for r in decided if r[color] == "engine"]
@@ -146,8 +246,6 @@ def summarize(results: list[dict]) -> dict:
             if r["failed_side"] in failures_by_side:
                 d = failures_by_side[r["failed_side"]]
                 d[r["failure"]] = d.get(r["failure"], 0) + 1
-    # a fault ends a game as a forfeit; the opponent's crash says nothing of strength, so
-    # the figures on the board leave every forfeit out (``wins`` keeps them, as before)
     forfeits = {side: sum(r["winner"] == side for r in decided if r["failure"])
                 for side in SIDES}
     secs = {}
@@ -156,11 +254,13 @@ def summarize(results: list[dict]) -> dict:
         secs[s] = round(sum(all_t) / len(all_t), 3) if all_t else None
     return {
         **tally, "games": len(results), "void": len(results) - len(decided),
+        "forfeits": len(decided) - len(on_board),
         "by_color": by_color,
         "reasons": dict(Counter(r["reason"] for r in results)),
         "failures": failures, "failures_by_side": failures_by_side,
         "forfeit_wins": forfeits,
-        "on_the_board": _tally([r for r in decided if not r["failure"]]),
+        "on_the_board": _tally(on_board),
+        "with_forfeits": _tally(decided),  # the old headline, for comparison only
         "seconds_per_move": secs,
         "moves_per_game": round(sum(r["moves"] for r in results) / len(results), 1) if results else 0,
     }
@@ -206,7 +306,7 @@ def plot_running_rate(results: list[dict], path: Path) -> None:
 def format_summary(s: dict) -> str:
     lines = [
         f"games {s['games']}: engine {s['wins']} wins, {s['losses']} losses, {s['draws']} draws"
-        f" ({s['void']} void)",
+        f" on the board ({s.get('forfeits', 0)} forfeits apart, {s['void']} void)",
         f"win rate {s['win_rate']:.3f}  [{s['wilson_low']:.3f}, {s['wilson_high']:.3f}] (Wilson 95%)",
         f"Elo {s['elo']:+.0f}  [{s['elo_low']:+.0f}, {s['elo_high']:+.0f}]",
         "as black: {games} games, {wins} wins; ".format(**s["by_color"]["black"])
@@ -216,9 +316,6 @@ def format_summary(s: dict) -> str:
         f"endings: {s['reasons']}; failures: {s['failures'] or 'none'}",
     ]
     if any(s["forfeit_wins"].values()):
-        b = s["on_the_board"]
-        lines.insert(3, f"on the board ({s['forfeit_wins']['engine']} forfeit wins and "
-                        f"{s['forfeit_wins']['opponent']} forfeit losses left out): "
-                        f"{b['wins']} wins, {b['losses']} losses, rate {b['win_rate']:.3f}  "
-                        f"[{b['wilson_low']:.3f}, {b['wilson_high']:.3f}]")
+        lines.insert(3, f"forfeits (not counted above): {s['forfeit_wins']['engine']} won by "
+                        f"the engine, {s['forfeit_wins']['opponent']} by the opponent")
     return "\n".join(lines)

@@ -56,6 +56,9 @@ class GameResult:
     commands: dict = field(default_factory=dict)  # side -> the command line that played
     sgf: str = ""
     detail: str = ""
+    # the failing side had not played a move yet (it could not start, or died at once):
+    # at the start of a match that is a broken command, not a game (arena stops)
+    before_first_move: bool = False
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -104,9 +107,15 @@ def _announce_time(client: GtpClient, side: str, system: TimeSystem) -> None:
     _send(client, side, system.kgs_command() if kgs else system.gtp_command())
 
 
+class Abandoned(Exception):
+    """The match is stopping: this game was left unfinished, and nothing of it written."""
+
+
 def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
-              out_dir: str, engine_is_black: bool) -> GameResult:
-    """Play game ``index``; write its SGF into ``out_dir`` and return the result."""
+              out_dir: str, engine_is_black: bool, stop=None) -> GameResult:
+    """Play game ``index``; write its SGF into ``out_dir`` and return the result.
+    ``stop``: a ``threading.Event``; once set, the game ends at its next move with
+    ``Abandoned``, writing nothing."""
     colors = {BLACK: "engine" if engine_is_black else "opponent"}
     colors[WHITE] = "opponent" if engine_is_black else "engine"
     res = GameResult(index, colors[BLACK], colors[WHITE], None, "Void", "void")
@@ -134,9 +143,13 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
                 _announce_time(c, side, system)
         if cfg.handicap >= 2:
             _setup_handicap(state, clients, colors, cfg)
-        _play_moves(state, clients, colors, cfg, res, comments, clocks)
+        _play_moves(state, clients, colors, cfg, res, comments, clocks, stop)
     except _Fault as f:
+        if stop is not None and stop.is_set():
+            raise Abandoned(f"game {index}") from None  # a fault while stopping says nothing
         res.failure, res.failed_side, res.detail = f.kind, f.side, f.detail
+        own = BLACK if colors[BLACK] == f.side else WHITE
+        res.before_first_move = not any(m.pla == own for m in state.moves)
         res.reason = f.kind
         res.winner = "opponent" if f.side == "engine" else "engine"
         loser_color = "B" if colors[BLACK] == f.side else "W"
@@ -201,10 +214,12 @@ def _belief(client: GtpClient, offsets: dict) -> str | None:
     return found[-1].group(4).strip() if found else None
 
 
-def _play_moves(state, clients, colors, cfg, res, comments, clocks=None) -> None:
+def _play_moves(state, clients, colors, cfg, res, comments, clocks=None, stop=None) -> None:
     cap = cfg.max_moves or 3 * cfg.size * cfg.size
     offsets: dict = {}
     while not state.is_over():
+        if stop is not None and stop.is_set():
+            raise Abandoned(f"game {res.index}")
         if len(state.moves) >= cap:
             res.reason = "max_moves"
             break

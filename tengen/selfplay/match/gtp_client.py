@@ -42,7 +42,11 @@ class GtpClient:
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=self._stderr,
-                                         cwd=cwd, env=env)
+                                         cwd=cwd, env=env,
+                                         # Ctrl-C in the terminal stops the match, which
+                                         # then closes its engines: they must not die first
+                                         # (a killed engine would read as a forfeit)
+                                         start_new_session=True)
         except OSError as e:
             self._close_log()
             raise GtpClientError(f"cannot start {self.argv[0]}: {e.strerror}", "crash") from None

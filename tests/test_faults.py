@@ -1,0 +1,152 @@
+"""Faults a careless or hostile user causes: shared checkpoints with code in them, a
+typo in a match's command, a match resumed with other settings, Ctrl-C, empty or corrupt
+data, runs whose state went missing. Each failed on the code before these fixes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tengen.selfplay.match.arena import ArenaConfig, MatchError, run_match
+from tengen.selfplay.match.game import GameConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "tengen" / "data" / "policy.pt"
+
+
+def gtp_start(*args, stdin="quit\n", timeout=120):
+    return subprocess.run([sys.executable, "-m", "tengen", "gtp", *args], input=stdin,
+                          text=True, capture_output=True, timeout=timeout)
+
+
+# ---------------------------------------------------------------------- checkpoints
+
+
+class Evil:
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.target}",))
+
+
+def bad_nets(tmp_path):
+    torch = pytest.importorskip("torch")
+    good = torch.load(SHIPPED, weights_only=True)
+    data = SHIPPED.read_bytes()
+    made = {}
+    made["code"] = tmp_path / "evil.pt"
+    torch.save({**good, "meta": Evil(tmp_path / "PWNED")}, made["code"])
+    made["truncated"] = tmp_path / "trunc.pt"
+    made["truncated"].write_bytes(data[: len(data) // 2])
+    made["random bytes"] = tmp_path / "random.pt"
+    made["random bytes"].write_bytes(np.random.default_rng(0).bytes(4096))
+    made["empty"] = tmp_path / "empty.pt"
+    made["empty"].write_bytes(b"")
+    made["wrong config"] = tmp_path / "config.pt"
+    torch.save({**good, "config": {**good["config"], "channels": 2 * good["config"]["channels"]}},
+               made["wrong config"])
+    made["feature set"] = tmp_path / "features.pt"
+    torch.save({**good, "feature_set": "something-else"}, made["feature set"])
+    made["not a net"] = tmp_path / "dict.pt"
+    torch.save({"weights": torch.zeros(3)}, made["not a net"])
+    return made
+
+
+EXPECT = {"code": "refused, it holds more than weights", "truncated": "not a readable checkpoint",
+          "random bytes": "not a readable checkpoint", "empty": "empty file",
+          "wrong config": "size mismatch for", "feature set": "feature set 'something-else'",
+          "not a net": "not a tengen network checkpoint"}
+
+
+def test_a_checkpoint_cannot_run_code_and_every_bad_file_is_named(tmp_path):
+    from tengen.nets.checkpoint import CheckpointError
+    from tengen.nets.model import load_checkpoint
+    for kind, path in bad_nets(tmp_path).items():
+        with pytest.raises(CheckpointError) as e:
+            load_checkpoint(str(path))
+        assert str(path) in str(e.value) and EXPECT[kind] in str(e.value), kind
+    assert not (tmp_path / "PWNED").exists()  # the pickle's os.system never ran
+
+
+@pytest.mark.parametrize("flag", ["--net", "--value-net"])
+def test_gtp_refuses_a_bad_net_at_start(tmp_path, flag):
+    nets = bad_nets(tmp_path)
+    for kind in ("code", "truncated", "wrong config"):
+        r = gtp_start(flag, str(nets[kind]))
+        assert r.returncode == 1 and r.stdout == "", kind  # no handshake answered
+        assert flag in r.stderr and str(nets[kind]) in r.stderr and EXPECT[kind] in r.stderr
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_gtp_refuses_bad_rollout_weights_at_start_even_for_random_play(tmp_path):
+    bad = tmp_path / "w.npz"
+    bad.write_bytes(b"PK\x03\x04 not a zip")
+    r = gtp_start("--player", "random", "--rollout-weights", str(bad))
+    assert r.returncode == 1 and str(bad) in r.stderr and "not a rollout weights" in r.stderr
+    np.savez(tmp_path / "short.npz", w=np.zeros(5, np.float16), meta=np.zeros(0, np.uint8))
+    r = gtp_start("--player", "random", "--rollout-weights", str(tmp_path / "short.npz"))
+    assert r.returncode == 1 and "entries, expected" in r.stderr
+
+
+# ---------------------------------------------------------------------- matches
+
+
+def arena_cfg(tmp_path, gnugo_cmd, opponent=None, games=2, **kw):
+    game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=60)
+    return ArenaConfig(engine=gnugo_cmd, opponent=opponent or gnugo_cmd, games=games,
+                       out=str(tmp_path / "m"), game=game, seed=1, **kw)
+
+
+def test_an_opponent_that_cannot_start_stops_the_match(tmp_path, gnugo_cmd):
+    cfg = arena_cfg(tmp_path, gnugo_cmd, opponent="/nonexistent/engine --gtp", games=6)
+    with pytest.raises(MatchError, match="opponent failed before its first move.*cannot start"):
+        run_match(cfg, progress=False)
+    out = tmp_path / "m"
+    assert not list(out.glob("game-*.json")) and not list(out.glob("game-*.sgf"))
+    r = subprocess.run([sys.executable, "-m", "tengen", "arena", "--engine", gnugo_cmd,
+                        "--opponent", "/nonexistent/engine --gtp", "--referee", gnugo_cmd,
+                        "--games", "2", "--size", "9", "--seed", "1", "--out",
+                        str(tmp_path / "cli")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "cannot start /nonexistent/engine" in r.stderr
+    assert "win rate" not in r.stdout
+
+
+def test_a_folder_holds_one_match(tmp_path, gnugo_cmd):
+    run_match(arena_cfg(tmp_path, gnugo_cmd, games=1), progress=False)
+    other = arena_cfg(tmp_path, gnugo_cmd.replace("--level 1", "--level 2"), games=2)
+    other.engine = arena_cfg(tmp_path, gnugo_cmd).engine
+    with pytest.raises(MatchError, match="another match.*opponent"):
+        run_match(other, progress=False)
+    komi = arena_cfg(tmp_path, gnugo_cmd, games=2)
+    komi.game.komi = 0.5
+    with pytest.raises(MatchError, match="komi"):
+        run_match(komi, progress=False)
+    # the same match with more games resumes
+    s = run_match(arena_cfg(tmp_path, gnugo_cmd, games=2), progress=False)
+    assert s["games"] == 2
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_a_match_and_keeps_every_game_it_wrote(tmp_path, gnugo_cmd, sig):
+    out = tmp_path / "m"
+    cmd = [sys.executable, "-m", "tengen", "arena", "--engine", gnugo_cmd, "--opponent",
+           gnugo_cmd, "--referee", gnugo_cmd, "--games", "40", "--size", "9", "--seed", "1",
+           "--jobs", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not list(out.glob("game-*.json")) and time.time() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "rerun the same command" in err
+    sgfs = {p.stem for p in out.glob("game-*.sgf")}
+    jsons = {p.stem for p in out.glob("game-*.json")}
+    assert sgfs == jsons and 0 < len(jsons) < 40
+    assert json.loads((out / "summary.json").read_text())["games"] == len(jsons)
