@@ -122,9 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GNU Go, ...)")
     g.add_argument("--size", type=int, default=19, help="initial board size")
     g.add_argument("--komi", type=float, default=7.5, help="initial komi")
-    g.add_argument("--seed", type=int, default=None,
+    g.add_argument("--seed", type=int, default=0,
                    help="random seed: the rollouts, moves drawn with a temperature, the "
-                   "random player (default 0)")
+                   "random player (default 0: the same moves on every run)")
     g.add_argument("--player", choices=("mcts", "policy", "random"), default="mcts",
                    help="mcts: tree search (default); policy: the network's move, no "
                    "search; random: placeholder")
@@ -515,8 +515,12 @@ def _eval_value(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tengen.errors import UserError
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as e:
+        raise SystemExit(f"tengen {args.command}: {e}")
 
 
 if __name__ == "__main__":

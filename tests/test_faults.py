@@ -150,3 +150,108 @@ def test_ctrl_c_stops_a_match_and_keeps_every_game_it_wrote(tmp_path, gnugo_cmd,
     jsons = {p.stem for p in out.glob("game-*.json")}
     assert sgfs == jsons and 0 < len(jsons) < 40
     assert json.loads((out / "summary.json").read_text())["games"] == len(jsons)
+
+
+# ---------------------------------------------------------------------- training runs
+
+
+def rl(out, net, steps, *extra):
+    cmd = [sys.executable, "-m", "tengen", "rl", "--out", str(out), "--net", str(net),
+           "--size", "7", "--batch-size", "4", "--steps", str(steps), "--snapshot-every", "2",
+           "--eval-every", "100", "--lr", "0.01", "--threads", "1", "--workers", "0",
+           "--no-overlap", *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+@pytest.fixture
+def tiny_net(tmp_path):
+    torch = pytest.importorskip("torch")
+    from tengen.nets.model import build_model, save_checkpoint
+    torch.manual_seed(0)
+    path = tmp_path / "nets" / "tiny.pt"
+    path.parent.mkdir()
+    save_checkpoint(str(path), build_model("b1c8"))
+    return path
+
+
+def test_a_run_never_restarts_silently_and_a_copied_run_reads_its_own_pool(tmp_path, tiny_net):
+    import shutil
+    import torch
+    a, b = tmp_path / "a", tmp_path / "b"
+    r = rl(a, tiny_net, 4)
+    assert r.returncode == 0, r.stderr[-2000:]
+    shutil.copytree(a, b)
+    shutil.rmtree(a)  # the original is gone: the copy must not need it
+    # a truncated pool snapshot is named and dropped, not an error iterations later
+    snap = b / "pool" / "iter-000002.pt"
+    snap.write_bytes(snap.read_bytes()[:1000])
+    r = rl(b, tiny_net, 6)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "pool member dropped" in r.stderr and str(snap) in r.stderr
+    pool = torch.load(b / "latest.pt", weights_only=True)["sampler"]["pool"]
+    assert pool == [str(tiny_net), "pool/iter-000004.pt"]
+    # latest.pt gone, log and pool present: an error naming it and the ways on
+    rows = (b / "rl_log.csv").read_text()
+    (b / "latest.pt").unlink()
+    r = rl(b, tiny_net, 8)
+    assert r.returncode != 0 and "latest.pt is missing" in r.stderr and "--restart" in r.stderr
+    assert (b / "rl_log.csv").read_text() == rows  # nothing written twice
+    r = rl(b, tiny_net, 2, "--restart")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (b / "previous-1" / "rl_log.csv").read_text() == rows
+    assert len((b / "rl_log.csv").read_text().splitlines()) == 1 + 2
+
+
+def test_a_corrupt_latest_checkpoint_is_named_with_the_way_on(tmp_path, tiny_net):
+    out = tmp_path / "a"
+    assert rl(out, tiny_net, 2).returncode == 0
+    (out / "latest.pt").write_bytes(b"\x80\x02garbage")
+    r = rl(out, tiny_net, 4)
+    assert r.returncode != 0 and str(out / "latest.pt") in r.stderr
+    assert "--restart" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_sl_on_shards_without_positions_ends_with_a_clear_message(tmp_path):
+    from tengen.nets.data import DataConfig, build_shard
+    games = tmp_path / "games"
+    games.mkdir()
+    (games / "short.sgf").write_bytes(b"(;FF[4]SZ[19];B[dd];W[pp])")
+    for split in ("train", "val"):
+        build_shard(str(games), str(tmp_path / "shards" / split), DataConfig())
+    r = subprocess.run([sys.executable, "-m", "tengen", "train-sl", "--data",
+                        str(tmp_path / "shards"), "--out", str(tmp_path / "run"), "--steps", "2",
+                        "--model", "b1c8", "--device", "cpu"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "hold no positions" in r.stderr
+
+
+def test_build_data_keeps_the_games_before_a_truncation_and_always_summarises(tmp_path):
+    import io
+    import tarfile
+    good = tmp_path / "good"
+    good.mkdir()
+    from tengen.engine.game import GameState
+    from tengen.engine.sgf import game_to_sgf
+    g = GameState(19)
+    for _ in range(60):
+        g.play(int(np.random.default_rng(len(g.moves)).choice(g.legal_moves())))
+    sgf = game_to_sgf(g, result="B+R")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for i in range(40):
+            info = tarfile.TarInfo(f"g{i}.sgf")
+            data = sgf + b" " * (i * 997)  # differently sized members
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    whole = buf.getvalue()
+    (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    (tmp_path / "whole.tar.gz").write_bytes(whole)
+    r = subprocess.run([sys.executable, "-m", "tengen", "build-data", str(tmp_path / "cut.tar.gz"),
+                        str(tmp_path / "whole.tar.gz"), "--out", str(tmp_path / "shards"),
+                        "--min-moves", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    summary = json.loads((tmp_path / "shards" / "summary.json").read_text())
+    cut = summary["sources"][str(tmp_path / "cut.tar.gz")]
+    assert cut["skipped"]["corrupt archive"] == 1 and "source_error" in cut
+    assert 0 < cut["games"] < 40 == summary["sources"][str(tmp_path / "whole.tar.gz")]["games"]

@@ -151,7 +151,8 @@ def test_pool_snapshots_and_draws(tmp_path, tiny_net):
     pool = OpponentPool(str(tmp_path / "pool"), tiny_net)
     model, _ = load_checkpoint(tiny_net)
     path = pool.add(model, 500)
-    assert pool.state() == [tiny_net, path] and path.endswith("iter-000500.pt")
+    # kept relative to the run folder (the pool's parent): a copied run reads its own
+    assert pool.state() == ["tiny.pt", "pool/iter-000500.pt"] and path.endswith("iter-000500.pt")
     assert pool.add(model, 500) == path and len(pool.state()) == 2  # rewritten, not added
     draws = {pool.draw(np.random.default_rng(s)) for s in range(20)}
     assert draws == {tiny_net, path}

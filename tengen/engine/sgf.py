@@ -7,6 +7,7 @@ count by: ``parse`` (not SGF), ``content`` (SGF, but a property we cannot use), 
 from __future__ import annotations
 
 import os
+import re
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
@@ -112,10 +113,32 @@ def sgfmill_point(loc: int, size: int) -> tuple[int, int]:
     return size - 1 - r, c
 
 
-def parse_sgf(data: bytes | str) -> GameRecord:
-    """Parse one game (the main line of the first game tree)."""
+# A property value: [...] with \] escaped, or an unclosed one to the end (so that no
+# '[' is scanned to the end twice: linear time, however the text is made).
+_VALUE = re.compile(rb"\[(?:[^\]\\]|\\.)*(?:\]|\\?\Z)", re.S)
+
+
+def count_nodes(data: bytes, more_than: int) -> int:
+    """The nodes of an SGF text (each ';' outside property values), counted only as far as
+    needed to tell whether there are ``more_than``: a text with no more semicolons than
+    that answers the semicolons, unparsed."""
+    rough = data.count(b";")
+    if rough <= more_than:
+        return rough
+    return _VALUE.sub(b"", data).count(b";")
+
+
+def parse_sgf(data: bytes | str, moves_per_point: int | None = None) -> GameRecord:
+    """Parse one game (the main line of the first game tree). ``moves_per_point``: refuse
+    a main line of more than that many moves per point of the board, and, before parsing
+    anything, a text of more than four times that many nodes for the largest board (what
+    a loaded record is allowed: millions of passes take many seconds to parse)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
+    if moves_per_point is not None:
+        most = 4 * moves_per_point * MAX_SIZE * MAX_SIZE
+        if count_nodes(data, most) > most:
+            raise SgfContentError(f"too long: more than {most} nodes")
     try:
         game = sgfmill_sgf.Sgf_game.from_bytes(data)
     except ValueError as e:
@@ -126,23 +149,30 @@ def parse_sgf(data: bytes | str) -> GameRecord:
     root = game.get_root()
     rec = GameRecord(size=size)
     try:
+        if root.has_property("GM") and root.get("GM") != 1:
+            raise SgfContentError(f"not a game of Go (GM[{root.get('GM')}]; Go is GM[1])")
         rec.komi = float(game.get_komi())
         rec.handicap = int(game.get_handicap() or 0)
-        black, white, empty = root.get_setup_stones()
+        black, white, empty = _said(root.get_setup_stones,
+                                    f"setup stones: not points of the {size}x{size} board")
         if empty:
             raise SgfContentError("AE in the root node is not supported")
         rec.setup_black = sorted(_point(p, size) for p in black)
         rec.setup_white = sorted(_point(p, size) for p in white)
         if root.has_property("PL"):
-            rec.first_player = _COLOR[root.get("PL")]
+            rec.first_player = _COLOR[_said(lambda: root.get("PL"), "PL is not B or W")]
         rec.result = root.get("RE") if root.has_property("RE") else None
         rec.black_name = game.get_player_name("b")
         rec.white_name = game.get_player_name("w")
         rec.rules = root.get("RU") if root.has_property("RU") else None
-        for node in game.get_main_sequence()[1:]:
+        sequence = game.get_main_sequence()[1:]
+        if moves_per_point is not None and len(sequence) > moves_per_point * size * size:
+            raise SgfContentError(f"too long: {len(sequence)} moves, at most "
+                                  f"{moves_per_point * size * size} on {size}x{size}")
+        for node in sequence:
             if node.has_setup_stones():
                 raise SgfContentError("setup stones after the start are not supported")
-            colour, point = node.get_move()
+            colour, point = _move(node, len(rec.moves) + 1, size)
             if colour is None:
                 continue
             loc = PASS if point is None else _point(point, size)
@@ -150,9 +180,30 @@ def parse_sgf(data: bytes | str) -> GameRecord:
             rec.comments.append(node.get("C") if node.has_property("C") else None)
     except SgfError:
         raise
-    except (ValueError, KeyError, IndexError) as e:
-        raise SgfContentError(str(e)) from None
+    except (ValueError, KeyError, IndexError) as e:  # (sgfmill's often say nothing)
+        raise SgfContentError(str(e) or f"bad property value ({type(e).__name__})") from None
     return rec
+
+
+def _said(get, message: str):
+    """``get()``, whose empty ValueError (sgfmill's way) becomes ``message``."""
+    try:
+        return get()
+    except ValueError as e:
+        if str(e):
+            raise
+        raise SgfContentError(message) from None
+
+
+def _move(node, number: int, size: int):
+    """sgfmill's ``get_move``, saying which move is bad: its ValueError is empty."""
+    try:
+        return node.get_move()
+    except ValueError:
+        prop = next((p for p in ("B", "W") if node.has_property(p)), "B")
+        value = node.get_raw(prop).decode("latin-1")[:20] if node.has_property(prop) else ""
+        raise SgfContentError(f"move {number}: {prop}[{value}] is not a point of the "
+                              f"{size}x{size} board") from None
 
 
 def read_sgf(path: str | os.PathLike) -> GameRecord:

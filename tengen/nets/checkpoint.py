@@ -14,12 +14,13 @@ from pathlib import Path
 
 import torch
 
+from tengen.errors import UserError
 from tengen.nets.features import FEATURE_SET
 
 KEYS = ("config", "feature_set", "model")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError, ValueError):
     pass
 
 

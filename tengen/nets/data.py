@@ -18,6 +18,9 @@ import json
 import os
 import shutil
 import sys
+import tarfile
+import zipfile
+import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -65,6 +68,19 @@ def game_positions(rec, size: int):
         yield packed, ko, ko_pla, m.pla, idx, outcome
 
 
+SOURCE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
+def _readable(files, skipped: Counter):
+    """``files`` until the source itself fails (a truncated .tar.gz, a corrupt zip): then
+    one last ``(None, error)``, counted as a corrupt archive, instead of a traceback."""
+    try:
+        yield from files
+    except SOURCE_ERRORS as e:
+        skipped["corrupt archive"] += 1
+        yield None, e
+
+
 def build_shard(source: str, out_dir: str, cfg: DataConfig, part: int = 0) -> dict:
     """One archive or folder (its games ``part``, ``part + cfg.parts``, ...) -> one shard
     folder (written atomically)."""
@@ -78,7 +94,11 @@ def build_shard(source: str, out_dir: str, cfg: DataConfig, part: int = 0) -> di
     count = 0
     skipped: Counter = Counter()
     games = 0
-    for i, (_, data) in enumerate(iter_sgf_files(source)):
+    broken = None  # why the source ended early (a truncated or corrupt archive)
+    for i, (_, data) in enumerate(_readable(iter_sgf_files(source), skipped)):
+        if isinstance(data, BaseException):
+            broken = f"{type(data).__name__}: {data}"
+            break
         if i % cfg.parts != part:
             continue
         try:
@@ -109,6 +129,10 @@ def build_shard(source: str, out_dir: str, cfg: DataConfig, part: int = 0) -> di
         games += 1
     stats = {"source": str(source), "part": part, "games": games, "positions": count,
              "skipped": dict(skipped), "size": cfg.size}
+    if broken:  # the games read before the fault are kept; the rest of the source is lost
+        stats["source_error"] = broken
+        print(f"build-data: {source}: {broken}; kept the {games} games read before it",
+              file=sys.stderr)
     tmp = Path(out_dir) / f".{name}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -133,12 +157,21 @@ def build_shards(sources: list[str], out_dir: str, cfg: DataConfig) -> dict:
         futs = {pool.submit(build_shard, s, d, cfg, k): (s, k) for s, d, k in jobs}
         for fut in tqdm(futs, desc="shards", unit="shard", file=sys.stderr):
             s, k = futs[fut]
-            results[s if cfg.parts == 1 else f"{s} part {k}"] = fut.result()
+            try:
+                r = fut.result()
+            except (ValueError, *SOURCE_ERRORS) as e:  # one bad source never ends the run
+                print(f"build-data: {s}: skipped, {type(e).__name__}: {e}", file=sys.stderr)
+                r = {"source": str(s), "part": k, "games": 0, "positions": 0,
+                     "skipped": {"unreadable source": 1},
+                     "source_error": f"{type(e).__name__}: {e}"}
+            results[s if cfg.parts == 1 else f"{s} part {k}"] = r
     total = {"games": sum(r["games"] for r in results.values()),
              "positions": sum(r["positions"] for r in results.values()),
              "skipped": dict(sum((Counter(r["skipped"]) for r in results.values()), Counter())),
              "sources": results}
-    (Path(out_dir) / "summary.json").write_text(json.dumps(total, indent=1))
+    tmp = Path(out_dir) / f"summary.json.tmp{os.getpid()}"
+    tmp.write_text(json.dumps(total, indent=1))
+    os.replace(tmp, Path(out_dir) / "summary.json")
     return total
 
 
@@ -156,6 +189,10 @@ class ShardSet:
         self.meta = [np.load(d / "meta.npy", mmap_mode="r") for d in self.dirs]
         self.size = int(round(self.packed[0].shape[1] ** 0.5))
         self.offsets = np.cumsum([0] + [len(m) for m in self.meta])
+        if self.offsets[-1] == 0:  # nothing to sample: say so now, not in a worker thread
+            raise ValueError(f"the shards under {folder} hold no positions (their games were "
+                             "all skipped: too short, corrupt, or another board size; see "
+                             "each shard's stats.json)")
         self.zob = zobrist_table(self.size)
         self.maps = symmetry_maps(self.size)
 

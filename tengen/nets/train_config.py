@@ -30,6 +30,7 @@ class LoopConfig:
     log_name: str = "train_log.csv"
     step_name: str = "step"  # what one optimizer step is called in the log and the bar
     frozen_norm: bool = False  # batch norms keep their running statistics (fine-tuning)
+    restart: bool = False  # start afresh in a folder with a run in it (its files moved aside)
 
     def __post_init__(self):
         if self.optimizer not in ("sgd", "adamw"):

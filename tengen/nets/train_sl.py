@@ -42,6 +42,12 @@ class Prefetcher:
         self.thread.start()
 
     def _run(self):
+        try:
+            self._fill()
+        except BaseException as e:  # handed to the trainer, which would otherwise wait forever
+            self.q.put((None, e))
+
+    def _fill(self):
         while not self.stop:
             state = self.rng.bit_generator.state  # the state *before* this batch
             idx = self.rng.integers(len(self.data), size=self.batch)
@@ -59,6 +65,8 @@ class Prefetcher:
 
     def get(self):
         state, batch = self.q.get()
+        if state is None:
+            raise RuntimeError(f"the batch prefetcher failed: {batch}") from batch
         return (state, *batch.result())
 
     def close(self):

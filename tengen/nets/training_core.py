@@ -22,6 +22,7 @@ from typing import Protocol
 
 import torch
 
+from tengen.errors import UserError
 from tengen.nets.checkpoint import read_checkpoint
 
 from tengen.nets import distributed as ddp
@@ -69,6 +70,55 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+class ResumeError(UserError, RuntimeError):
+    """A run folder whose state cannot be resumed as it is: never restarted silently."""
+
+
+def _ways_on(out: Path) -> str:
+    best = out / "best.pt"
+    hint = (f"To go on from the best checkpoint, copy {best} to {out / 'latest.pt'} (its "
+            "optimizer and step are kept only in latest.pt files); " if best.exists() else "")
+    return hint + "to start afresh here, rerun with --restart (the old files are moved aside)"
+
+
+# files a run leaves that a fresh start would overwrite or append to
+RUN_FILES = ("pool", "games")
+
+
+def _has_history(out: Path, cfg: LoopConfig) -> list[str]:
+    found = []
+    log = out / cfg.log_name
+    if log.exists() and len(log.read_text().splitlines()) > 1:
+        found.append(log.name)
+    found += [name for name in RUN_FILES if (out / name).is_dir() and any((out / name).iterdir())]
+    return found
+
+
+def refuse_silent_restart(out: Path, cfg: LoopConfig) -> None:
+    """No ``latest.pt`` but a log or pool of an earlier run: starting at step 0 would write
+    the log twice and overwrite the pool. Say so, and how to go on."""
+    found = _has_history(out, cfg)
+    if found:
+        raise ResumeError(f"{out / 'latest.pt'} is missing, but {out} holds an earlier run "
+                          f"({', '.join(found)}). {_ways_on(out)}")
+
+
+def set_aside(out: Path, cfg: LoopConfig) -> None:
+    """--restart: move the earlier run's files into ``out/previous-N`` (nothing deleted)."""
+    names = [cfg.log_name, "latest.pt", "best.pt", *RUN_FILES]
+    present = [n for n in names if (out / n).exists()]
+    if not present:
+        return
+    k = 1
+    while (out / f"previous-{k}").exists():
+        k += 1
+    aside = out / f"previous-{k}"
+    aside.mkdir()
+    for n in present:
+        os.replace(out / n, aside / n)
+    print(f"--restart: moved {', '.join(present)} to {aside}", file=sys.stderr)
+
+
 def make_optimizer(cfg: LoopConfig, model):
     """No weight decay on biases and norms."""
     decay = [p for p in model.parameters() if p.ndim > 1]
@@ -100,8 +150,15 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
     opt = make_optimizer(cfg, model)
     latest = out / "latest.pt"
     step, best = 0, None
+    if cfg.restart and ranks.main:
+        set_aside(out, cfg)
+    elif not latest.exists():
+        refuse_silent_restart(out, cfg)
     if latest.exists():
-        state = read_checkpoint(latest, map_location=device)
+        try:
+            state = read_checkpoint(latest, map_location=device)
+        except ValueError as e:
+            raise ResumeError(f"cannot resume: {e}. {_ways_on(out)}") from None
         if ModelConfig(**state["config"]) != model.cfg:
             raise ValueError(f"{latest} holds a different model than the one asked for")
         model.load_state_dict(state["model"])

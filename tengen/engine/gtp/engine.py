@@ -52,7 +52,7 @@ class GtpEngine:
             return None
         tokens = line.split()
         ident = ""
-        if tokens[0].isdigit():
+        if tokens[0].isascii() and tokens[0].isdigit():  # an id: ASCII digits, never "\u0663"
             ident = tokens.pop(0)
             if not tokens:
                 return f"?{ident} syntax error\n\n"

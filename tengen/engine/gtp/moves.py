@@ -15,6 +15,7 @@ from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color
 # The line ``_summary`` writes, for readers of engine logs (the arena, game_trace.py):
 # move number, colour, move, seconds, then what the engine believed.
 SUMMARY_LINE = re.compile(r"^tengen: move (\d+) ([BW]) (\S+) [\d.]+ s (.+)$", re.M)
+MAX_INTERVAL = 360_000  # centiseconds between analysis lines: an hour
 
 
 class MoveCommands(CommandGroup):
@@ -91,14 +92,14 @@ class MoveCommands(CommandGroup):
         rest = list(args)
         if rest and rest[0].lower() in ("b", "w", "black", "white"):
             pla = parse_color(rest.pop(0))
-        if rest and rest[0].isdigit():
-            interval = int(rest.pop(0))
+        if rest and rest[0][:1].isdigit():  # a number, or "3x": a syntax error
+            interval = parse_int(rest.pop(0), 0, MAX_INTERVAL, what="interval")
         while rest:
             key = rest.pop(0).lower()
             if key == "interval" and rest:
-                interval = parse_int(rest.pop(0))
+                interval = parse_int(rest.pop(0), 0, MAX_INTERVAL, what="interval")
             elif key in ("minmoves", "maxmoves") and rest:
-                rest.pop(0)
+                parse_int(rest.pop(0), 0, what=key)
             elif key not in ("ownership",):
                 raise GtpError(f"unsupported analysis argument: {key}")
         return pla, max(interval, 1) / 100.0

@@ -47,21 +47,45 @@ def parse_color(text: str) -> int:
     raise GtpError("syntax error")
 
 
-def parse_int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise GtpError("syntax error") from None
+# GTP 2 section 2.10: an int is ASCII digits, 0 <= x <= 2^31 - 1; a float is written as
+# C's printf writes one. Python's int() and float() take far more ("\u0663", "1_000",
+# "inf", " 7 ", 4300-digit numbers...), so every GTP number goes through ``parse_number``.
+MAX_INT = 2 ** 31 - 1
+MAX_KOMI = 1000.0  # no real game has more; the count stays exact in a float
+_INT = re.compile(r"[+-]?[0-9]+\Z")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_MAX_CHARS = 100  # a longer number is not a sane one (and int() of 4301 digits raises)
 
 
-def parse_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise GtpError("syntax error") from None
-    if value != value or value in (float("inf"), float("-inf")):
+def parse_number(text: str, lo: float = -MAX_INT, hi: float = MAX_INT, *,
+                 integer: bool = True, what: str = "number", error: str | None = None):
+    """The one parser of GTP numbers: ASCII digits only (an int, or with ``integer=False``
+    a decimal float), finite and within ``lo..hi``. Anything that is not a number in
+    that syntax is a ``syntax error``; a number outside the range is ``error``
+    (default: "WHAT out of range (LO to HI)")."""
+    if not (text.isascii() and (_INT if integer else _FLOAT).match(text)):
         raise GtpError("syntax error")
+    value = None
+    if len(text) <= _MAX_CHARS:
+        value = int(text) if integer else float(text)
+    if value is None or value != value or not lo <= value <= hi:  # inf fails lo..hi
+        raise GtpError(error or f"{what} out of range ({_show(lo)} to {_show(hi)})")
     return value
+
+
+def _show(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def parse_int(text: str, lo: int = -MAX_INT, hi: int = MAX_INT, *, what: str = "number",
+              error: str | None = None) -> int:
+    return parse_number(text, lo, hi, what=what, error=error)
+
+
+def parse_float(text: str, lo: float = -MAX_INT, hi: float = MAX_INT, *,
+                what: str = "number", error: str | None = None) -> float:
+    """A float; an int in the GTP syntax is one too."""
+    return parse_number(text, lo, hi, integer=False, what=what, error=error)
 
 
 def need(args: list[str], n: int) -> None:

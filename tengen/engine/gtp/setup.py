@@ -9,13 +9,27 @@ from tengen.engine.coords import GTP_COLUMNS, CoordError, gtp_to_loc, loc_to_gtp
 from tengen.engine.game import GameState, IllegalMove, score_string
 from tengen.engine.handicap import fixed_handicap, free_handicap
 from tengen.engine.sgf import SgfError, SgfParseError, SgfSizeError, game_to_sgf, parse_sgf
-from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_float, parse_int
+from tengen.engine.gtp.protocol import (MAX_KOMI, CommandGroup, GtpError, need, parse_color,
+                                       parse_float, parse_int)
+
+# A loaded record may hold this many moves per point of its board (3610 on 19x19): more
+# is no game, and replaying millions of passes would stop the engine answering.
+MOVES_PER_POINT = 10
+
+
+def to_loc(text: str, size: int) -> int:
+    """``gtp_to_loc`` for GTP input: a vertex is ASCII ("D\u0663" is not D3)."""
+    if not text.isascii():
+        raise CoordError(f"invalid vertex {text!r}")
+    return gtp_to_loc(text, size)
 
 
 def vertex(text: str, size: int) -> int:
     try:
-        return gtp_to_loc(text, size)
+        return to_loc(text, size)
     except CoordError:
+        if not text.isascii():
+            raise GtpError("syntax error") from None
         if len(text) >= 2 and text[0].upper() in GTP_COLUMNS and text[1:].isdigit():
             raise GtpError("illegal move") from None  # well formed, but off this board
         raise GtpError("syntax error") from None
@@ -55,9 +69,7 @@ class SetupCommands(CommandGroup):
 
     def boardsize(self, args):
         need(args, 1)
-        size = parse_int(args[0])
-        if not MIN_SIZE <= size <= MAX_SIZE:
-            raise GtpError("unacceptable size")
+        size = parse_int(args[0], MIN_SIZE, MAX_SIZE, error="unacceptable size")
         self._new_game(size)
         return ""
 
@@ -67,7 +79,8 @@ class SetupCommands(CommandGroup):
 
     def komi(self, args):
         need(args, 1)
-        self.g.komi = parse_float(args[0])
+        self.g.komi = parse_float(args[0], -MAX_KOMI, MAX_KOMI,
+                                  error=f"bad komi: at most {MAX_KOMI:g} either way")
         self.g.state.komi = self.g.komi
         return ""
 
@@ -91,7 +104,7 @@ class SetupCommands(CommandGroup):
         need(args, 2)
         pla = parse_color(args[0])
         try:
-            loc = gtp_to_loc(args[1], self.g.size)
+            loc = to_loc(args[1], self.g.size)
         except CoordError:
             return "0"
         return "1" if self.g.state.is_legal(loc, pla) else "0"
@@ -113,7 +126,7 @@ class SetupCommands(CommandGroup):
     def _handicap(self, args, choose) -> str:
         """fixed_handicap and place_free_handicap: same checks, different points."""
         need(args, 1)
-        n = parse_int(args[0])
+        n = parse_int(args[0], error="invalid number of stones")
         self._require_empty()
         try:
             locs = choose(self.g.size, n)
@@ -128,31 +141,36 @@ class SetupCommands(CommandGroup):
         if not 2 <= len(args) < size * size:
             raise GtpError("invalid number of stones")
         try:
-            locs = [gtp_to_loc(a, size) for a in args]
+            locs = [to_loc(a, size) for a in args]
         except CoordError:
             raise GtpError("syntax error") from None
         if PASS in locs or len(set(locs)) != len(locs):
             raise GtpError("bad vertex list")
+        state = self.g.state.copy()  # the session's state is kept if a stone fails
         try:
-            self._place_handicap(locs)
+            state.place_setup(BLACK, locs, handicap=True)
         except IllegalMove:
-            self._new_game(size)
             raise GtpError("bad vertex list") from None
+        state.to_play = WHITE
+        self.g.state = state
         return ""
 
     def loadsgf(self, args):
         need(args, 1)
         upto = None
         if len(args) > 1:
-            upto = parse_int(args[1]) - 1  # "the position before move_number"
-            if upto < 0:
-                raise GtpError("syntax error")
+            upto = parse_int(args[1], 1, what="move number") - 1  # "the position before"
         try:
             data = Path(args[0]).read_bytes()
         except OSError as e:
             raise GtpError(f"cannot load file: {(e.strerror or 'unreadable').lower()}") from None
+        except ValueError:  # a path Python cannot pass to the system
+            raise GtpError("cannot load file: bad file name") from None
         try:
-            state = parse_sgf(data).to_game_state(upto)
+            record = parse_sgf(data, moves_per_point=MOVES_PER_POINT)
+            if not -MAX_KOMI <= record.komi <= MAX_KOMI:  # (NaN fails too)
+                raise GtpError(f"cannot load file: bad komi {record.komi:g}")
+            state = record.to_game_state(upto)
         except SgfSizeError as e:
             raise GtpError(f"cannot load file: {e}") from None
         except SgfParseError as e:
@@ -168,12 +186,25 @@ class SetupCommands(CommandGroup):
         result = score_string(self.g.judge(state).score) if state.is_over() else None
         text = game_to_sgf(state, result=result, white=None, black=None).decode()
         if args:
-            tmp = f"{args[0]}.tmp{os.getpid()}"
-            try:
-                with open(tmp, "w") as f:
-                    f.write(text)
-                os.replace(tmp, args[0])
-            except OSError:
-                raise GtpError("cannot save file") from None
+            self._save(args[0], text)
             return ""
         return text.strip()
+
+    @staticmethod
+    def _save(path: str, text: str) -> None:
+        """Write ``path`` whole or not at all (a temporary file beside it, renamed), and
+        leave no temporary file behind when that fails."""
+        if os.path.isdir(path):
+            raise GtpError("cannot save file: is a directory")
+        tmp = f"{path}.tmp{os.getpid()}"
+        try:
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except (OSError, ValueError) as e:  # ValueError: a name the system cannot take
+            reason = getattr(e, "strerror", None) or "bad file name"
+            try:
+                os.unlink(tmp)
+            except (OSError, ValueError):
+                pass
+            raise GtpError(f"cannot save file: {reason.lower()}") from None

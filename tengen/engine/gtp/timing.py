@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from tengen.engine.players import Clock
-from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_float, parse_int
+from tengen.engine.gtp.protocol import (MAX_INT, CommandGroup, GtpError, need, parse_color,
+                                       parse_float, parse_int)
 
 _SHAPE = {"none": 0, "absolute": 1, "byoyomi": 3, "canadian": 3}  # numbers after the kind
+_NAMES = {"none": (), "absolute": ("main time",),
+          "byoyomi": ("main time", "byo-yomi time", "byo-yomi periods"),
+          "canadian": ("main time", "byo-yomi time", "byo-yomi stones")}
 
 
 class TimeCommands(CommandGroup):
@@ -23,10 +27,10 @@ class TimeCommands(CommandGroup):
 
     def time_settings(self, args):
         need(args, 3)
+        main = parse_int(args[0], 0, what="main time")
+        byo = parse_int(args[1], 0, what="byo-yomi time")
+        stones = parse_int(args[2], 0, what="byo-yomi stones")
         self._await_player()
-        main, byo, stones = parse_int(args[0]), parse_int(args[1]), parse_int(args[2])
-        if main < 0 or byo < 0 or stones < 0:
-            raise GtpError("syntax error")
         self.g.clock = Clock(main_time=None if byo > 0 and stones == 0 else float(main),
                              byo_time=float(byo), byo_stones=stones)
         return ""
@@ -34,20 +38,20 @@ class TimeCommands(CommandGroup):
     def time_left(self, args):
         need(args, 3)
         pla = parse_color(args[0])
-        seconds, stones = parse_float(args[1]), parse_int(args[2])
+        seconds = parse_float(args[1], -MAX_INT, MAX_INT, what="time left")
+        stones = parse_int(args[2], 0, what="stones left")
         self.g.clock.time_left[pla] = (seconds, stones)
         return ""
 
     def kgs_time_settings(self, args):
         need(args, 1)
-        self._await_player()
         kind = args[0].lower()
         if kind not in _SHAPE:
             raise GtpError("syntax error")
         need(args, 1 + _SHAPE[kind])
-        nums = [parse_int(a) for a in args[1:1 + _SHAPE[kind]]]
-        if any(v < 0 for v in nums):
-            raise GtpError("syntax error")
+        nums = [parse_int(a, 0, what=what)
+                for a, what in zip(args[1:1 + _SHAPE[kind]], _NAMES[kind])]
+        self._await_player()
         if kind == "none":
             clock = Clock()
         elif kind == "absolute":

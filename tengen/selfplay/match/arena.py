@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tengen.errors import UserError
 from tengen.selfplay.match.gtp_client import gnugo_command
 from tengen.selfplay.match.game import SIDES, Abandoned, GameConfig, GameResult, play_game
 from tengen.selfplay.match.stats import match_stats
@@ -78,7 +79,7 @@ def finished_games(out: Path) -> dict[int, dict]:
     return done
 
 
-class MatchError(RuntimeError):
+class MatchError(UserError, RuntimeError):
     """The match cannot go on (or on in this folder); nothing was counted for it."""
 
 
