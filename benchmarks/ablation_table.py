@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from tengen.selfplay.match.arena import finished_games, summarize
+from tengen.match.arena import finished_games, summarize
 
 ROWS = [("policy", "policy network alone"),
         ("policy_rl", "RL policy network alone (iteration 46)"),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tengen.engine.board import BLACK, PASS
 from tengen.engine.sgf import read_sgf
-from tengen.selfplay.match.gtp_client import GtpClient, gnugo_command
+from tengen.match.gtp_client import GtpClient, gnugo_command
 
 
 def first_opponent_pass(game: dict, moves) -> int | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tengen.engine.board import BLACK
 from tengen.engine.sgf import read_sgf
-from tengen.selfplay.match.gtp_client import GtpClient, gnugo_command
+from tengen.match.gtp_client import GtpClient, gnugo_command
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from game_trace import margin  # noqa: E402

@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 
 from tengen.engine.board import BLACK
-from tengen.engine.gtp.moves import SUMMARY_LINE
+from tengen.engine.move_log import MOVE_LINE
 from tengen.engine.sgf import read_sgf
-from tengen.selfplay.match.gtp_client import GtpClient, gnugo_command
+from tengen.match.gtp_client import GtpClient, gnugo_command
 
 WINRATE = re.compile(r"winrate ([\d.]+)")
 
@@ -37,7 +37,7 @@ def margin(count: str) -> float:
 
 def last_summary(log: Path, number: int) -> tuple[str, float]:
     """The engine's move and win rate (for the mover) from its summary of move ``number``."""
-    found = [m for m in SUMMARY_LINE.finditer(log.read_text()) if int(m.group(1)) == number]
+    found = [m for m in MOVE_LINE.finditer(log.read_text()) if int(m.group(1)) == number]
     if not found:
         raise RuntimeError(f"no summary for move {number} in {log}")
     return found[-1].group(3), float(WINRATE.search(found[-1].group(4)).group(1))

@@ -17,7 +17,7 @@ import time
 from tengen.nets import SHIPPED_NET
 from tengen.nets.model import load_checkpoint
 from tengen.selfplay.games import GamesConfig, write_games
-from tengen.selfplay.match.stats import match_stats
+from tengen.match.stats import match_stats
 from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tengen.engine.board import PASS
 from tengen.engine.sgf import SgfError, read_sgf, result_margin
-from tengen.selfplay.match.gtp_client import GtpClient
+from tengen.match.gtp_client import GtpClient
 
 
 def finished_records(folders: list[str]):

@@ -306,10 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _arena(args: argparse.Namespace) -> int:
     import json
 
-    from tengen.selfplay.match.arena import ArenaConfig, format_summary, run_match
-    from tengen.selfplay.match.game import GameConfig
+    from tengen.match.arena import ArenaConfig, format_summary, run_match
+    from tengen.match.game import GameConfig
 
-    from tengen.selfplay.match.clock import TimeSystem
+    from tengen.match.clock import TimeSystem
 
     if args.time:
         try:
@@ -326,7 +326,7 @@ def _arena(args: argparse.Namespace) -> int:
         cfg.engine = args.engine
     if args.opponent:
         cfg.opponent = args.opponent
-    from tengen.selfplay.match.arena import MatchError, MatchStopped
+    from tengen.match.arena import MatchError, MatchStopped
     try:
         summary = run_match(cfg)
     except MatchError as e:

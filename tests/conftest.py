@@ -21,7 +21,7 @@ def kgs_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def gnugo_cmd() -> str:
-    from tengen.selfplay.match.gtp_client import gnugo_command
+    from tengen.match.gtp_client import gnugo_command
     if not (os.path.exists("/usr/games/gnugo") or shutil.which("gnugo")):
         pytest.skip("GNU Go is not installed (apt-get install gnugo; .ci/run does it)")
     return gnugo_command(level=1)

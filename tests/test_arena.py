@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tengen.engine.sgf import read_sgf, result_margin
-from tengen.selfplay.match.arena import (ArenaConfig, format_summary, game_commands, run_match,
+from tengen.match.arena import (ArenaConfig, format_summary, game_commands, run_match,
                                          summarize)
-from tengen.selfplay.match.game import GameConfig
-from tengen.selfplay.match.stats import elo_from_rate, match_stats, wilson_interval
+from tengen.match.game import GameConfig
+from tengen.match.stats import elo_from_rate, match_stats, wilson_interval
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tengen.selfplay.match.arena import ArenaConfig, MatchError, run_match
-from tengen.selfplay.match.game import GameConfig
+from tengen.match.arena import ArenaConfig, MatchError, run_match
+from tengen.match.game import GameConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "tengen" / "data" / "policy.pt"

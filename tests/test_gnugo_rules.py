@@ -10,7 +10,7 @@ from tengen.engine.coords import loc_to_gtp
 from tengen.engine.game import GameState, board_is_legal
 from tengen.engine.playout import new_rng, random_move, random_playout
 from tengen.engine.sgf import game_to_sgf, result_margin
-from tengen.selfplay.match.gtp_client import GtpClient
+from tengen.match.gtp_client import GtpClient
 
 pytestmark = pytest.mark.slow
 

@@ -115,7 +115,7 @@ def search_player():
 
 
 def gnugo_verdict(gnugo_cmd, g, tmp_path):
-    from tengen.selfplay.match.gtp_client import GtpClient
+    from tengen.match.gtp_client import GtpClient
     sgf = tmp_path / "position.sgf"
     sgf.write_bytes(game_to_sgf(g))
     gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"))
@@ -310,7 +310,7 @@ def test_a_seki_that_one_side_can_break_is_none(record, dead_stone, gnugo_cmd):
     chain in atari beside it, breaks the seki. GNU Go's dead stones, seki and count are
     the check."""
     from tengen.engine.sgf import read_sgf
-    from tengen.selfplay.match.gtp_client import GtpClient
+    from tengen.match.gtp_client import GtpClient
 
     sgf = RECORDS / f"{record}.sgf"
     ours = _tengen_verdict(sgf)

@@ -1,7 +1,7 @@
 """The match's referee clock: absolute, Japanese byo-yomi and Canadian overtime."""
 import pytest
 
-from tengen.selfplay.match.clock import SideClock, TimeSystem
+from tengen.match.clock import SideClock, TimeSystem
 
 
 def test_parse_and_announce():

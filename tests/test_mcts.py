@@ -454,7 +454,7 @@ O O O O O O O O O
 def test_gtp_ownership_dead_stones_and_score_agree_with_gnugo(tmp_path, gnugo_cmd):
     from tengen.engine.gtp import GtpEngine
     from tengen.engine.sgf import game_to_sgf
-    from tengen.selfplay.match.gtp_client import GtpClient
+    from tengen.match.gtp_client import GtpClient
     eng = GtpEngine(size=9)
     eng.state = from_ascii(DEAD_E1, komi=7.5)
     own = eng.handle_line("tengen-ownership")

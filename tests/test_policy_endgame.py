@@ -17,7 +17,7 @@ from tengen.engine.search.endgame import play_on_moves
 from tengen.engine.search.judge import Judge
 from tengen.engine.sgf import read_sgf
 from tengen.nets.player import PolicyPlayer
-from tengen.selfplay.match.gtp_client import GtpClient, gnugo_command
+from tengen.match.gtp_client import GtpClient, gnugo_command
 
 RECORD = Path(__file__).resolve().parent / "records" / "rl_policy_lost_a_won_count.sgf"
 GNUGO_PASSED = 306  # moves played when GNU Go (white) had just passed for the first time

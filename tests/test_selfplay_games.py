@@ -16,7 +16,7 @@ def test_batched_games_end_are_counted_and_recorded(tmp_path, gnugo_cmd):
     games = play_games(learner, opponent, GamesConfig(size=7, komi=7.5, games=6, seed=1))
     assert [g.learner for g in games] == [BLACK, WHITE] * 3
     paths = write_games(games, str(tmp_path / "games"))
-    from tengen.selfplay.match.gtp_client import GtpClient
+    from tengen.match.gtp_client import GtpClient
     gg = GtpClient(gnugo_cmd.replace("--level 1", "--level 10"))
     try:
         for g, path in zip(games, paths):

@@ -148,7 +148,7 @@ def test_split_evaluator_takes_priors_from_one_net_and_values_from_the_other():
 
 
 def test_gtp_search_with_a_value_net(tmp_path):
-    from tengen.selfplay.match.gtp_client import GtpClient
+    from tengen.match.gtp_client import GtpClient
     torch.manual_seed(2)
     policy, value = str(tmp_path / "p.pt"), str(tmp_path / "v.pt")
     save_checkpoint(policy, build_model("b1c8"))

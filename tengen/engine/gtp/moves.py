@@ -2,19 +2,16 @@
 (Sabaki's lz-analyze; lz-genmove_analyze)."""
 from __future__ import annotations
 
-import re
 import sys
 import time
 
 from tengen.engine.board import PASS
 from tengen.engine.coords import loc_to_gtp
 from tengen.engine.players import ANALYSIS, CLEANUP, RESIGN
+from tengen.engine.move_log import format_move_line
 from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_int
 
 
-# The line ``_summary`` writes, for readers of engine logs (the arena, game_trace.py):
-# move number, colour, move, seconds, then what the engine believed.
-SUMMARY_LINE = re.compile(r"^tengen: move (\d+) ([BW]) (\S+) [\d.]+ s (.+)$", re.M)
 MAX_INTERVAL = 360_000  # centiseconds between analysis lines: an hour
 
 
@@ -61,16 +58,16 @@ class MoveCommands(CommandGroup):
     def _summary(self, pla: int, choice, spent: float) -> str:
         size = self.g.size
         move = "resign" if choice.loc == RESIGN else loc_to_gtp(choice.loc, size)
-        line = (f"tengen: move {len(self.g.state.moves) + 1} {'BW'[pla - 1]} {move} "
-                f"{spent:.2f} s")
+        belief = []
         if choice.value is not None:
-            line += f" winrate {(choice.value + 1) / 2:.3f}"
+            belief.append(f"winrate {(choice.value + 1) / 2:.3f}")
         if choice.infos:
             top = ", ".join(f"{loc_to_gtp(m.loc, size)} {m.visits} {m.winrate:.3f}"
                             for m in choice.infos[:3])
             pv = " ".join(loc_to_gtp(loc, size) for loc in choice.infos[0].pv[:8])
-            line += f" top {top} pv {pv}"  # move, visits, winrate
-        return line
+            belief.append(f"top {top} pv {pv}")  # move, visits, winrate
+        return format_move_line(len(self.g.state.moves) + 1, "BW"[pla - 1], move, spent,
+                                " ".join(belief))
 
     # ------------------------------------------------------------------ analysis
 

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tengen.errors import UserError
-from tengen.selfplay.match.gtp_client import gnugo_command
-from tengen.selfplay.match.game import SIDES, Abandoned, GameConfig, GameResult, play_game
-from tengen.selfplay.match.stats import match_stats
+from tengen.match.gtp_client import gnugo_command
+from tengen.match.game import SIDES, Abandoned, GameConfig, GameResult, play_game
+from tengen.match.stats import match_stats
 
 
 def default_engine_command() -> str:
@@ -275,7 +275,7 @@ def plot_running_rate(results: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from tengen.selfplay.match.stats import wilson_interval
+    from tengen.match.stats import wilson_interval
 
     xs, rate, lo, hi = [], [], [], []
     score = n = 0.0

@@ -17,10 +17,10 @@ from datetime import date
 from tengen.engine.board import BLACK, WHITE
 from tengen.engine.coords import CoordError, gtp_to_loc, loc_to_gtp
 from tengen.engine.game import GameState, IllegalMove
-from tengen.engine.gtp.moves import SUMMARY_LINE
+from tengen.engine.move_log import last_belief
 from tengen.engine.sgf import game_to_sgf, result_margin
-from tengen.selfplay.match.gtp_client import GtpClient, GtpClientError
-from tengen.selfplay.match.clock import SideClock, TimeSystem
+from tengen.match.gtp_client import GtpClient, GtpClientError
+from tengen.match.clock import SideClock, TimeSystem
 
 SIDES = ("engine", "opponent")
 
@@ -210,8 +210,7 @@ def _belief(client: GtpClient, offsets: dict) -> str | None:
         f.seek(offsets.get(path, 0))
         text = f.read().decode("utf-8", "replace")
         offsets[path] = f.tell()
-    found = list(SUMMARY_LINE.finditer(text))  # tengen gtp's one stderr line a move
-    return found[-1].group(4).strip() if found else None
+    return last_belief(text)
 
 
 def _play_moves(state, clients, colors, cfg, res, comments, clocks=None, stop=None) -> None:

@@ -1,0 +1,55 @@
+"""The ladder: rung commands, the rating estimate, and one real rung end to end."""
+import json
+import sys
+
+import pytest
+
+from tengen.match.ladder import (RUNGS, LadderConfig, estimate_rating, format_table,
+                                 run_ladder, rung_config)
+
+
+def rated(name, rating, wins, losses):
+    return {"rung": name, "rung_rating": rating, "games": wins + losses, "wins": wins,
+            "losses": losses, "draws": 0}
+
+
+def test_the_rating_estimate_sits_where_the_results_put_it():
+    # even against a rung of 1765 the estimate is 1765; 3 of 4 won is about +191
+    est = estimate_rating([rated("pachi-5k", 1765.0, 20, 20)])
+    assert abs(est["rating"] - 1765) <= 2 and est["low"] < 1765 < est["high"]
+    est = estimate_rating([rated("pachi-5k", 1765.0, 30, 10)])
+    assert abs(est["rating"] - (1765 + 191)) <= 4
+    # two rungs: between what each says alone; more games, a narrower interval
+    both = estimate_rating([rated("pachi-5k", 1765.0, 30, 10), rated("gnugo10", 1240.0, 39, 1)])
+    assert both["low"] < both["rating"] < both["high"] and not both["clipped"]
+    wide = estimate_rating([rated("pachi-5k", 1765.0, 3, 1)])
+    assert wide["high"] - wide["low"] > both["high"] - both["low"]
+    # a clean sweep has no upper bound, and the table says so
+    sweep = estimate_rating([rated("pachi-5k", 1765.0, 7, 0)])
+    assert sweep["clipped"] and sweep["low"] > 1765
+    assert estimate_rating([{**rated("katago-b6c96-v1", None, 1, 3)}]) is None
+
+
+def test_rungs_give_every_game_its_seed_and_the_handicap_to_the_right_side(tmp_path):
+    cfg = LadderConfig(peers=str(tmp_path / "peers"), out=str(tmp_path / "out"))
+    k = rung_config(cfg, RUNGS["katago-b6c96-v16"])
+    assert "nnRandSeed={seed}" in k.opponent and str(tmp_path / "peers") in k.opponent
+    assert "maxVisits = 16" in (tmp_path / "out" / "katago-b6c96-v16" / "katago.cfg").read_text()
+    p = rung_config(cfg, RUNGS["pachi-5k"])
+    assert p.opponent.split()[1:3] == ["-s", "{seed}"] and "-t =5000" in p.opponent
+    h = rung_config(cfg, RUNGS["gnugo10-h3"])
+    assert h.game.handicap == 3 and h.engine_colour == "white"  # tengen gives the stones
+
+
+@pytest.mark.slow
+def test_a_rung_end_to_end(tmp_path, gnugo_cmd):
+    cfg = LadderConfig(peers=str(tmp_path), out=str(tmp_path / "out"), size=9, games=2,
+                       engine=f"{sys.executable} -m tengen gtp --player random --seed {{seed}}",
+                       move_time=None, rungs=["gnugo10"])
+    rows = run_ladder(cfg, progress=False)
+    assert rows[0]["rung"] == "gnugo10" and rows[0]["games"] + rows[0]["forfeits"] == 2
+    result = json.loads((tmp_path / "out" / "ladder.json").read_text())
+    assert result["rows"][0]["losses"] == rows[0]["losses"]
+    assert result["estimate"]["rungs"] == ["gnugo10"]
+    assert (tmp_path / "out" / "ladder.png").stat().st_size > 1000
+    assert "| gnugo10 | 2 |" in format_table(result["rows"], result["estimate"])
