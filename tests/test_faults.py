@@ -14,6 +14,7 @@ import pytest
 
 from tengen.match.arena import ArenaConfig, MatchError, run_match
 from tengen.match.game import GameConfig
+from tengen.run_folder import FolderError
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "tengen" / "data" / "policy.pt"
@@ -121,11 +122,11 @@ def test_a_folder_holds_one_match(tmp_path, gnugo_cmd):
     run_match(arena_cfg(tmp_path, gnugo_cmd, games=1), progress=False)
     other = arena_cfg(tmp_path, gnugo_cmd.replace("--level 1", "--level 2"), games=2)
     other.engine = arena_cfg(tmp_path, gnugo_cmd).engine
-    with pytest.raises(MatchError, match="another match.*opponent"):
+    with pytest.raises(FolderError, match="another match.*opponent"):
         run_match(other, progress=False)
     komi = arena_cfg(tmp_path, gnugo_cmd, games=2)
     komi.game.komi = 0.5
-    with pytest.raises(MatchError, match="komi"):
+    with pytest.raises(FolderError, match="komi"):
         run_match(komi, progress=False)
     # the same match with more games resumes
     s = run_match(arena_cfg(tmp_path, gnugo_cmd, games=2), progress=False)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tengen.errors import UserError
+from tengen.run_folder import claim
 from tengen.match.gtp_client import gnugo_command
 from tengen.match.game import SIDES, Abandoned, GameConfig, GameResult, play_game
 from tengen.match.stats import match_stats
@@ -87,29 +88,9 @@ class MatchStopped(RuntimeError):
     """SIGINT or SIGTERM: no new games; those in flight abandoned, nothing of them kept."""
 
 
-# what a rerun into the same folder must share with the match there (games may grow,
-# jobs and timeouts may change: they do not change what a game is)
-SAME_MATCH = ("engine", "opponent", "engine_colour", "seed")
-SAME_GAME = ("size", "komi", "handicap", "move_time", "time", "max_moves", "referee")
-
-
-def check_same_match(cfg: ArenaConfig, out: Path) -> None:
-    """A folder holds one match: refuse to resume it with another configuration."""
-    path = out / "config.json"
-    if not path.exists() or not finished_games(out):
-        return
-    try:
-        old = json.loads(path.read_text())
-    except ValueError as e:
-        raise MatchError(f"{path}: unreadable ({e}); move it away to start afresh") from None
-    new = asdict(cfg)
-    diffs = [f"{k}: {old.get(k)!r} there, {new[k]!r} now" for k in SAME_MATCH
-             if old.get(k) != new[k]]
-    diffs += [f"{k}: {old.get('game', {}).get(k)!r} there, {new['game'][k]!r} now"
-              for k in SAME_GAME if old.get("game", {}).get(k) != new["game"][k]]
-    if diffs:
-        raise MatchError(f"{out} holds games of another match ({'; '.join(diffs)}): give "
-                         "another --out, or the same settings to resume it")
+# what may differ when a match is resumed: more games, other jobs or timeouts do not
+# change what a game is
+FREE = ("games", "jobs", "out", "game.move_timeout")
 
 
 def _broken_command(res: GameResult, done: dict) -> bool:
@@ -128,9 +109,11 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     if cfg.game.referee is None:
         cfg.game.referee = gnugo_command(level=10)
-    check_same_match(cfg, out)
-    _atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=1))
     done = finished_games(out)
+    claim(out, asdict(cfg), FREE, "match", started=bool(done))
+    if done and progress:
+        print(f"arena: resuming {out}: {len(done)} of {cfg.games} games already played",
+              file=sys.stderr)
     todo = [i for i in range(cfg.games) if i not in done]
     bar = None
     if progress:

@@ -119,16 +119,46 @@ def write_batch(cfg: ValueDataConfig, number: int, games: list[ValueGame], dropp
                   "dropped": dropped})
 
 
+def _net_id(model) -> str | None:
+    """What identifies a network between runs: its weights' checksum."""
+    if model is None:
+        return None
+    import hashlib
+    h = hashlib.sha256()
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _batch_games(path: Path) -> int:
+    try:
+        return len(np.load(path)["learner"])
+    except Exception as e:  # a batch written atomically can still be damaged later
+        from tengen.errors import UserError
+        raise UserError(f"{path}: unreadable ({type(e).__name__}: {e}); delete its "
+                        "batch folder and rerun to play it again") from None
+
+
 def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = True) -> dict:
     """Play batches until ``cfg.games`` games are kept. ``sl``, ``rl``: models (``rl``
     None: the SL policy plays after U too); ``workers``: ``SelfPlayWorkers`` or
     ``RayWorkers`` (default: this process), one batch a job. Batch k's games depend on
     k alone, so a rerun plays the missing batches, holes left by a kill included."""
     from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig, _blob
+    from dataclasses import asdict
+
+    from tengen.run_folder import claim
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     done = {int(p.parent.name.split("-")[1]) for p in out.glob("batch-*/records.npz")}
-    kept = sum(len(np.load(out / f"batch-{k:06d}" / "records.npz")["learner"]) for k in done)
+    # batch k's games depend on k and these settings alone: a rerun with others would mix
+    claim(out, {**asdict(cfg), "sl": _net_id(sl), "rl": _net_id(rl)},
+          ("games", "out", "keep_sgf"), "value-data run", started=bool(done))
+    kept = sum(_batch_games(out / f"batch-{k:06d}" / "records.npz") for k in done)
+    if done and progress:
+        print(f"value-data: resuming {out}: {len(done)} batches ({kept} games) written",
+              file=sys.stderr)
     workers = workers or SelfPlayWorkers(WorkersConfig(workers=1))
     nets = (_blob(sl), None if rl is None else _blob(rl))
     bar = None
