@@ -61,6 +61,9 @@ maxVisits = {visits}
 numSearchThreads = 1
 nnMaxBatchSize = 8
 numNNServerThreadsPerModel = 1
+logAllGTPCommunication = false
+logSearchInfo = false
+logToStderr = false
 """
 
 
