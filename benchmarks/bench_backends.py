@@ -23,7 +23,7 @@ import torch
 from tengen.nets import SHIPPED_NET
 from tengen.nets.evaluate import archive_positions, rows_planes
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
-from tengen.nets.model import load_checkpoint
+from tengen.nets.checkpoint import load_checkpoint
 
 KGS = Path(os.environ.get("TENGEN_KGS_DIR", Path(__file__).parents[2] / "shared" / "kgs"))
 

@@ -4,7 +4,6 @@ Single thread, after a warm-up that also compiles. Prints one JSON object as its
 line. Usage: python benchmarks/bench_board.py [--seconds S]
 """
 import argparse
-import json
 import platform
 import time
 
@@ -14,6 +13,8 @@ from numba import njit
 
 from tengen.engine.board import BLACK, Board, is_legal, new_record, play, undo
 from tengen.engine.playout import new_rng, playout_batch, random_move
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 
 @njit(cache=True)
@@ -66,6 +67,7 @@ def play_undo_per_s(seconds: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    add_json_arg(ap)
     args = ap.parse_args()
     p9, m9 = playouts_per_s(9, args.seconds)
     p19, m19 = playouts_per_s(19, args.seconds)
@@ -82,7 +84,7 @@ def main() -> None:
     }
     print(f"9x9: {p9:,.0f} playouts/s ({m9:.0f} moves each); 19x19: {p19:,.0f} playouts/s "
           f"({m19:.0f} moves each); 19x19 play+undo: {pu:,.0f}/s")
-    print(json.dumps(result))
+    report(result, args.json)
 
 
 if __name__ == "__main__":

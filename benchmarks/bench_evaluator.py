@@ -9,7 +9,6 @@ which the worker gathers into shared forward passes.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import threading
 import time
@@ -19,7 +18,9 @@ import torch
 from tengen.engine.game import GameState
 from tengen.nets import SHIPPED_NET
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
-from tengen.nets.model import load_checkpoint
+from tengen.nets.checkpoint import load_checkpoint
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 
 def positions(count: int, moves: int = 60, seed: int = 0) -> list[GameState]:
@@ -49,6 +50,7 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--bf16", action="store_true")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    add_json_arg(p)
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -85,7 +87,7 @@ def main() -> None:
         out[f"mean_batch_{callers}_threads"] = round(
             (ev.stats["positions"] - pos0) / max(passes, 1), 1)
     ev.close()
-    print(json.dumps(out))
+    report(out, args.json)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,15 @@ group of kernels with an empty cache, then again with the cache it filled.
 
     python benchmarks/bench_first_start.py
 """
+import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 STEPS = r'''
 import json, sys, time
@@ -35,7 +38,7 @@ lap("search_state")
 from tengen.engine.rollout.policy import RolloutPolicy
 RolloutPolicy().run(g, 1)
 lap("rollouts")
-from tengen.engine.search.judge import judge
+from tengen.engine.judge.judgment import judge
 judge(g, RolloutPolicy())
 lap("judge")
 print(json.dumps(out))
@@ -49,13 +52,18 @@ def run(cache: str) -> dict:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_json_arg(ap)
+    args = ap.parse_args()
     cache = tempfile.mkdtemp(prefix="tengen-numba-")
     try:
         cold, warm = run(cache), run(cache)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    print(json.dumps({"cold_s": cold, "cold_total_s": round(sum(cold.values()), 1),
-                      "warm_s": warm, "warm_total_s": round(sum(warm.values()), 1)}))
+    result = {"cold_s": cold, "cold_total_s": round(sum(cold.values()), 1),
+              "warm_s": warm, "warm_total_s": round(sum(warm.values()), 1)}
+    report(result, args.json, rows=[{"kernels": k, "cold s": cold[k], "warm s": warm.get(k)}
+                                    for k in cold])
 
 
 if __name__ == "__main__":

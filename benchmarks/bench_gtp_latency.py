@@ -5,7 +5,6 @@ a warm one (loads the cached machine code). Prints one JSON object as its last l
 Usage: python benchmarks/bench_gtp_latency.py [--runs N]
 """
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -13,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 
 def one_run(cache_dir: str) -> tuple[float, float]:
@@ -40,6 +41,7 @@ def one_run(cache_dir: str) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    add_json_arg(ap)
     args = ap.parse_args()
     cold_name, cold_gen, warm_name, warm_gen = [], [], [], []
     for _ in range(args.runs):
@@ -59,7 +61,7 @@ def main() -> None:
         "warm_name_s": round(med(warm_name), 3), "warm_first_genmove_s": round(med(warm_gen), 3),
         "runs": args.runs,
     }
-    print(json.dumps(result))
+    report(result, args.json)
 
 
 if __name__ == "__main__":

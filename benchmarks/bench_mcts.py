@@ -7,7 +7,6 @@ outside network calls (``non_nn_fraction``). Prints one JSON object as its last 
 """
 import argparse
 import itertools
-import json
 import os
 import time
 from pathlib import Path
@@ -20,7 +19,9 @@ from tengen.engine.search.state import SimState
 from tengen.engine.sgf import read_sgf
 from tengen.nets import SHIPPED_NET
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
-from tengen.nets.model import load_checkpoint
+from tengen.nets.checkpoint import load_checkpoint
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,7 @@ def main():
     ap.add_argument("--backend", default="torch", help="torch, onnx, int8 or auto (EvaluatorConfig)")
     ap.add_argument("--in-flight", default="1", help="comma-separated: batches out at once "
                     "(SearchConfig.in_flight; the evaluator runs that many passes at once)")
+    add_json_arg(ap)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -79,7 +81,7 @@ def main():
     finally:
         for r in rivals:
             r.kill()
-    print(json.dumps(out))
+    report(out, args.json)
 
 
 def _measure_all(args, ev, state, out) -> None:

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from report import add_json_arg, report  # a sibling in benchmarks/
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -52,6 +54,7 @@ def main() -> None:
     ap.add_argument("--pachi", required=True, help="path to a pachi binary")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=3.0, help="bench_board.py's")
+    add_json_arg(ap)
     args = ap.parse_args()
     rows = []
     for _ in range(args.rounds):
@@ -73,7 +76,11 @@ def main() -> None:
                     for r in rows]
         out[f"light_ratio_{size}x{size}"] = [round(x, 2) for x in light]
         out[f"light_ratio_{size}x{size}_vs_gamelen400"] = [round(x, 2) for x in light400]
-    print(json.dumps(out))
+    by_round = [{"figure": k, **{f"round {i + 1}": r[k] for i, r in enumerate(rows)}}
+                for k in rows[0]]
+    ratios = [{"figure": k, **{f"round {i + 1}": x for i, x in enumerate(v)}}
+              for k, v in out.items() if k != "rounds"]
+    report(out, args.json, rows=by_round + ratios)
 
 
 if __name__ == "__main__":

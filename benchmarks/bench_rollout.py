@@ -2,13 +2,14 @@
 empty board to the end, scoring included) and top-1 accuracy on the validation archive.
 Prints one JSON object as its last line."""
 import argparse
-import json
 import time
 from pathlib import Path
 
 from tengen.engine.game import GameState
 from tengen.engine.rollout.policy import RolloutPolicy, load_weights
 from tengen.engine.rollout.train import evaluate
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 ROOT = Path(__file__).resolve().parent.parent
 VAL = ROOT.parent / "shared" / "kgs" / "KGS-2017_05-19-847-.tar.gz"
@@ -19,6 +20,7 @@ def main():
     ap.add_argument("--rollouts", type=int, default=300)
     ap.add_argument("--archive", default=str(VAL))
     ap.add_argument("--games", type=int, default=None, help="validation games (default all)")
+    add_json_arg(ap)
     args = ap.parse_args()
     w, meta = load_weights()
     policy = RolloutPolicy(w, seed=1)
@@ -40,7 +42,7 @@ def main():
     else:
         out["accuracy"] = None
         out["note"] = f"{args.archive} not found: accuracy not measured"
-    print(json.dumps(out))
+    report(out, args.json)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ import time
 import torch
 
 from tengen.nets import SHIPPED_NET
-from tengen.nets.model import CONFIGS, build_model, load_checkpoint
+from tengen.nets.model import CONFIGS, build_model
+from tengen.nets.checkpoint import load_checkpoint
 from tengen.selfplay.games import GamesConfig
-from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+from tengen.selfplay.workers import Opponent, WorkersConfig
+from tengen.selfplay.workers.local import SelfPlayWorkers
 
 
 def net(name: str):
@@ -55,16 +57,16 @@ def main(argv=None) -> int:
     for name in args.nets:
         model, weights = net(name)
         if args.ray:
-            from tengen.selfplay.ray_workers import RayConfig, RayWorkers
+            from tengen.selfplay.workers.ray_actors import RayConfig, RayWorkers
             workers = RayWorkers(RayConfig(args.ray, args.workers or 2, args.share,
                                            device=args.device))
         else:
             workers = SelfPlayWorkers(WorkersConfig(args.workers, args.device, args.bf16,
                                                     backend=args.backend))
-        workers.play(model, model, GamesConfig(size=args.size, games=workers.n * args.share,
+        workers.play(model, Opponent.learner(), GamesConfig(size=args.size, games=workers.n * args.share,
                                                 max_moves=20))
         t = time.time()
-        games = workers.play(model, model, GamesConfig(size=args.size, games=args.games))
+        games = workers.play(model, Opponent.learner(), GamesConfig(size=args.size, games=args.games))
         dt = time.time() - t
         workers.close()
         positions = sum(len(g.moves) for g in games)

@@ -3,9 +3,9 @@ feature extraction positions/s, and policy evaluations/s at batch 1, 8 and 64.
 Prints one JSON object as its last line.
 
 Usage: python benchmarks/bench_train.py [--model b6c64] [--seconds 10] [--device cpu]
+       python benchmarks/bench_train.py --probe b10c128,b6c64 --device cuda --batch 1024
 """
 import argparse
-import json
 import time
 
 import numpy as np
@@ -17,6 +17,8 @@ from tengen.engine.game import GameState
 from tengen.engine.playout import new_rng, random_move
 from tengen.nets.features import NUM_PLANES, batch_planes, pack_position
 from tengen.nets.model import CONFIGS, build_model
+
+from report import add_json_arg, report  # a sibling in benchmarks/
 
 
 def positions(count: int, size: int = 19):
@@ -98,8 +100,18 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--probe", metavar="MODELS",
+                    help="comma-separated configs: only their training samples/s (bf16, "
+                    "channels-last), one JSON object {model: samples/s}")
+    add_json_arg(ap)
     args = ap.parse_args()
     dev = torch.device(args.device)
+    if args.probe:  # what experiments/gpu_distill.py sizes its runs by
+        torch.backends.cudnn.benchmark = True
+        rates = {m: train_rate(m, dev, args.batch, args.seconds, bf16=True, channels_last=True)
+                 for m in args.probe.split(",")}
+        report(rates, args.json)
+        return
     res = {"model": args.model, "device": args.device, "torch_threads": torch.get_num_threads(),
            "features_positions_per_s": round(feature_rate(args.seconds))}
     for name, kw in (("fp32", {}), ("bf16", {"bf16": True}),
@@ -110,7 +122,7 @@ def main():
         print(name, res[f"train_samples_per_s_{name}"], flush=True)
     for b in (1, 8, 64):
         res[f"eval_per_s_b{b}"] = round(eval_rate(args.model, dev, b, args.seconds), 1)
-    print(json.dumps(res))
+    report(res, args.json)
 
 
 if __name__ == "__main__":

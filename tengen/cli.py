@@ -13,12 +13,14 @@ def _gtp(args: argparse.Namespace) -> int:
     sys.stdout = sys.stderr
     # waiting OpenMP threads sleep rather than spin; read when torch loads, so set first
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    args.in_flight = _plan_threads(args).passes
+    opts = player_options(args)
+    opts.in_flight = _plan_threads(args).passes
     from tengen.engine.gtp import GtpEngine
-    from tengen.engine.search.judge import Judge
+    from tengen.engine.judge.judgment import Judge
+    from tengen.players.build import build_player
 
     judge = Judge(weights=args.rollout_weights)  # the engine's own rollouts count the game
-    engine = GtpEngine(_make_player(args, judge), size=args.size, komi=args.komi, judge=judge)
+    engine = GtpEngine(build_player(opts, judge), size=args.size, komi=args.komi, judge=judge)
     try:
         engine.serve(sys.stdin.buffer, out)
     except (BrokenPipeError, KeyboardInterrupt):
@@ -26,93 +28,27 @@ def _gtp(args: argparse.Namespace) -> int:
     return 0
 
 
+def player_options(args: argparse.Namespace):
+    """``tengen gtp``'s options as the player builder's dataclass."""
+    from tengen.players.build import PlayerOptions
+    return PlayerOptions(
+        player=args.player, net=args.net, value_net=args.value_net,
+        rollout_weights=args.rollout_weights, seed=args.seed, move_time=args.move_time,
+        visits=args.visits, lam=args.lam, c_puct=args.c_puct, c_puct_log=args.c_puct_log,
+        fpu=args.fpu, select=args.select, score_weight=args.score_weight,
+        score_scale=args.score_scale, batch=args.batch, backend=args.backend,
+        resign=args.resign)
+
+
 def _plan_threads(args: argparse.Namespace):
     """The engine's threads (``tengen.nets.threads``): said on stderr, applied to torch."""
     from tengen.nets.threads import apply, plan_threads
     plan = plan_threads(rollouts=args.player == "mcts" and args.lam > 0, override=args.threads,
-                        passes=getattr(args, "passes", 0))
+                        passes=args.passes)
     if args.player != "random":
         apply(plan)
         print(f"tengen: {plan.describe()}", file=sys.stderr)
     return plan
-
-
-def _make_player(args: argparse.Namespace, judge=None):
-    """The tree search with the shipped network unless told otherwise; the random
-    placeholder if no network is installed (said on stderr, which GUIs show)."""
-    from tengen.engine.players import RandomPlayer
-
-    check_engine_files(args)
-    if args.player == "random":
-        return RandomPlayer(seed=args.seed)
-    from tengen.nets import SHIPPED_NET, net_path
-    path = net_path(args.net) if args.net else SHIPPED_NET
-    if not args.net and not path.exists():
-        print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
-        return RandomPlayer(seed=args.seed)
-    from tengen.engine.players import BackgroundPlayer
-
-    def load_policy():
-        from tengen.nets.player import PolicyPlayer
-        player = PolicyPlayer(str(path), judge=judge)
-        player.warm_up()
-        return player
-
-    def load_search():
-        from tengen.nets.search import build_search_player
-        return build_search_player(str(path), search_config(args), args.rollout_weights,
-                                   move_time=args.move_time, seed=args.seed or 0, judge=judge,
-                                   value_net=args.value_net, backend=args.backend)
-    if args.player == "policy":
-        return BackgroundPlayer(load_policy, name="policy")
-    return BackgroundPlayer(load_search, name="mcts")
-
-
-def check_engine_files(args: argparse.Namespace) -> None:
-    """Every file an engine option names is read and checked now, so a bad one ends the
-    start with exit 1 and a message naming it (not a ``?`` to every genmove)."""
-    from pathlib import Path
-
-    from tengen.nets import net_path
-    if args.rollout_weights:  # the count needs them even with --player random
-        from tengen.engine.rollout.policy import load_weights
-        try:
-            load_weights(args.rollout_weights)
-        except ValueError as e:
-            raise SystemExit(f"tengen: --rollout-weights: {e}")
-    if args.player == "random":
-        return
-    for flag, given in (("--net", args.net), ("--value-net", args.value_net)):
-        if not given:
-            continue
-        if not net_path(given).is_file():
-            raise SystemExit(f"tengen: {flag} {given}: no such file (a checkpoint, or sl / "
-                             "rl for a shipped network)")
-        from tengen.nets.checkpoint import CheckpointError, model_from_state, read_checkpoint
-        try:
-            model_from_state(read_checkpoint(net_path(given)), Path(given))
-        except CheckpointError as e:
-            raise SystemExit(f"tengen: {flag}: {e}")
-
-
-def search_config(args: argparse.Namespace):
-    from tengen.engine.search.mcts import SearchConfig
-    return SearchConfig(lam=args.lam, c_puct=args.c_puct, batch=args.batch,
-                        visits=args.visits, resign_threshold=args.resign,
-                        seed=args.seed or 0, in_flight=getattr(args, "in_flight", 1),
-                        score_weight=getattr(args, "score_weight", 0.0),
-                        score_scale=getattr(args, "score_scale", 0.0),
-                        **_search_rules(args))
-
-
-def _search_rules(args: argparse.Namespace) -> dict:
-    """The search's first-play urgency and move selection (the legacy rules for ablations)."""
-    fpu = getattr(args, "fpu", "average")
-    out = {"fpu": fpu, "select": getattr(args, "select", "lcb"),
-           "c_puct_log": getattr(args, "c_puct_log", 0.0)}
-    if fpu == "legacy":
-        out["fpu_reduction"] = 0.25
-    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -467,7 +403,7 @@ def _value_data(args: argparse.Namespace) -> int:
     import json
 
     from tengen.nets import SHIPPED_NET
-    from tengen.nets.model import load_checkpoint
+    from tengen.nets.checkpoint import load_checkpoint
     from tengen.selfplay.value_data import ValueDataConfig, generate
     cfg = _config_from_args(ValueDataConfig, args)
     sl = load_checkpoint(args.sl or str(SHIPPED_NET))[0]
@@ -493,7 +429,7 @@ def _eval_value(args: argparse.Namespace) -> int:
     import json
 
     from tengen.nets import SHIPPED_NET
-    from tengen.nets.model import load_checkpoint
+    from tengen.nets.checkpoint import load_checkpoint
     from tengen.selfplay.value_eval import eval_kgs_many, eval_selfplay
     if not (args.data or args.kgs):
         raise SystemExit("tengen eval-value: give --data, --kgs or both")

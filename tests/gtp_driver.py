@@ -11,11 +11,13 @@ from tengen.engine.gtp import GtpEngine
 def cli_engine(*argv: str) -> GtpEngine:
     """The engine ``tengen gtp ARGV`` serves (player, judge, size, komi), without the
     process: its options parsed and its player made by the command line's own code."""
-    from tengen.cli import _make_player, build_parser
-    from tengen.engine.search.judge import Judge
+    from tengen.cli import build_parser, player_options
+    from tengen.engine.judge.judgment import Judge
+    from tengen.players.build import build_player
     args = build_parser().parse_args(["gtp", *argv])
     judge = Judge(weights=args.rollout_weights)
-    return GtpEngine(_make_player(args, judge), size=args.size, komi=args.komi, judge=judge)
+    return GtpEngine(build_player(player_options(args), judge), size=args.size, komi=args.komi,
+                     judge=judge)
 
 
 def run(lines, engine: GtpEngine, encoding: str = "utf-8") -> str:

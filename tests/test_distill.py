@@ -13,7 +13,8 @@ from tengen.nets.data import DataConfig, ShardSet, build_shards
 from tengen.nets.distill import distill
 from tengen.nets.features import NUM_PLANES
 from tengen.nets.grow import grow
-from tengen.nets.model import ModelConfig, build_model, load_checkpoint, save_checkpoint
+from tengen.nets.model import ModelConfig, build_model
+from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.nets.train_config import DistillConfig, TrainConfig
 from tengen.nets.train_sl import Prefetcher, evaluate, train
 

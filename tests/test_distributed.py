@@ -80,7 +80,8 @@ def test_rl_on_two_ranks_makes_the_one_process_update(tmp_path):
     once."""
     import sys
 
-    from tengen.nets.model import build_model, save_checkpoint
+    from tengen.nets.model import build_model
+    from tengen.nets.checkpoint import save_checkpoint
     torch.manual_seed(0)
     net = str(tmp_path / "tiny.pt")
     save_checkpoint(net, build_model("b1c8"))

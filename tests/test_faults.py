@@ -67,7 +67,7 @@ EXPECT = {"code": "refused, it holds more than weights", "truncated": "not a rea
 
 def test_a_checkpoint_cannot_run_code_and_every_bad_file_is_named(tmp_path):
     from tengen.nets.checkpoint import CheckpointError
-    from tengen.nets.model import load_checkpoint
+    from tengen.nets.checkpoint import load_checkpoint
     for kind, path in bad_nets(tmp_path).items():
         with pytest.raises(CheckpointError) as e:
             load_checkpoint(str(path))
@@ -168,7 +168,8 @@ def rl(out, net, steps, *extra):
 @pytest.fixture
 def tiny_net(tmp_path):
     torch = pytest.importorskip("torch")
-    from tengen.nets.model import build_model, save_checkpoint
+    from tengen.nets.model import build_model
+    from tengen.nets.checkpoint import save_checkpoint
     torch.manual_seed(0)
     path = tmp_path / "nets" / "tiny.pt"
     path.parent.mkdir()

@@ -9,7 +9,7 @@ from tengen.engine.board import PASS
 from tengen.engine.coords import gtp_to_loc, loc_to_gtp
 from tengen.engine.game import GameState
 from tengen.engine.gtp import GtpEngine, clean_line
-from tengen.engine.players import MoveChoice, Player
+from tengen.engine.player import MoveChoice, Player
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,7 +234,7 @@ def test_list_and_known_commands_cover_the_required_set():
 
 @pytest.mark.parametrize("size", [9, 13])
 def test_genmove_self_play_is_always_legal(size):
-    from tengen.engine.players import RandomPlayer
+    from tengen.engine.player import RandomPlayer
     engine = GtpEngine(RandomPlayer(seed=size), size=size)
     referee = GameState(size)
     color = "b"
@@ -251,7 +251,7 @@ def test_genmove_self_play_is_always_legal(size):
 
 
 def test_background_player_load_error_costs_one_answer():
-    from tengen.engine.players import BackgroundPlayer
+    from tengen.engine.player import BackgroundPlayer
 
     def broken():
         raise OSError("no weights here")
@@ -269,7 +269,7 @@ def test_a_clock_waits_for_the_player_to_load(command):
     import threading
     import time
 
-    from tengen.engine.players import BackgroundPlayer
+    from tengen.engine.player import BackgroundPlayer
 
     loaded = threading.Event()
 
@@ -301,7 +301,7 @@ def test_session_end_closes_the_player():
     assert player.closed
     from tengen.engine.search.mcts import SearchConfig
     from tengen.engine.rollout.policy import RolloutPolicy
-    from tengen.engine.search.player import SearchPlayer
+    from tengen.engine.search.search_player import SearchPlayer
     from search_fakes import FakeEvaluator
     search = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.5, visits=8), RolloutPolicy())
     pool = search.mcts._pool

@@ -9,12 +9,12 @@ from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import gtp_to_loc, index_to_loc, loc_to_gtp
 from tengen.engine.game import from_ascii, score_string
 from tengen.engine.gtp import GtpEngine
-from tengen.engine.search.judge import Judge, pass_alive, seki_points
+from tengen.engine.judge.judgment import Judge, pass_alive, seki_points
 from tengen.engine.search.mcts import SearchConfig
-from tengen.engine.search.endgame import capture_move, dame_move, may_pass
-from tengen.engine.players import Clock
+from tengen.engine.judge.pass_rules import capture_move, dame_move, may_pass
+from tengen.engine.player import Clock
 from tengen.engine.rollout.policy import RolloutPolicy
-from tengen.engine.search.player import SearchPlayer
+from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.sgf import game_to_sgf
 
 from search_fakes import FakeEvaluator
@@ -254,7 +254,7 @@ def test_score_agreement_reads_finished_records(tmp_path, capsys):
     import json
     from pathlib import Path
 
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "score_agreement.py"
+    script = Path(__file__).resolve().parent.parent / "tools" / "score_agreement.py"
     spec = importlib.util.spec_from_file_location("score_agreement", script)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -10,9 +10,9 @@ from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import loc_to_gtp
 from tengen.engine.game import GameState, from_ascii
 from tengen.engine.search.mcts import MCTS, Node, SearchConfig
-from tengen.engine.players import RESIGN, Clock
+from tengen.engine.player import RESIGN, Clock
 from tengen.engine.rollout.policy import RolloutPolicy
-from tengen.engine.search.player import SearchPlayer
+from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.search.state import SimState, terminal_value
 from tengen.engine.search.timecontrol import TimePolicy, move_budget
 

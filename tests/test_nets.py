@@ -18,8 +18,9 @@ from tengen.engine.sgf import game_to_sgf, iter_sgf_files, parse_sgf
 from tengen.engine.coords import apply_symmetry, symmetry_maps
 from tengen.nets.data import DataConfig, ShardSet, build_shard
 from tengen.nets.features import NUM_PLANES, state_planes
-from tengen.nets.model import build_model, count_parameters, load_checkpoint, save_checkpoint
-from tengen.nets.player import PolicyPlayer
+from tengen.nets.model import build_model, count_parameters
+from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
+from tengen.players.policy import PolicyPlayer
 from tengen.nets.train_sl import TrainConfig, train
 from toy_tasks import ToyValueTask
 

@@ -10,7 +10,8 @@ from tengen.engine.game import GameState  # noqa: E402
 from tengen.nets import SHIPPED_NET  # noqa: E402
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator  # noqa: E402
 from tengen.nets.int8 import Int8Gate  # noqa: E402
-from tengen.nets.model import build_model, load_checkpoint  # noqa: E402
+from tengen.nets.model import build_model  # noqa: E402
+from tengen.nets.checkpoint import load_checkpoint  # noqa: E402
 from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for  # noqa: E402
 
 
@@ -74,7 +75,7 @@ def test_unknown_backend_is_refused():
 def test_self_play_on_onnx_runtime(tmp_path, backend):
     """``tengen rl --backend onnx|int8``: the workers' networks run on ONNX Runtime, the
     games are whole and counted, the update trains the torch model."""
-    from tengen.nets.model import save_checkpoint
+    from tengen.nets.checkpoint import save_checkpoint
     from tengen.selfplay.policy_gradient import train_rl
     from tengen.selfplay.records import load_records
     from tengen.selfplay.rl_config import RLConfig

@@ -13,10 +13,10 @@ import pytest
 from tengen.engine.board import BLACK, PASS
 from tengen.engine.coords import gtp_to_loc, loc_to_gtp, loc_to_index
 from tengen.engine.game import GameState
-from tengen.engine.search.endgame import play_on_moves
-from tengen.engine.search.judge import Judge
+from tengen.engine.judge.pass_rules import play_on_moves
+from tengen.engine.judge.judgment import Judge
 from tengen.engine.sgf import read_sgf
-from tengen.nets.player import PolicyPlayer
+from tengen.players.policy import PolicyPlayer
 from tengen.match.gtp_client import GtpClient, gnugo_command
 
 RECORD = Path(__file__).resolve().parent / "records" / "rl_policy_lost_a_won_count.sgf"
@@ -81,7 +81,7 @@ def test_settling_a_doubtful_group_never_fills_its_two_point_eye():
     two points into one eye and cannot make a second: never offered. The middle of a
     straight three (the vital point, two eyes) and outside liberties stay offered."""
     from tengen.engine.game import from_ascii
-    from tengen.engine.search.judge import Judgment
+    from tengen.engine.judge.judgment import Judgment
     import numpy as np
     g = from_ascii("""
 . . . . . . . . .

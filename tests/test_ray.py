@@ -15,8 +15,10 @@ ray = pytest.importorskip("ray", reason="Ray is the optional cluster extra: pip 
 
 from tengen.nets.model import build_model  # noqa: E402
 from tengen.selfplay.games import GamesConfig  # noqa: E402
-from tengen.selfplay.ray_workers import RayConfig, RayWorkers  # noqa: E402
-from tengen.selfplay.workers import WorkersConfig, _blob, _play_share  # noqa: E402
+from tengen.selfplay.workers import Opponent, WorkersConfig  # noqa: E402
+from tengen.selfplay.workers.protocol import model_blob  # noqa: E402
+from tengen.selfplay.workers.ray_actors import RayConfig, RayWorkers  # noqa: E402
+from tengen.selfplay.workers.shares import play_share  # noqa: E402
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def test_a_killed_actor_loses_nothing(cluster):
     before = cluster.pids()
     out = {}
     run = threading.Thread(target=lambda: out.setdefault("games",
-                                                         cluster.play(learner, opponent, cfg)))
+                                                         cluster.play(learner, Opponent.weights_of(opponent), cfg)))
     run.start()
     time.sleep(0.3)
     assert run.is_alive(), "the games finished before the kill"
@@ -51,7 +53,8 @@ def test_a_killed_actor_loses_nothing(cluster):
     # the same games as played here, share by share: none lost, none twice, none half
     local = []
     for a in range(0, n, 2):
-        local += _play_share(_blob(learner), _blob(opponent), cfg, ("learner", "opponent"),
+        local += play_share(model_blob(learner), Opponent.weights_of(opponent), cfg,
+                            ("learner", "opponent"),
                              range(a, a + 2), WorkersConfig(workers=1))
     assert [g.moves for g in games] == [g.moves for g in local]
     assert [g.score for g in games] == [g.score for g in local]
@@ -59,7 +62,7 @@ def test_a_killed_actor_loses_nothing(cluster):
 
 
 def test_rl_iterations_on_ray(cluster, tmp_path):
-    from tengen.nets.model import save_checkpoint
+    from tengen.nets.checkpoint import save_checkpoint
     from tengen.selfplay.policy_gradient import train_rl
     from tengen.selfplay.rl_config import RLConfig
     cluster.close()  # its two actors hold both CPUs of this local cluster; the run makes its own
@@ -102,12 +105,13 @@ def test_value_data_on_ray_with_an_actor_killed(cluster, tmp_path):
 
 
 def test_a_network_playing_itself_on_actors(cluster):
-    """One evaluator for both sides in the actor (``_SELF``): the games are those of two
-    copies played here."""
+    """One evaluator for both sides in the actor (``Opponent.learner()``): the games are
+    those of two copies played here."""
     torch.manual_seed(1)
     net = build_model("b1c8").eval()
     cfg = GamesConfig(size=7, games=4, seed=5)
-    games = cluster.play(net, net, cfg)
-    local = _play_share(_blob(net), _blob(net), cfg, ("learner", "opponent"), range(4),
+    games = cluster.play(net, Opponent.learner(), cfg)
+    local = play_share(model_blob(net), Opponent.weights_of(net), cfg, ("learner", "opponent"),
+                       range(4),
                         WorkersConfig(workers=1))
     assert [g.moves for g in games] == [g.moves for g in local]

@@ -15,7 +15,8 @@ from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import locs_to_indices
 from tengen.engine.game import GameState
 from tengen.nets.features import state_planes
-from tengen.nets.model import build_model, load_checkpoint, save_checkpoint
+from tengen.nets.model import build_model
+from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.nets.evaluator import SharedEvaluator
 from tengen.selfplay.games import GamesConfig, play_games
 from tengen.selfplay.policy_gradient import PolicyGradientTask, sampled_log_prob
@@ -227,7 +228,9 @@ def test_rl_killed_mid_iteration_resumes_to_the_same_run(tmp_path, tiny_net, ove
 def test_overlap_plays_the_next_games_with_the_weights_before_the_update(tmp_path, tiny_net):
     """The next iteration's games are on the workers when the update starts, and they are
     the games that the pre-update weights play; in turn, the post-update weights play."""
-    from tengen.selfplay.workers import _blob, _play_share, WorkersConfig
+    from tengen.selfplay.workers import Opponent, WorkersConfig
+    from tengen.selfplay.workers.protocol import model_blob
+    from tengen.selfplay.workers.shares import play_share
     runs = {}
     for overlap in (False, True):
         cfg = RLConfig(out=str(tmp_path / str(overlap)), size=7, batch_size=4, steps=3,
@@ -252,7 +255,8 @@ def test_overlap_plays_the_next_games_with_the_weights_before_the_update(tmp_pat
                                         / "records.npz"))
             plan = task._plan(1)
             gcfg = task.games_config(cfg.batch_size, plan["seed"])
-            replay = {name: _play_share(_blob(net), plan["opponent"], gcfg, ("l", "o"),
+            replay = {name: play_share(model_blob(net), Opponent.checkpoint(plan["opponent"]),
+                                       gcfg, ("l", "o"),
                                         range(4), WorkersConfig(workers=1))
                       for name, net in (("before", before), ("after", after))}
             runs[overlap] = [name for name, gs in replay.items()

@@ -8,10 +8,10 @@ import pytest
 from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import locs_to_indices
 from tengen.engine.game import GameState, from_ascii
-from tengen.engine.players import Clock
+from tengen.engine.player import Clock
 from tengen.engine.rollout.policy import RolloutPolicy
 from tengen.engine.search.mcts import MCTS, Node, SearchConfig
-from tengen.engine.search.player import SearchPlayer
+from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.search.state import SimState
 
 from search_fakes import FakeEvaluator

@@ -35,26 +35,25 @@ def test_batched_games_end_are_counted_and_recorded(tmp_path, gnugo_cmd):
 
 
 def test_self_play_against_itself_shares_one_evaluator_and_plays_the_same_games(monkeypatch):
-    """``play(model, model)``: one evaluator for both sides (int8 quantizes once), and
+    """``Opponent.learner()``: one evaluator for both sides (int8 quantizes once), and
     the games are those of two separate copies of the network."""
-    import copy
-
-    import tengen.selfplay.workers as workers_mod
-    from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+    import tengen.selfplay.workers.local as local_mod
+    from tengen.selfplay.workers import Opponent, WorkersConfig
+    from tengen.selfplay.workers.local import SelfPlayWorkers
     torch.manual_seed(0)
     model = build_model("b1c8")
     made = []
-    real = workers_mod._evaluator
-    monkeypatch.setattr(workers_mod, "_evaluator",
+    real = local_mod.evaluator_for
+    monkeypatch.setattr(local_mod, "evaluator_for",
                         lambda m, w: made.append(m) or real(m, w))
     cfg = GamesConfig(size=7, games=4, seed=2)
-    same = SelfPlayWorkers(WorkersConfig(1)).play(model, model, cfg)
+    same = SelfPlayWorkers(WorkersConfig(1)).play(model, Opponent.learner(), cfg)
     assert len(made) == 1
-    apart = SelfPlayWorkers(WorkersConfig(1)).play(model, copy.deepcopy(model), cfg)
-    assert len(made) == 3
+    apart = SelfPlayWorkers(WorkersConfig(1)).play(model, Opponent.weights_of(model), cfg)
+    assert len(made) == 2  # the learner's again; the opponent's is built apart, from its weights
     two = SelfPlayWorkers(WorkersConfig(2))
     try:  # worker processes: the learner stands in for itself there too
-        shared = two.play(model, model, cfg)
+        shared = two.play(model, Opponent.learner(), cfg)
     finally:
         two.close()
     for games in (apart, shared):

@@ -9,9 +9,10 @@ import torch
 
 from tengen.engine.board import BLACK, WHITE
 from tengen.nets import SHIPPED_NET, SHIPPED_RL_NET, net_path
-from tengen.nets.model import load_checkpoint, save_checkpoint
+from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.selfplay.games import GamesConfig
-from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+from tengen.selfplay.workers import Opponent, WorkersConfig
+from tengen.selfplay.workers.local import SelfPlayWorkers
 from test_gtp_process import tengen_cmd
 
 
@@ -103,7 +104,7 @@ def test_each_shipped_policy_beats_the_earlier_sl_net_when_both_sample(net, game
     model, _ = load_checkpoint(net)
     workers = SelfPlayWorkers(WorkersConfig(2, backend="int8"))
     try:
-        played = workers.play(model, str(EARLIER_SL), GamesConfig(games=games, seed=3))
+        played = workers.play(model, Opponent.checkpoint(EARLIER_SL), GamesConfig(games=games, seed=3))
     finally:
         workers.close()
     assert all(g.ended for g in played)

@@ -12,7 +12,8 @@ from tengen.engine.board import PASS
 from tengen.engine.game import GameState
 from tengen.nets.evaluator import SharedEvaluator
 from tengen.nets.features import state_planes
-from tengen.nets.model import build_model, load_checkpoint, save_checkpoint
+from tengen.nets.model import build_model
+from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.selfplay.records import load_records, value_examples
 from tengen.selfplay.value_data import ValueDataConfig, generate, play_value_games
 from tengen.selfplay.value_train import ValueTrainConfig, train_value
@@ -277,7 +278,8 @@ def batch_contents(folder) -> dict:
 
 
 def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
-    from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig
+    from tengen.selfplay.workers import WorkersConfig
+    from tengen.selfplay.workers.local import SelfPlayWorkers
     torch.manual_seed(0)
     model = build_model("b1c8").eval()
     cfg = ValueDataConfig(out=str(tmp_path / "here"), size=7, batch=4, max_u=20, games=14,

@@ -75,7 +75,7 @@ def new_record(size: int) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _new_stamp(B, meta):
+def new_stamp(B, meta):
     s = meta[M_STAMP] + 1
     if s >= 1 << 30:  # keep MARK within int32; rare, so a full clear is fine
         B[MARK, :] = 0
@@ -103,7 +103,7 @@ def _add_empty(B, meta, loc):
 
 
 @njit(cache=True, inline="always")
-def _heads4(B, loc, w, color):
+def heads4(B, loc, w, color):
     """Heads of the distinct chains of ``color`` next to ``loc``; -1 fills the rest."""
     a = B[HEAD, loc - w] if B[COLOR, loc - w] == color else -1
     b = B[HEAD, loc - 1] if B[COLOR, loc - 1] == color else -1
@@ -122,7 +122,7 @@ def _heads4(B, loc, w, color):
 def count_libs(B, meta, head):
     """Exact liberties of the chain at ``head``, counted by walking it."""
     w = meta[M_SIZE] + 2
-    s = _new_stamp(B, meta)
+    s = new_stamp(B, meta)
     n = 0
     x = head
     while True:
@@ -230,7 +230,7 @@ def hash_after(B, meta, zob, loc, pla):
     h ^= zob[pla, loc]
     w = meta[M_SIZE] + 2
     opp = 3 - pla
-    a, b, c, d = _heads4(B, loc, w, opp)
+    a, b, c, d = heads4(B, loc, w, opp)
     for hd in (a, b, c, d):
         if hd >= 0 and B[LIBS, hd] == 1:
             x = hd
@@ -290,7 +290,7 @@ def _capture(B, meta, zob, head, rec):
         h ^= zob[opp, x]
         rec[R_CAPS + n] = x
         n += 1
-        a, b, c, d = _heads4(B, x, w, pla)
+        a, b, c, d = heads4(B, x, w, pla)
         for hd in (a, b, c, d):
             if hd >= 0:
                 B[LIBS, hd] += 1
@@ -310,7 +310,7 @@ def _merged_libs(B, meta, loc, big, a, b, c, d):
     19x19 playout averages 23 stones, the absorbed ones a few)."""
     w = meta[M_SIZE] + 2
     pla = B[COLOR, loc]
-    s = _new_stamp(B, meta)
+    s = new_stamp(B, meta)
     n = B[LIBS, big] - 1
     for hd in (np.int64(loc), a, b, c, d):
         if hd >= 0 and hd != big:
@@ -353,7 +353,7 @@ def play(B, meta, zob, loc, pla, rec):
     meta[M_HASH] ^= zob[pla, loc]
 
     # join own chains: the biggest one absorbs the others (union by size)
-    a, b, c, d = _heads4(B, loc, w, pla)
+    a, b, c, d = heads4(B, loc, w, pla)
     big = loc
     nown = 0
     for hd in (a, b, c, d):
@@ -401,7 +401,7 @@ def play(B, meta, zob, loc, pla, rec):
             B[LIBS, big] = libs
 
     # opponent chains lose the liberty at loc; those left with none are captured
-    a, b, c, d = _heads4(B, loc, w, opp)
+    a, b, c, d = heads4(B, loc, w, opp)
     for hd in (a, b, c, d):
         if hd >= 0:
             B[LIBS, hd] -= 1
@@ -473,14 +473,14 @@ def undo(B, meta, zob, rec):
         h ^= zob[opp, x]
     meta[M_HASH] = h
 
-    done = _new_stamp(B, meta)
+    done = new_stamp(B, meta)
     # restored opponent chains (their liberty counts include loc again)
     for i in range(ncap):
         x = rec[R_CAPS + i]
         if B[MARK, x] != done:
             _rebuild_chain(B, meta, x, done)
     # other opponent chains next to loc get loc back as a liberty
-    a, b, c, d = _heads4(B, loc, w, opp)
+    a, b, c, d = heads4(B, loc, w, opp)
     for hd in (a, b, c, d):
         if hd >= 0 and B[MARK, hd] != done:
             B[LIBS, hd] += 1
@@ -505,7 +505,7 @@ def area_score(B, meta):
     reach only one colour). Komi is the caller's."""
     n = meta[M_SIZE]
     w = n + 2
-    s = _new_stamp(B, meta)
+    s = new_stamp(B, meta)
     score = 0
     for r in range(n):
         for col in range(n):
@@ -548,7 +548,7 @@ def area_owner(B, meta, out):
     and off-board points."""
     n = meta[M_SIZE]
     w = n + 2
-    s = _new_stamp(B, meta)
+    s = new_stamp(B, meta)
     region = np.empty(w * w, np.int32)
     out[:] = EMPTY
     for r in range(n):
@@ -788,7 +788,7 @@ def load_colors(B, meta, zob, colors, ko, ko_pla):
     meta[M_HASH] = h
     meta[M_KO] = ko
     meta[M_KO_PLA] = ko_pla
-    done = _new_stamp(B, meta)
+    done = new_stamp(B, meta)
     for r in range(n):
         for c in range(n):
             loc = (r + 1) * w + c + 1

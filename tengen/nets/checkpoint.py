@@ -8,14 +8,17 @@ names the file and says what is wrong, in full.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from tengen.errors import UserError
 from tengen.nets.features import FEATURE_SET
+from tengen.nets.model import ModelConfig, PolicyValueNet
 
 KEYS = ("config", "feature_set", "model")
 
@@ -52,6 +55,32 @@ def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
     return state
 
 
+def load_checkpoint(path: str, map_location: str = "cpu"):
+    """``(model, state)``; ``path``: a checkpoint, or ``sl`` / ``rl`` for a shipped network."""
+    from tengen.nets import net_path
+    path = str(net_path(path))
+    state = read_checkpoint(path, map_location)
+    return model_from_state(state, path), state
+
+
+def save_checkpoint(path: str, model, meta: dict | None = None,
+                    extra: dict | None = None) -> None:
+    """Atomic: written to a temporary file, then renamed over ``path``."""
+    state = {
+        "config": asdict(model.cfg),
+        "feature_set": FEATURE_SET,
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "meta": meta or {},
+    }
+    if extra:
+        state.update(extra)
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+
+
 def _short(e: BaseException) -> str:
     lines = [line.strip() for line in str(e).splitlines()
              if line.strip() and not line.startswith(("Weights only load failed", "Please file"))]
@@ -60,7 +89,6 @@ def _short(e: BaseException) -> str:
 
 def model_from_state(state: dict, path: str | Path):
     """The network a checkpoint's dictionary describes, its weights loaded, in eval mode."""
-    from tengen.nets.model import ModelConfig, PolicyValueNet
     if state.get("feature_set") != FEATURE_SET:
         raise CheckpointError(f"{path}: feature set {state.get('feature_set')!r}, this "
                               f"tengen computes {FEATURE_SET!r}")
@@ -80,4 +108,5 @@ def model_from_state(state: dict, path: str | Path):
     return model
 
 
-__all__ = ["CheckpointError", "read_checkpoint", "model_from_state"]
+__all__ = ["CheckpointError", "read_checkpoint", "model_from_state", "load_checkpoint",
+           "save_checkpoint"]

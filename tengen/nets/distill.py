@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from tengen.nets.model import load_checkpoint
+from tengen.nets.checkpoint import load_checkpoint
 from tengen.nets.train_config import DistillConfig
 from tengen.nets.train_sl import SupervisedTask, train
 

@@ -10,7 +10,7 @@ from tengen.engine.game import IllegalMove
 from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
 from tengen.nets.data import game_positions
 from tengen.nets.features import NUM_PLANES, batch_planes
-from tengen.nets.model import load_checkpoint
+from tengen.nets.checkpoint import load_checkpoint
 
 from tengen.nets import SHIPPED_NET
 

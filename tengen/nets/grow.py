@@ -17,7 +17,8 @@ from dataclasses import fields
 
 import torch
 
-from tengen.nets.model import ModelConfig, PolicyValueNet, load_checkpoint
+from tengen.nets.model import ModelConfig, PolicyValueNet
+from tengen.nets.checkpoint import load_checkpoint
 
 
 def grow(small: PolicyValueNet, cfg: ModelConfig, seed: int = 0) -> PolicyValueNet:

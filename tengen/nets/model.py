@@ -10,15 +10,13 @@ feature set and training metadata with the weights, so loading needs nothing els
 """
 from __future__ import annotations
 
-import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from tengen.nets import net_path
-from tengen.nets.features import FEATURE_SET, NUM_PLANES
+from tengen.nets.features import NUM_PLANES
 
 
 @dataclass(frozen=True)
@@ -103,28 +101,3 @@ def build_model(name_or_cfg: str | ModelConfig) -> PolicyValueNet:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def save_checkpoint(path: str, model: PolicyValueNet, meta: dict | None = None,
-                    extra: dict | None = None) -> None:
-    """Atomic: written to a temporary file, then renamed over ``path``."""
-    state = {
-        "config": asdict(model.cfg),
-        "feature_set": FEATURE_SET,
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "meta": meta or {},
-    }
-    if extra:
-        state.update(extra)
-    tmp = f"{path}.tmp{os.getpid()}"
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: str, map_location: str = "cpu") -> tuple[PolicyValueNet, dict]:
-    """``path``: a checkpoint, or ``sl`` / ``rl`` for a shipped network (``net_path``).
-    Read as weights only (``tengen.nets.checkpoint``): a shared net cannot run code."""
-    from tengen.nets.checkpoint import model_from_state, read_checkpoint
-    path = str(net_path(path))
-    state = read_checkpoint(path, map_location)
-    return model_from_state(state, path), state

@@ -26,7 +26,8 @@ from tengen.errors import UserError
 from tengen.nets.checkpoint import read_checkpoint
 
 from tengen.nets import distributed as ddp
-from tengen.nets.model import ModelConfig, count_parameters, save_checkpoint
+from tengen.nets.model import ModelConfig, count_parameters
+from tengen.nets.checkpoint import save_checkpoint
 from tengen.nets.train_config import LoopConfig
 
 

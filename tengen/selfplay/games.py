@@ -22,7 +22,7 @@ import numpy as np
 from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.coords import locs_to_indices
 from tengen.engine.game import GameState, Move, score_string
-from tengen.engine.players import sample_index
+from tengen.engine.player import sample_index
 from tengen.engine.sgf import game_to_sgf
 
 

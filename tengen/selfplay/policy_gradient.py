@@ -44,14 +44,14 @@ import torch
 import torch.nn.functional as F
 
 from tengen.nets.features import SENSIBLE_PLANE
-from tengen.nets.model import load_checkpoint
+from tengen.nets.checkpoint import load_checkpoint
 from tengen.nets import distributed as ddp
 from tengen.nets.training_core import pick_device, run
 from tengen.selfplay.games import GamesConfig, write_games
 from tengen.selfplay.pool import OpponentPool
 from tengen.selfplay.records import learner_examples, load_records, save_records
 from tengen.selfplay.rl_config import RLConfig
-from tengen.selfplay.workers import make_workers
+from tengen.selfplay.workers import Opponent, make_workers
 
 _EVAL_SEED = 10_000_019  # the SL matches' games differ from every training iteration's
 
@@ -111,7 +111,7 @@ class PolicyGradientTask:
         if self._records(plan["iteration"]).exists():
             return None
         games = self.games_config(self.cfg.batch_size, plan["seed"])
-        return self.workers.submit(model, plan["opponent"], games,
+        return self.workers.submit(model, Opponent.checkpoint(plan["opponent"]), games,
                                    names=(f"learner-{plan['iteration']}",
                                           Path(plan["opponent"]).stem))
 
@@ -215,7 +215,7 @@ class PolicyGradientTask:
     # ------------------------------------------------------------ the match against SL
 
     def evaluate(self, model, device, bf16):
-        games = self.workers.play(model, self.start_net,
+        games = self.workers.play(model, Opponent.checkpoint(self.start_net),
                                   self.games_config(self.cfg.eval_games,
                                                     _EVAL_SEED + self.iteration),
                                   names=(f"learner-{self.iteration}", "sl"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from tengen.nets.model import save_checkpoint
+from tengen.nets.checkpoint import save_checkpoint
 
 
 class OpponentPool:

@@ -100,9 +100,9 @@ def batch_seed(cfg: ValueDataConfig, number: int) -> int:
 
 def _value_batch(sl, rl, cfg: ValueDataConfig, number: int, wcfg):
     """One batch in a worker; ``sl``, ``rl``: model blobs (``rl`` None: the SL policy)."""
-    from tengen.selfplay.workers import _evaluator, _model_from
-    sl_net = _evaluator(_model_from(sl), wcfg)
-    rl_net = sl_net if rl is None else _evaluator(_model_from(rl), wcfg)
+    from tengen.selfplay.workers.shares import evaluator_for, model_from_blob
+    sl_net = evaluator_for(model_from_blob(sl), wcfg)
+    rl_net = sl_net if rl is None else evaluator_for(model_from_blob(rl), wcfg)
     return play_value_games(sl_net, rl_net, cfg, batch_seed(cfg, number))
 
 
@@ -145,7 +145,9 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
     None: the SL policy plays after U too); ``workers``: ``SelfPlayWorkers`` or
     ``RayWorkers`` (default: this process), one batch a job. Batch k's games depend on
     k alone, so a rerun plays the missing batches, holes left by a kill included."""
-    from tengen.selfplay.workers import SelfPlayWorkers, WorkersConfig, _blob
+    from tengen.selfplay.workers import WorkersConfig
+    from tengen.selfplay.workers.local import SelfPlayWorkers
+    from tengen.selfplay.workers.protocol import model_blob
     from dataclasses import asdict
 
     from tengen.run_folder import claim
@@ -160,7 +162,7 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
         print(f"value-data: resuming {out}: {len(done)} batches ({kept} games) written",
               file=sys.stderr)
     workers = workers or SelfPlayWorkers(WorkersConfig(workers=1))
-    nets = (_blob(sl), None if rl is None else _blob(rl))
+    nets = (model_blob(sl), None if rl is None else model_blob(rl))
     bar = None
     if progress:
         from tqdm import tqdm

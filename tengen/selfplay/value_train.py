@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from tengen.engine.coords import apply_symmetry
-from tengen.nets.model import CONFIGS, build_model, load_checkpoint
+from tengen.nets.model import CONFIGS, build_model
+from tengen.nets.checkpoint import load_checkpoint
 from tengen.nets.train_config import LoopConfig
 from tengen.nets.training_core import run
 from tengen.selfplay.records import Examples, value_examples

@@ -10,8 +10,8 @@ import traceback
 from typing import BinaryIO, Callable
 
 from tengen.engine.game import GameState
-from tengen.engine.search.judge import Judge
-from tengen.engine.players import Clock, Player, RandomPlayer
+from tengen.engine.judge.judgment import Judge
+from tengen.engine.player import Clock, Player, RandomPlayer
 from tengen.engine.gtp.core import CoreCommands
 from tengen.engine.gtp.moves import MoveCommands
 from tengen.engine.gtp.protocol import GtpError, clean_line, format_response, raw_lines

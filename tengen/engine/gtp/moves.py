@@ -7,7 +7,7 @@ import time
 
 from tengen.engine.board import PASS
 from tengen.engine.coords import loc_to_gtp
-from tengen.engine.players import ANALYSIS, CLEANUP, RESIGN
+from tengen.engine.player import ANALYSIS, CLEANUP, RESIGN
 from tengen.engine.move_log import format_move_line
 from tengen.engine.gtp.protocol import CommandGroup, GtpError, need, parse_color, parse_int
 

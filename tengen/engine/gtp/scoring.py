@@ -1,4 +1,4 @@
-"""The end of the game as the judgment sees it (engine/search/judge.py): count, dead and seki
+"""The end of the game as the judgment sees it (engine/judge/judgment.py): count, dead and seki
 stones, ownership, and the GoGui analysis menu that shows them."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The clock the controller announces: time_settings, kgs-time_settings, time_left."""
 from __future__ import annotations
 
-from tengen.engine.players import Clock
+from tengen.engine.player import Clock
 from tengen.engine.gtp.protocol import (MAX_INT, CommandGroup, GtpError, need, parse_color,
                                        parse_float, parse_int)
 

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT,
-                                 SIZE, WHITE, _heads4, _new_stamp, is_own_eye)
+                                 SIZE, WHITE, heads4, new_stamp, is_own_eye)
 from tengen.engine.jit import inline_kernel, kernel
 
 PAT_BITS = 18
@@ -76,7 +76,7 @@ def _libs_after(B, meta, q, pla, empties, a, b, c, d):
     for hd in (a, b, c, d):
         if hd >= 0 and B[LIBS, hd] >= 3:
             return 2  # q takes at most one of them
-    s = _new_stamp(B, meta)
+    s = new_stamp(B, meta)
     B[MARK, q] = s
     n = 0
     for nb in (q - w, q - 1, q + 1, q + w):
@@ -165,8 +165,8 @@ def point_features(B, meta, q, pla, out):
     for nb in (q - w, q - 1, q + 1, q + w):
         if B[COLOR, nb] == EMPTY:
             empties += 1
-    a, b, c, d = _heads4(B, q, w, pla)
-    e, f, g, h = _heads4(B, q, w, 3 - pla)
+    a, b, c, d = heads4(B, q, w, pla)
+    e, f, g, h = heads4(B, q, w, 3 - pla)
     return _tail(B, meta, q, pla, code, empties, a, b, c, d, e, f, g, h, out)
 
 
@@ -188,8 +188,8 @@ def point_features_both(B, meta, q, out_black, out_white):
     for nb in (q - w, q - 1, q + 1, q + w):
         if B[COLOR, nb] == EMPTY:
             empties += 1
-    a, b, c, d = _heads4(B, q, w, BLACK)
-    e, f, g, h = _heads4(B, q, w, WHITE)
+    a, b, c, d = heads4(B, q, w, BLACK)
+    e, f, g, h = heads4(B, q, w, WHITE)
     nb_ = _tail(B, meta, q, BLACK, code_b, empties, a, b, c, d, e, f, g, h, out_black)
     nw_ = _tail(B, meta, q, WHITE, code_w, empties, e, f, g, h, a, b, c, d, out_white)
     return nb_, nw_

@@ -59,7 +59,7 @@ class SearchConfig:
     c_puct_base: float = 500.0
     resign_threshold: float = 0.0  # win rate below which to resign (0: never)
     resign_min_moves: int = 60  # moves played before resigning is considered
-    pass_policy: str = "safe"  # safe: pass only as search/endgame.py allows; tree: as searched
+    pass_policy: str = "safe"  # safe: pass only as judge/pass_rules.py allows; tree: as searched
     reuse_tree: bool = True
     cache_size: int = 100_000
     seed: int = 0  # moves drawn with a temperature (SearchPlayer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tengen.engine.players import Clock
+from tengen.engine.player import Clock
 
 
 @dataclass

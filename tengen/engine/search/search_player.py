@@ -1,0 +1,164 @@
+"""The tree search as a player: budgets from the clock, the tree kept between moves,
+game sense around passing, resigning and cleanup, and analysis for GUIs."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from tengen.engine.board import PASS
+from tengen.engine.coords import locs_to_indices
+from tengen.engine.judge.pass_rules import (ResignRule, capture_move, dead_left, instead_of_passing, may_pass,
+                      opponent_passed)
+from tengen.engine.game import GameState
+from tengen.engine.judge.judgment import Judge
+from tengen.engine.search.mcts import MCTS, Evaluator, MoveInfo, SearchConfig
+from tengen.engine.player import ANALYSIS, CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
+from tengen.engine.search.state import SimState
+from tengen.engine.search.timecontrol import TimePolicy, move_budget
+
+
+class SearchPlayer(Player):
+    name = "mcts"
+    abilities = frozenset({ANALYSIS, CLEANUP})
+
+    def __init__(self, evaluator: Evaluator, cfg: SearchConfig | None = None, rollouts=None,
+                 time_policy: TimePolicy | None = None, ownership_rollouts=None,
+                 judge: Judge | None = None):
+        self.cfg = cfg or SearchConfig()
+        self.mcts = MCTS(evaluator, self.cfg, rollouts)
+        self.time_policy = time_policy or TimePolicy()
+        self.judge = judge or Judge(ownership_rollouts or rollouts)
+        self.resign = ResignRule(self.cfg.resign_threshold, self.cfg.resign_min_moves)
+        self.rng = np.random.default_rng(self.cfg.seed)  # for moves drawn with a temperature
+        self._root_key = None  # (size, komi, setup, moves) the tree's root stands for
+
+    # ------------------------------------------------------------------ tree
+
+    def _set_root(self, state: GameState, pla: int, allow_pass: bool = True) -> SimState:
+        s = SimState.from_game(state)
+        s.to_play = pla
+        setup = tuple((m.pla, m.loc) for m in state.setup)
+        moves = tuple((m.pla, m.loc) for m in state.moves)
+        key = (state.size, state.komi, setup, pla == state.to_play)
+        played = None
+        if self._root_key is not None and self._root_key[0] == key and key[3]:
+            old = self._root_key[1]
+            if moves[:len(old)] == old:
+                played = [loc for _, loc in moves[len(old):]]
+        self.mcts.set_root(s, played, allow_pass)
+        self._root_key = (key, moves)
+        return s
+
+    # ------------------------------------------------------------------ playing
+
+    def deadline(self, state: GameState, pla: int, clock: Clock | None) -> float:
+        clock = clock or Clock()
+        start = clock.move_start if clock.move_start is not None else time.monotonic()
+        empties = len(state.board.empties())
+        return start + move_budget(clock, pla, empties, self.time_policy)
+
+    def choose(self, state: GameState, pla: int, clock: Clock | None = None, *,
+               cleanup: bool = False, temperature: float = 0.0,
+               report: Callable[[], None] | None = None, report_every: float = 1.0,
+               stop: Callable[[], bool] | None = None) -> MoveChoice:
+        early = self._endgame(state, pla, cleanup)
+        if early is not None:
+            return MoveChoice(early)
+        deadline = self.deadline(state, pla, clock)
+        budget = deadline - time.monotonic()
+        # after the opponent's pass, _endgame has ruled passing out: search the moves alone
+        safe = self.cfg.pass_policy == "safe"
+        self._set_root(state, pla, allow_pass=not (safe and not cleanup
+                                                   and opponent_passed(state)))
+        self.mcts.search(visits=self.cfg.visits, deadline=deadline, stop=stop, report=report,
+                         report_every=report_every)
+        loc = self._pick(state, pla, cleanup, temperature)
+        if loc is None:  # the search passed where the pass rule says play on: search the moves
+            self.mcts.allow_pass = False
+            self.mcts.search(visits=self._moves_visits_left(),
+                             deadline=self.refused_pass_deadline(deadline, budget),
+                             stop=stop, report=report, report_every=report_every)
+            loc = self._pick(state, pla, cleanup, temperature)
+        return MoveChoice(loc, self._visit_policy(state.size), 2 * self.mcts.root_winrate() - 1,
+                          self.mcts.move_infos())
+
+    def refused_pass_deadline(self, deadline: float, budget: float) -> float:
+        """When the rule refuses the pass the search chose, the moves get what is left of
+        the same budget (never a second one: under byo-yomi that lost on time), and at
+        least a small share of it, taken from the clock's safety margin."""
+        extra = min(self.time_policy.refused_pass_share * budget, self.time_policy.safety / 2)
+        return max(deadline, time.monotonic() + extra)
+
+    def _moves_visits_left(self) -> int | None:
+        """Under a fixed visit budget, what the moves lack of it (the pass had the rest)."""
+        if self.cfg.visits is None:
+            return None
+        root = self.mcts.root
+        moves_visits = float(root.N[root.moves != PASS].sum()) if root.N is not None else 0.0
+        return max(self.cfg.batch, int(self.cfg.visits - moves_visits))
+
+    def _visit_policy(self, size: int) -> np.ndarray:
+        """The root's visit counts as a distribution over network indices (pass last)."""
+        root = self.mcts.root
+        pi = np.zeros(size * size + 1)
+        if root.moves is not None and root.N.sum() > 0:
+            pi[locs_to_indices(root.moves, size)] = root.N / root.N.sum()
+        return pi
+
+    def _endgame(self, state: GameState, pla: int, cleanup: bool) -> int | None:
+        """A move decided by the judgment alone, without searching, once the opponent
+        has passed (engine/judge/pass_rules.py); in cleanup, a capture of a dead stone. None:
+        search."""
+        if self.cfg.pass_policy != "safe":
+            return None
+        if cleanup:
+            j = self.judge(state)
+            if dead_left(state, pla, j):
+                return capture_move(state, pla, j)
+            return PASS if may_pass(j, pla) else None
+        if not opponent_passed(state):
+            return None
+        return instead_of_passing(state, pla, self.judge(state))
+
+    def _pick(self, state: GameState, pla: int, cleanup: bool, temperature: float) -> int | None:
+        """The searched move, the pass rule's move instead of a pass, or None where the
+        search chose to pass and the rule says play on (the caller searches the moves)."""
+        mcts = self.mcts
+        i = mcts.best_index()
+        if i < 0:
+            return PASS
+        if temperature > 0:
+            n = mcts.root.N if mcts.allow_pass else np.where(mcts.root.moves == PASS, 0,
+                                                              mcts.root.N)
+            i = sample_index(n, temperature, self.rng)
+        loc = int(mcts.root.moves[i])
+        if loc == PASS and len(mcts.root.moves) > 1 and self.cfg.pass_policy == "safe":
+            if cleanup:
+                loc = int(mcts.root.moves[mcts.best_index(exclude_pass=True)])
+            else:
+                loc = instead_of_passing(state, pla, self.judge(state))
+                if loc is None:
+                    return None  # before the resign rule counts this move
+        if self.resign.resigns(mcts.root_winrate(), len(state.moves)):
+            return RESIGN
+        return loc
+
+    # ------------------------------------------------------------------ analysis
+
+    def analyze(self, state: GameState, pla: int, stop: Callable[[], bool],
+                report: Callable[[], None], report_every: float) -> None:
+        """Search until ``stop()``, calling ``report`` every ``report_every`` seconds."""
+        self._set_root(state, pla)
+        self.mcts.search(stop=stop, report=report, report_every=report_every)
+        report()
+
+    def move_infos(self) -> list[MoveInfo]:
+        return self.mcts.move_infos()
+
+    def close(self) -> None:
+        self.mcts.close()
+
+
+__all__ = ["SearchPlayer"]

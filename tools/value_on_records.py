@@ -1,0 +1,139 @@
+"""Does the value network know who is winning in the games tengen actually plays?
+
+For every position of arena records (tengen against GNU Go, with the referee's result),
+compare a net's value for the side to move with the final outcome: MSE by phase, split
+by whose turn it was (tengen's positions are the ones its search evaluates), and a
+calibration table (mean outcome per band of predicted value). A compressed value (a won
+game read as 0.4) shows as bands whose mean outcome lies far outside the band.
+
+    python tools/value_on_records.py benchmarks/results/ablation_19x19/lam05_v1600 \
+        --nets sl runs/gpu-distill/teacher.pt
+
+Values are cached per net and folder set in ``--cache`` (default runs/value_on_records),
+so the tables can be redrawn without the forward passes.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tengen.engine.board import BLACK, WHITE
+from tengen.engine.game import IllegalMove
+from tengen.engine.sgf import SgfError, read_sgf
+from tengen.nets.data import game_positions
+from tengen.selfplay.value_eval import mse_by_phase, rows_planes
+
+BANDS = (-1.0, -0.6, -0.2, 0.2, 0.6, 1.0001)
+
+
+def record_rows(folders: list[str], size: int = 19):
+    """Every position of every decided record, with move number, whether tengen (the
+    arena's engine) was to move, and the game's index in the list."""
+    rows, meta, games = [], [], []
+    for folder in folders:
+        for sgf in sorted(Path(folder).glob("game-*.sgf")):
+            info = json.loads(sgf.with_suffix(".json").read_text())
+            if info.get("failure") or info.get("reason") not in ("score", "resign"):
+                continue  # a crash or a forfeit says nothing about the position
+            try:
+                rec = read_sgf(sgf)
+                if rec.size != size:
+                    print(f"skipped {sgf}: {rec.size}x{rec.size}", file=sys.stderr)
+                    continue
+                positions = list(game_positions(rec, size))
+            except (SgfError, IllegalMove, OSError) as e:
+                print(f"skipped {sgf}: {e}", file=sys.stderr)
+                continue
+            engine_colour = BLACK if info["black"] == "engine" else WHITE
+            for i, r in enumerate(positions):
+                if r[5] == 0:
+                    continue
+                rows.append(r)
+                meta.append((i + 1, int(r[3] == engine_colour), len(games)))
+            games.append(str(sgf))
+    return rows, np.array(meta, np.int64).reshape(-1, 3), games
+
+
+def values_for(net: str, rows, size: int = 19) -> np.ndarray:
+    import torch
+
+    from tengen.nets import net_path
+    from tengen.nets.checkpoint import load_checkpoint
+    from tengen.selfplay.value_train import predict_values
+    torch.set_num_threads(1)
+    model, _ = load_checkpoint(str(net_path(net)))
+    model.eval()
+    return predict_values(model, rows_planes(rows, size), len(rows), batch=256)
+
+
+def calibration(v: np.ndarray, z: np.ndarray) -> list[dict]:
+    out = []
+    for lo, hi in zip(BANDS[:-1], BANDS[1:]):
+        sel = (v >= lo) & (v < hi)
+        out.append({"band": f"[{lo:+.1f}, {min(hi, 1.0):+.1f})", "positions": int(sel.sum()),
+                    "mean_value": round(float(v[sel].mean()), 3) if sel.any() else None,
+                    "mean_outcome": round(float(z[sel].mean()), 3) if sel.any() else None})
+    return out
+
+
+def best_scale(v: np.ndarray, z: np.ndarray) -> tuple[float, float]:
+    """The a minimising MSE of tanh(a * atanh(v)) against z (a > 1: the net is
+    underconfident), and that MSE."""
+    logit = np.arctanh(np.clip(v, -0.999, 0.999))
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8), 61))
+    errs = [float(((np.tanh(a * logit) - z) ** 2).mean()) for a in grid]
+    k = int(np.argmin(errs))
+    return round(float(grid[k]), 2), round(errs[k], 4)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("folders", nargs="+", help="arena result folders")
+    p.add_argument("--nets", nargs="+", default=["sl"], help="checkpoints or sl / rl")
+    p.add_argument("--cache", default="runs/value_on_records")
+    p.add_argument("--json", help="write the tables here")
+    args = p.parse_args()
+    rows, meta, games = record_rows(args.folders)
+    z = np.array([float(r[5]) for r in rows], np.float32)
+    key = hashlib.sha1("\n".join(games).encode()).hexdigest()[:10]
+    print(f"{len(games)} decided games, {len(rows)} positions")
+    report = {"games": len(games), "positions": len(rows), "nets": {}}
+    for net in args.nets:
+        from tengen.nets import net_path
+        # keyed by the checkpoint's bytes: "sl" names whichever net is shipped now
+        weights = hashlib.sha1(net_path(net).read_bytes()).hexdigest()[:8]
+        cache = Path(args.cache) / f"{Path(net).stem}-{weights}-{key}.npy"
+        if cache.exists():
+            v = np.load(cache)
+        else:
+            v = values_for(net, rows)
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp.npy")
+            np.save(tmp, v)
+            tmp.replace(cache)
+        mine = meta[:, 1] == 1
+        entry = {"all": mse_by_phase(v, z, meta[:, 0]),
+                 "tengen_to_move": mse_by_phase(v[mine], z[mine], meta[mine, 0]),
+                 "gnugo_to_move": mse_by_phase(v[~mine], z[~mine], meta[~mine, 0]),
+                 "calibration": calibration(v, z), "best_scale": best_scale(v, z)}
+        report["nets"][net] = entry
+        print(f"\n{net}: MSE {entry['all']['mse']} (moves 1-50 {entry['all']['moves_1_50']['mse']}, "
+              f"51-150 {entry['all']['moves_51_150']['mse']}, 151+ {entry['all']['moves_151_plus']['mse']}); "
+              f"tengen to move {entry['tengen_to_move']['mse']}, GNU Go to move "
+              f"{entry['gnugo_to_move']['mse']}; best scale a = {entry['best_scale'][0]} "
+              f"-> MSE {entry['best_scale'][1]}")
+        print("| predicted value | positions | mean value | mean outcome |\n|---|---|---|---|")
+        for c in entry["calibration"]:
+            print(f"| {c['band']} | {c['positions']} | {c['mean_value']} | {c['mean_outcome']} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
