@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from tengen.nets import SHIPPED_NET
-from tengen.nets.evaluate import archive_positions, rows_planes
+from tengen.nets.accuracy import archive_positions, rows_planes
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 from tengen.nets.checkpoint import load_checkpoint
 

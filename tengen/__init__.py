@@ -1,5 +1,5 @@
 """tengen: an AlphaGo-style Go engine."""
-from tengen import jitcache
+from tengen import numba_cache
 
 __version__ = "0.1.0"
-jitcache.install()  # before any kernel is compiled: see jitcache.py
+numba_cache.install()  # before any kernel is compiled: see numba_cache.py

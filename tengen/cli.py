@@ -364,7 +364,7 @@ def _distill(args: argparse.Namespace) -> int:
 def _eval_policy(args: argparse.Namespace) -> int:
     import json
 
-    from tengen.nets.evaluate import evaluate_archive
+    from tengen.nets.accuracy import evaluate_archive
     print(json.dumps(evaluate_archive(args.net, args.archive, args.games, args.batch,
                                       args.device)))
     return 0

@@ -18,3 +18,6 @@ class FakeEvaluator:
             probs[:, :-1] = (1 - self.pass_prior) / (n * n)
             probs[:, -1] = self.pass_prior
         return probs, np.array([self.value(s) for s in states])
+
+    def close(self) -> None:
+        pass

@@ -12,6 +12,7 @@ from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator  # noqa: E402
 from tengen.nets.int8 import Int8Gate  # noqa: E402
 from tengen.nets.model import build_model  # noqa: E402
 from tengen.nets.checkpoint import load_checkpoint  # noqa: E402
+from tengen.nets.backends import OnnxBackend  # noqa: E402
 from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for  # noqa: E402
 
 
@@ -106,7 +107,7 @@ def test_int8_tower_keeps_the_shipped_networks_answers(size):
     model = load_checkpoint(str(SHIPPED_NET))[0]
     fp32 = SharedEvaluator(model, EvaluatorConfig(backend="onnx"))
     int8 = SharedEvaluator(model, EvaluatorConfig(backend="int8"))
-    assert int8.routes == {1: "int8"} and int8._int8 is not None
+    assert int8.routes == {1: "int8"} and "int8" in int8.router.backends
     same, diff = int8.int8_check  # on the shipped positions calibration did not see
     gate = Int8Gate()
     assert same >= gate.min_same_top and diff <= gate.max_value_diff
@@ -123,14 +124,14 @@ def test_auto_takes_int8_only_through_its_gate(capsys):
     model = build_model("b1c8").eval()
     shut = SharedEvaluator(model, EvaluatorConfig(backend="auto",
                                                   int8_gate=Int8Gate(min_same_top=1.01)))
-    assert shut._int8 is None and "int8" not in shut.routes.values()
+    assert "int8" not in shut.router.backends and "int8" not in shut.routes.values()
     assert shut.int8_check is not None  # quantized and checked, then turned down
     assert "fp32 runs the network" in capsys.readouterr().err
     p, v = shut.evaluate(_positions(9, n=3))
     assert np.allclose(p.sum(1), 1, atol=1e-5)
     open_ = SharedEvaluator(model, EvaluatorConfig(backend="auto",
                                                    int8_gate=Int8Gate(0.0, 2.0)))
-    assert open_._int8 is not None and open_.int8_check is not None
+    assert "int8" in open_.router.backends and open_.int8_check is not None
 
 
 def test_routes_take_int8_where_it_is_fastest_and_the_evaluator_runs_it():
@@ -146,7 +147,8 @@ def test_routes_take_int8_where_it_is_fastest_and_the_evaluator_runs_it():
     assert measure_routes(model, onnx, batches=(1, 8), seconds=0.05,
                           int8=instant) == {1: "int8", 8: "int8"}
     ev = SharedEvaluator(model, EvaluatorConfig(backend="onnx"))
-    ev._int8, ev.routes, calls[:] = instant, {1: "int8"}, []
+    ev.router.backends["int8"] = OnnxBackend(instant, "int8")
+    ev.router.routes, calls[:] = {1: "int8"}, []
     p, v = ev.evaluate(_positions(9, n=3))
     assert calls == [3] and np.allclose(v, 0.25)  # the int8 route ran that network
 

@@ -18,7 +18,8 @@ def play(size: int, moves: int) -> list[str]:
     cmds = [f"boardsize {size}", "clear_board", "komi 7.5"]
     cmds += [f"genmove {'bw'[i % 2]}" for i in range(moves)] + ["quit"]
     r = subprocess.run([sys.executable, "-m", "tengen", "gtp", "--size", str(size),
-                        "--visits", "32", "--backend", "torch", "--passes", "1", "--threads",
+                        "--visits", "32", "--move-time", "1000", "--backend", "torch",
+                        "--passes", "1", "--threads",
                         "1", "--seed", "7"], input="\n".join(cmds) + "\n", text=True,
                        capture_output=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -305,7 +305,7 @@ def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
 def test_eval_value_compares_nets_on_the_same_kgs_positions(kgs_dir):
     """Several nets, one pass over the positions, planes built in threads: each net's MSE
     is what eval-policy computes alone, the phases add up, and threads change nothing."""
-    from tengen.nets.evaluate import evaluate_archive
+    from tengen.nets.accuracy import evaluate_archive
     from tengen.selfplay.value_eval import eval_kgs, eval_kgs_many
     archive = str(kgs_dir / "KGS-2017_05-19-847-.tar.gz")
     torch.manual_seed(3)

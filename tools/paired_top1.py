@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from tengen.engine.board import zobrist_table
-from tengen.nets.evaluate import archive_positions, rows_planes
+from tengen.nets.accuracy import archive_positions, rows_planes
 from tengen.nets.checkpoint import load_checkpoint
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tengen.engine.jit import inline_kernel, kernel
+from tengen.engine.numba_kernel import inline_kernel, kernel
 
 EMPTY, BLACK, WHITE, BORDER = 0, 1, 2, 3
 PASS = 0  # loc 0 is a border corner, so it can never be a real point

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from tengen.engine.board import EMPTIES, EPOS, M_NEMPTY, M_SIZE, PASS, area_score, is_playable, play
-from tengen.engine.jit import kernel
+from tengen.engine.numba_kernel import kernel
 
 _MUL = np.uint64(0x2545F4914F6CDD1D)
 

@@ -13,17 +13,17 @@ with its int8 tower where it measures faster (``backend``: ``tengen.nets.onnx_ba
 """
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from tengen.nets.backends import build_router
+from tengen.nets.device import resolve_device
 from tengen.nets.features import NUM_PLANES, state_planes
-from tengen.nets.model import PolicyValueNet
 from tengen.nets.int8 import Int8Gate
-from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for
+from tengen.nets.model import PolicyValueNet
 
 
 @dataclass
@@ -48,12 +48,6 @@ class _Request:
         self.probs = self.values = self.error = None
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
-
-
 def planes_of(states) -> np.ndarray:
     n = states[0].size
     planes = np.zeros((len(states), NUM_PLANES, n, n), np.uint8)
@@ -69,7 +63,8 @@ class SharedEvaluator:
         self.cfg = cfg or EvaluatorConfig()
         self.device = resolve_device(self.cfg.device)
         self.model = model.to(self.device).eval()
-        self.routes = self._choose_backend()
+        self.router = build_router(self.model, self.device, self.cfg.backend, self.cfg.bf16,
+                                   self.cfg.int8_gate)
         self._pending: list[_Request] = []
         self._queue_lock = threading.Lock()
         if self.cfg.parallel < 1:
@@ -78,51 +73,13 @@ class SharedEvaluator:
         self._closed = False
         self.stats = {"forward_passes": 0, "positions": 0}
 
-    def _choose_backend(self) -> dict[int, str]:
-        """``{batch size: backend}`` (see ``onnx_backend.route_for``)."""
-        self._onnx = self._int8 = self.int8_check = None
-        backend = self.cfg.backend
-        if backend not in ("torch", "onnx", "int8", "auto"):
-            raise ValueError(f"backend must be torch, onnx, int8 or auto, not {backend!r}")
-        if backend == "torch" or self.device.type != "cpu" or self.cfg.bf16:
-            return {1: "torch"}
-        try:
-            self._onnx = OnnxNet(self.model)
-        except Exception as e:  # ImportError, or a model the exporter cannot take
-            if backend != "auto":
-                raise
-            print(f"tengen: ONNX Runtime unavailable ({e}); torch runs the network",
-                  file=sys.stderr)
-            return {1: "torch"}
-        if backend == "onnx":
-            return {1: "onnx"}
-        self._int8 = self._quantized(forced=backend == "int8")
-        if backend == "int8":
-            return {1: "int8"}
-        return measure_routes(self.model, self._onnx, int8=self._int8)
+    @property
+    def routes(self) -> dict[int, str]:
+        return self.router.routes
 
-    def _quantized(self, forced: bool):
-        """The int8 tower, or None where ``auto`` finds it strays too far from fp32
-        (a forced ``int8`` runs it anyway; the check is in ``int8_check``)."""
-        from tengen.nets.int8 import agreement, calibration_planes, quantize_tower
-        try:
-            planes = calibration_planes()
-            half = len(planes) // 2  # calibrate on one half, check on the other
-            net = OnnxNet(None, graph=quantize_tower(self._onnx.graph, planes[:half]))
-            self.int8_check = agreement(net, self._onnx, planes[half:])
-        except Exception as e:  # a graph the quantizer cannot take, no calibration file
-            if forced:
-                raise
-            print(f"tengen: no int8 network ({e}); fp32 runs it", file=sys.stderr)
-            return None
-        same, diff = self.int8_check
-        gate = self.cfg.int8_gate
-        if not forced and (same < gate.min_same_top or diff > gate.max_value_diff):
-            print(f"tengen: int8 keeps {same:.0%} of the top moves, values within {diff:.3f}"
-                  f" (gate {gate.min_same_top:.0%}, {gate.max_value_diff}): fp32 runs the"
-                  " network", file=sys.stderr)
-            return None
-        return net
+    @property
+    def int8_check(self):
+        return self.router.int8_check
 
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         """Move probabilities ``(len, n*n + 1)`` (pass last) and values in [-1, 1] for
@@ -130,6 +87,8 @@ class SharedEvaluator:
         return self.evaluate_planes(planes_of(states))
 
     def evaluate_planes(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``evaluate`` for input planes the caller has computed (``planes_of``): a
+        ``SplitEvaluator`` computes them once for two networks."""
         if self._closed:
             raise RuntimeError("the evaluator is closed")
         req = _Request(planes)
@@ -175,21 +134,12 @@ class SharedEvaluator:
                 self._pending = rest
             self._run(batch)
 
-    @torch.no_grad()
     def _run(self, batch: list[_Request]) -> None:
         try:
             planes = np.concatenate([r.planes for r in batch])
-            route = route_for(self.routes, len(planes))
-            if route in ("onnx", "int8"):
-                net = self._onnx if route == "onnx" else self._int8
-                logits, value = (torch.from_numpy(a) for a in net(planes))
-            else:
-                x = torch.from_numpy(planes).to(self.device).float()
-                with torch.autocast(self.device.type, dtype=torch.bfloat16,
-                                    enabled=self.cfg.bf16):
-                    logits, value = self.model(x)
-            probs = torch.softmax(logits.float(), dim=1).cpu().numpy()
-            values = value.float().cpu().numpy().reshape(-1)
+            logits, values = self.router.forward(planes)
+            probs = torch.softmax(torch.from_numpy(logits).float(), dim=1).numpy()
+            values = values.astype(np.float32)
             with self._queue_lock:  # passes may finish at once
                 self.stats["forward_passes"] += 1
                 self.stats["positions"] += len(planes)
@@ -226,5 +176,4 @@ class SplitEvaluator:
         self.value.close()
 
 
-__all__ = ["SharedEvaluator", "SplitEvaluator", "EvaluatorConfig", "resolve_device",
-           "planes_of"]
+__all__ = ["SharedEvaluator", "SplitEvaluator", "EvaluatorConfig", "planes_of"]

@@ -29,7 +29,7 @@ from tengen.engine.game import GameState
 from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
                             META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
                             load_colors, new_record, play, undo)
-from tengen.engine.jit import kernel
+from tengen.engine.numba_kernel import kernel
 
 NUM_PLANES = 49
 SENSIBLE_PLANE = 46  # the moves self-play samples from

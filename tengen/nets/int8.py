@@ -35,7 +35,7 @@ def build_calibration(archive: str, out: str, positions: int = 256, games: int =
                       seed: int = 0) -> int:
     """Sample ``positions`` positions of the first ``games`` 19x19 games of a KGS archive
     (a training archive, never the validation one) into ``out`` (.npz, atomically)."""
-    from tengen.nets.evaluate import archive_positions
+    from tengen.nets.accuracy import archive_positions
     rows, _, _ = archive_positions(archive, games)
     if len(rows) < positions:
         raise ValueError(f"{archive}: {len(rows)} positions, {positions} asked for")
@@ -50,7 +50,7 @@ def build_calibration(archive: str, out: str, positions: int = 256, games: int =
 
 def calibration_planes(path: str | Path = CALIBRATION) -> np.ndarray:
     """The shipped positions as float32 planes (N, 49, 19, 19)."""
-    from tengen.nets.evaluate import rows_planes
+    from tengen.nets.accuracy import rows_planes
     with np.load(path) as f:
         rows = list(zip(f["packed"], *f["meta"].astype(np.int64).T))  # game_positions' rows
     return rows_planes(rows).astype(np.float32)

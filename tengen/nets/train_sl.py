@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from tengen.nets.data import ShardSet
-from tengen.nets.evaluate import accuracy_counts
+from tengen.nets.accuracy import accuracy_counts
 from tengen.nets.grow import initial_model
 from tengen.nets.model import CONFIGS, build_model
 from tengen.nets.train_config import TrainConfig

@@ -24,6 +24,7 @@ import torch
 
 from tengen.errors import UserError
 from tengen.nets.checkpoint import read_checkpoint
+from tengen.nets.device import resolve_device
 
 from tengen.nets import distributed as ddp
 from tengen.nets.model import ModelConfig, count_parameters
@@ -63,12 +64,6 @@ def lr_at(cfg: LoopConfig, step: int) -> float:
         return cfg.lr
     t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * t))
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 class ResumeError(UserError, RuntimeError):
@@ -140,7 +135,7 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
     out.mkdir(parents=True, exist_ok=True)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = pick_device(cfg.device)
+    device = resolve_device(cfg.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed input shapes: let cuDNN pick kernels
     ranks = ddp.from_env(device.type)
@@ -298,5 +293,5 @@ def plot_curves(log_path: Path, png: Path, step_name: str = "step") -> None:
     os.replace(tmp, png)
 
 
-__all__ = ["LoopConfig", "Task", "run", "lr_at", "pick_device", "make_optimizer",
+__all__ = ["LoopConfig", "Task", "run", "lr_at", "make_optimizer",
            "plot_curves"]

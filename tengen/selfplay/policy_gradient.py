@@ -46,7 +46,8 @@ import torch.nn.functional as F
 from tengen.nets.features import SENSIBLE_PLANE
 from tengen.nets.checkpoint import load_checkpoint
 from tengen.nets import distributed as ddp
-from tengen.nets.training_core import pick_device, run
+from tengen.nets.device import resolve_device
+from tengen.nets.training_core import run
 from tengen.selfplay.games import GamesConfig, write_games
 from tengen.selfplay.pool import OpponentPool
 from tengen.selfplay.records import learner_examples, load_records, save_records
@@ -86,7 +87,7 @@ class PolicyGradientTask:
         # with ``overlap``: the next iteration's plan, its games in flight, and the
         # weights playing them (saved with the checkpoint, so a resume replays them exactly)
         self.pending, self.in_flight, self.behaviour = None, None, None
-        device = pick_device(cfg.device)
+        device = resolve_device(cfg.device)
         self.ranks = ddp.from_env(device.type)
         self.workers = (make_workers(cfg.ray, cfg.workers, str(device), cfg.bf16, cfg.backend)
                         if self.ranks.main else None)

@@ -22,7 +22,7 @@ from tengen.engine.board import zobrist_table
 from tengen.engine.game import IllegalMove
 from tengen.engine.sgf import SgfError, iter_sgf_files, parse_sgf
 from tengen.nets.data import game_positions
-from tengen.nets.evaluate import rows_planes as planes_of
+from tengen.nets.accuracy import rows_planes as planes_of
 from tengen.selfplay.records import value_examples
 from tengen.selfplay.value_train import batch_files, concat, predict_values
 

@@ -26,7 +26,7 @@ from numba import njit
 
 from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_SIZE, MARK, NEXT,
                                  SIZE, WHITE, heads4, new_stamp, is_own_eye)
-from tengen.engine.jit import inline_kernel, kernel
+from tengen.engine.numba_kernel import inline_kernel, kernel
 
 PAT_BITS = 18
 RESP_BITS = 18

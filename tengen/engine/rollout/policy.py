@@ -23,7 +23,7 @@ from numba import njit
 
 from tengen.engine.board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE, NEXT, PASS, R_CAPS,
                     R_NCAP, area_owner, area_score, new_record, play)
-from tengen.engine.jit import inline_kernel, kernel
+from tengen.engine.numba_kernel import inline_kernel, kernel
 from tengen.engine.playout import new_rng, rand_below
 from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
                                point_features_both, response_index)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tengen.engine.jit import kernel
+from tengen.engine.numba_kernel import kernel
 
 from tengen.engine.board import (BLACK, M_KO, M_KO_PLA, M_NEMPTY, EMPTIES, PASS, Board, is_legal,
                     new_record, play)

@@ -73,6 +73,11 @@ class Evaluator(Protocol):
         in [-1, 1] for the side to move."""
         ...
 
+    def close(self) -> None:
+        """Refuse further calls and release what it holds (called by its owner: one
+        evaluator may serve many searches)."""
+        ...
+
 
 class Node:
     __slots__ = ("moves", "prior", "N", "W", "S", "U", "children", "value", "net_value",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tengen import jitcache
+from tengen import numba_cache
 
 PKG = Path(__file__).resolve().parent.parent / "tengen"
 
@@ -52,20 +52,20 @@ def test_a_changed_board_kernel_reaches_the_cached_playout(tmp_path):
 
 def test_digest_follows_kernel_sources_only(tmp_path):
     pkg = _copy_package(tmp_path)
-    d0 = jitcache.source_digest(pkg)
+    d0 = numba_cache.source_digest(pkg)
     (pkg / "cli.py").write_text((pkg / "cli.py").read_text() + "\n# no kernels here\n")
-    assert jitcache.source_digest(pkg) == d0
+    assert numba_cache.source_digest(pkg) == d0
     play = pkg / "engine" / "playout.py"
     play.write_text(play.read_text() + "\n# a kernel file\n")
-    assert jitcache.source_digest(pkg) != d0
+    assert numba_cache.source_digest(pkg) != d0
 
 
 def test_cache_dir_bases_and_children(tmp_path):
-    d = jitcache.cache_dir(PKG, env={"NUMBA_CACHE_DIR": str(tmp_path)})
+    d = numba_cache.cache_dir(PKG, env={"NUMBA_CACHE_DIR": str(tmp_path)})
     assert d.parent == tmp_path and d.name.startswith("tengen-")
     # a child process inherits the folder its parent chose and keeps it
-    assert jitcache.cache_dir(PKG, env={"NUMBA_CACHE_DIR": str(d)}) == d
-    x = jitcache.cache_dir(PKG, env={"XDG_CACHE_HOME": str(tmp_path)})
+    assert numba_cache.cache_dir(PKG, env={"NUMBA_CACHE_DIR": str(d)}) == d
+    x = numba_cache.cache_dir(PKG, env={"XDG_CACHE_HOME": str(tmp_path)})
     assert x.parent == tmp_path / "tengen" / "numba"
     # importing tengen pointed this process's Numba at this version's folder
     import numba

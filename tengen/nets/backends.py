@@ -1,0 +1,121 @@
+"""What runs the network's forward pass: torch, ONNX Runtime in fp32, or ONNX Runtime
+with the tower quantized to int8, each behind one ``NetBackend`` protocol (planes in,
+logits and values out, as numpy), and the ``Router`` that picks one per batch size.
+
+``build_router`` keeps the backends a configuration asks for and, for ``auto``, times
+them on this machine at load (``onnx_backend.measure_routes``) after checking that their
+answers agree (ONNX Runtime against torch; int8 against fp32 through its gate, whose
+figures stay in ``Router.int8_check``). The evaluator only ever calls ``Router.forward``.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from tengen.nets.int8 import Int8Gate
+from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for
+
+BACKENDS = ("torch", "onnx", "int8", "auto")
+
+
+class NetBackend(Protocol):
+    name: str
+
+    def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Planes ``(N, planes, n, n)`` (uint8 or float) -> logits ``(N, n*n + 1)`` and
+        values ``(N,)``."""
+        ...
+
+
+class TorchBackend:
+    name = "torch"
+
+    def __init__(self, model, device: torch.device, bf16: bool = False):
+        self.model, self.device, self.bf16 = model, device, bf16
+
+    @torch.no_grad()
+    def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = torch.from_numpy(planes).to(self.device).float()
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            logits, value = self.model(x)
+        return logits.float().cpu().numpy(), value.float().cpu().numpy().reshape(-1)
+
+
+class OnnxBackend:
+    """ONNX Runtime running a graph: the exported fp32 network or its int8 tower."""
+
+    def __init__(self, net, name: str):
+        self.net, self.name = net, name
+
+    def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        logits, values = self.net(planes)
+        return np.asarray(logits), np.asarray(values).reshape(-1)
+
+
+@dataclass
+class Router:
+    """The backends kept, and which one runs each batch size."""
+    backends: dict[str, NetBackend]
+    routes: dict[int, str]  # {batch size: backend}, see onnx_backend.route_for
+    int8_check: tuple[float, float] | None = None  # (top moves kept, largest value gap)
+    notes: list[str] = field(default_factory=list)
+
+    def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.backends[route_for(self.routes, len(planes))].forward(planes)
+
+
+def build_router(model, device: torch.device, backend: str = "torch", bf16: bool = False,
+                 int8_gate: Int8Gate | None = None) -> Router:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be torch, onnx, int8 or auto, not {backend!r}")
+    torch_backend = TorchBackend(model, device, bf16)
+    only_torch = Router({"torch": torch_backend}, {1: "torch"})
+    if backend == "torch" or device.type != "cpu" or bf16:
+        return only_torch
+    try:
+        onnx = OnnxNet(model)
+    except Exception as e:  # ImportError, or a model the exporter cannot take
+        if backend != "auto":
+            raise
+        print(f"tengen: ONNX Runtime unavailable ({e}); torch runs the network",
+              file=sys.stderr)
+        return only_torch
+    kept = {"torch": torch_backend, "onnx": OnnxBackend(onnx, "onnx")}
+    if backend == "onnx":
+        return Router(kept, {1: "onnx"})
+    int8, check = _quantized(onnx, int8_gate or Int8Gate(), forced=backend == "int8")
+    if int8 is not None:
+        kept["int8"] = OnnxBackend(int8, "int8")
+    if backend == "int8":
+        return Router(kept, {1: "int8"}, check)
+    return Router(kept, measure_routes(model, onnx, int8=int8), check)
+
+
+def _quantized(onnx: OnnxNet, gate: Int8Gate, forced: bool):
+    """``(int8 network or None, (top moves kept, largest value gap) or None)``: None
+    where ``auto`` finds it strays too far from fp32 (a forced ``int8`` runs it anyway)."""
+    from tengen.nets.int8 import agreement, calibration_planes, quantize_tower
+    try:
+        planes = calibration_planes()
+        half = len(planes) // 2  # calibrate on one half, check on the other
+        net = OnnxNet(None, graph=quantize_tower(onnx.graph, planes[:half]))
+        check = agreement(net, onnx, planes[half:])
+    except Exception as e:  # a graph the quantizer cannot take, no calibration file
+        if forced:
+            raise
+        print(f"tengen: no int8 network ({e}); fp32 runs it", file=sys.stderr)
+        return None, None
+    same, diff = check
+    if not forced and (same < gate.min_same_top or diff > gate.max_value_diff):
+        print(f"tengen: int8 keeps {same:.0%} of the top moves, values within {diff:.3f}"
+              f" (gate {gate.min_same_top:.0%}, {gate.max_value_diff}): fp32 runs the"
+              " network", file=sys.stderr)
+        return None, check
+    return net, check
+
+
+__all__ = ["NetBackend", "TorchBackend", "OnnxBackend", "Router", "build_router", "BACKENDS"]
