@@ -3,18 +3,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import tengen_cmd
 
 HERE = Path(__file__).resolve().parent
 RESPONSE = re.compile(r"[=?]\d*( [^\n]*)?(\n[^\n]+)*\n\n")
-
-
-def tengen_cmd():
-    exe = shutil.which("tengen")
-    return [exe] if exe else [sys.executable, "-m", "tengen.cli"]
 
 
 def sabaki_node() -> str:

@@ -18,6 +18,7 @@ from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.sgf import game_to_sgf
 
 from search_fakes import FakeEvaluator
+from helpers import ONE_EYE
 
 # A black group of six stones inside white's area. As the board stands it spoils
 # white's area and black "wins" B+1.5 (the count that made tengen pass won games away);
@@ -36,17 +37,6 @@ X . X . X O . O O
 
 # The issue's case: a white group of eight stones with one eye (C3) and one outside
 # liberty (B1) inside black's area. Black fills B1, then takes the eye: dead.
-ONE_EYE = """
-. X . X O . O . .
-X X X X O O O O O
-. X . X O . O . O
-X X X X O O O O O
-X X X X X O . O .
-X O O O X O O O O
-X O . O X O . O .
-X O O O X O O O O
-X . X X X O . O .
-"""
 
 # Seki at the top: black C9-D9-D8-D7-E7-F7 and white F9-F8 share E9 and E8, and
 # whoever fills one puts its own chain in atari. Both live; E9 and E8 are nobody's.

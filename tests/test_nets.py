@@ -200,15 +200,20 @@ def test_shared_evaluator_runs_parallel_passes_at_once(parallel):
     torch.manual_seed(0)
     model = build_model("b1c8").eval()
     ev = SharedEvaluator(model, EvaluatorConfig(parallel=parallel))
-    running, most = [0], [0]
+    running, most, served = [0], [0], [0]
     lock = threading.Lock()
     run = ev._run
 
     def slow_run(batch):
         with lock:
             running[0] += 1
+            served[0] += len(batch)
             most[0] = max(most[0], running[0])
-        time.sleep(0.05)  # long enough for every caller to arrive
+        # hold the pass until every request is either in a pass or queued: a caller that
+        # could start a pass of its own has had its chance by then (no sleep to guess it)
+        deadline = time.monotonic() + 30
+        while served[0] + len(ev._pending) < len(games) and time.monotonic() < deadline:
+            time.sleep(0.001)
         run(batch)
         with lock:
             running[0] -= 1

@@ -2,6 +2,7 @@
 restarted, its share replayed, and every game comes back once, whole, and the same as
 when played without Ray."""
 import os
+from concurrent.futures import FIRST_COMPLETED, wait
 import shutil
 import signal
 import tempfile
@@ -39,15 +40,13 @@ def test_a_killed_actor_loses_nothing(cluster):
     n = 96
     cfg = GamesConfig(size=9, games=n, seed=3)
     before = cluster.pids()
-    out = {}
-    run = threading.Thread(target=lambda: out.setdefault("games",
-                                                         cluster.play(learner, Opponent.weights_of(opponent), cfg)))
-    run.start()
-    time.sleep(0.3)
-    assert run.is_alive(), "the games finished before the kill"
+    flight = cluster.submit(learner, Opponent.weights_of(opponent), cfg)
+    # kill once the actors are at work: the first share is back and most are still out
+    wait(flight.futures, return_when=FIRST_COMPLETED, timeout=600)
+    assert sum(f.done() for f in flight.futures) < len(flight.futures) // 2, \
+        "the games finished before the kill"
     os.kill(before[0], signal.SIGKILL)
-    run.join(timeout=600)
-    games = out["games"]
+    games = flight.result()
     assert len(games) == n
     assert cluster.pids()[0] != before[0]  # restarted by Ray
     # the same games as played here, share by share: none lost, none twice, none half
@@ -80,7 +79,7 @@ def test_rl_iterations_on_ray(cluster, tmp_path):
 
 
 def test_value_data_on_ray_with_an_actor_killed(cluster, tmp_path):
-    from test_value_data import batch_contents
+    from helpers import batch_contents
     from tengen.selfplay.value_data import ValueDataConfig, generate
     torch.manual_seed(0)
     model = build_model("b1c8").eval()

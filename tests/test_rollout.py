@@ -227,7 +227,7 @@ def test_rollouts_play_a_finished_game_out():
     """From a finished board with a dead group, rollouts started afresh capture it: the
     group's points end black's and the mean score is the count with it removed. With two
     passes pending, no move is played and the count is the board as it stands."""
-    from test_judge import ONE_EYE
+    from helpers import ONE_EYE
     g = from_ascii(ONE_EYE, komi=0.5)  # B+0.5 with the white group off, W+18.5 as it stands
     b = g.board
     policy = RolloutPolicy(seed=0)

@@ -13,7 +13,7 @@ from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.selfplay.games import GamesConfig
 from tengen.selfplay.workers import Opponent, WorkersConfig
 from tengen.selfplay.workers.local import SelfPlayWorkers
-from test_gtp_process import tengen_cmd
+from helpers import tengen_cmd
 
 
 def test_names_resolve_to_the_shipped_files_unless_a_file_has_that_name(tmp_path, monkeypatch):
@@ -36,8 +36,8 @@ def test_the_rl_net_is_the_sl_architecture_and_says_where_it_came_from():
     rl, state = load_checkpoint("rl")
     assert rl.cfg == sl.cfg
     meta = state["meta"]
-    assert meta["stage"] == "rl" and meta["iteration"] > 0
-    assert meta["against_sl"]["wins"] / meta["against_sl"]["games"] >= 0.7
+    assert meta["stage"] == "rl" and meta["iteration"] > 0  # provenance; its strength is
+    # measured by playing (test_each_shipped_policy_beats_the_earlier_sl_net_...)
 
 
 def test_gtp_plays_the_rl_policy_by_name_and_refuses_a_missing_net_at_once():
@@ -56,42 +56,15 @@ def test_gtp_plays_the_rl_policy_by_name_and_refuses_a_missing_net_at_once():
 EARLIER_SL = Path(__file__).resolve().parent.parent / "checkpoints" / "sl-b6c64" / "latest.pt"
 
 
-def test_the_shipped_sl_net_says_how_it_was_annealed():
+def test_the_shipped_sl_net_predicts_held_out_kgs_moves(kgs_dir):
+    """Measured here, not read from its metadata: top-1 on the first 10 games of the
+    validation archive (about 2,500 positions; the whole archive gives 51.1%)."""
+    from conftest import VALIDATION_ARCHIVE
+    from tengen.nets.accuracy import evaluate_archive
+    r = evaluate_archive(None, str(kgs_dir / VALIDATION_ARCHIVE), 10)
+    assert r["positions"] > 2000 and r["top1"] >= 0.46 and r["top5"] >= 0.75
     _, state = load_checkpoint("sl")
-    anneal = state["meta"]["anneal"]
-    assert anneal["whole_validation_archive"]["top1"] > 0.4507
-    assert anneal["against_previous_sl"]["wins"] / anneal["against_previous_sl"]["games"] > 0.7
-    # then a second cosine cycle, shipped where it beat the annealed net's figures
-    cycle = state["meta"]["second_cycle"]
-    assert cycle["whole_validation_archive"]["top1"] > anneal["whole_validation_archive"]["top1"]
-    assert cycle["against_previous_sl"]["wins"] > anneal["against_previous_sl"]["wins"]
-    # and a third, shipped where it beat the second cycle's net outright
-    third = state["meta"]["third_cycle"]
-    assert third["step"] == 19000
-    assert third["whole_validation_archive"]["top1"] > cycle["whole_validation_archive"]["top1"]
-    assert third["against_previous_sl"]["wins"] > cycle["against_previous_sl"]["wins"]
-    assert third["against_second_cycle"]["wins"] / third["against_second_cycle"]["games"] > 0.5
-    # then distilled from a b10c128 teacher grown from it (one GPU lease): shipped where it
-    # beat the third cycle's net on the whole archive (paired) and sampling, and reached 50%
-    dist = state["meta"]["distilled"]
-    assert state["meta"]["model"] == "b6c64"
-    top1 = dist["whole_validation_archive"]["top1"]
-    assert top1 >= 0.50 > third["whole_validation_archive"]["top1"]
-    assert dist["teacher"]["whole_validation_archive"]["top1"] > top1
-    assert dist["paired_top1_vs_third_cycle"]["ci95_points"][0] > 0
-    assert dist["paired_top1_vs_control"]["ci95_points"][0] > 0  # the teacher, not the lease
-    assert dist["against_third_cycle"]["wins"] / dist["against_third_cycle"]["games"] > 0.5
-    assert dist["against_previous_sl"]["wins"] > third["against_previous_sl"]["wins"]
-    assert dist["int8_gate"]["same_top"] >= 0.9 and dist["int8_gate"]["max_value_diff"] <= 0.1
-    # then trained on with a value weight of 1 (one more lease): shipped where its value
-    # and top-1 beat the distilled net's on the whole archive and it beat it sampling
-    assert state["meta"]["stage"] == "sl-value-weighted"
-    vw = state["meta"]["value_weighted"]
-    assert vw["whole_validation_archive"]["value_mse"] < dist["whole_validation_archive"]["value_mse"]
-    assert vw["whole_validation_archive"]["top1"] > top1
-    assert vw["against_distilled_sampling"]["wins"] / vw["against_distilled_sampling"]["games"] > 0.55
-    assert vw["against_distilled_searching_200_visits"]["wins"] >= 20
-    assert vw["int8_gate"]["same_top"] >= 0.9 and vw["int8_gate"]["max_value_diff"] <= 0.1
+    assert state["meta"]["model"] == "b6c64"  # its provenance is kept with it
 
 
 @pytest.mark.slow

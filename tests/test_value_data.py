@@ -17,6 +17,7 @@ from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.selfplay.records import load_records, value_examples
 from tengen.selfplay.value_data import ValueDataConfig, generate, play_value_games
 from tengen.selfplay.value_train import ValueTrainConfig, train_value
+from helpers import batch_contents
 
 
 class Recorder(SharedEvaluator):
@@ -267,14 +268,6 @@ def test_ownership_targets_add_up_to_the_final_count(tmp_path):
     for g, owner in zip(games, ex.ownership):
         black_minus_white = g.score + info["komi"]  # the exact count, komi taken back
         assert owner.sum() == (black_minus_white if g.learner == 1 else -black_minus_white)
-
-
-def batch_contents(folder) -> dict:
-    out = {}
-    for path in sorted(folder.glob("batch-*/records.npz")):
-        with np.load(path) as d:
-            out[path.parent.name] = {k: d[k].tolist() for k in ("locs", "u", "keep", "score")}
-    return out
 
 
 def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
