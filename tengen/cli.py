@@ -20,7 +20,8 @@ def _gtp(args: argparse.Namespace) -> int:
     from tengen.players.build import build_player
 
     judge = Judge(weights=args.rollout_weights)  # the engine's own rollouts count the game
-    engine = GtpEngine(build_player(opts, judge), size=args.size, komi=args.komi, judge=judge)
+    engine = GtpEngine(build_player(opts, judge), size=args.size, komi=args.komi, judge=judge,
+                       ponder=args.ponder)
     try:
         engine.serve(sys.stdin.buffer, out)
     except (BrokenPipeError, KeyboardInterrupt):
@@ -103,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--passes", type=int, default=0,
                    help="network passes at once, the search's batches in flight "
                    "(default: 2, 1 on one core)")
+    g.add_argument("--ponder", action="store_true",
+                   help="think on the opponent's time, until its move arrives (off by "
+                   "default: in a match it takes cores the opponent may need)")
     g.add_argument("--resign", type=float, default=0.0,
                    help="resign below this win rate (default 0: never)")
     g.set_defaults(func=_gtp)

@@ -156,3 +156,60 @@ def test_exploration_grows_with_visits_when_asked():
     assert mcts.c_explore(0) == pytest.approx(1.0)
     assert mcts.c_explore(500) == pytest.approx(1.0 + 0.45 * np.log(2))
     assert MCTS(FakeEvaluator(), SearchConfig(lam=0.0, c_puct=1.5)).c_explore(1e6) == 1.5
+
+
+@pytest.mark.parametrize("ponder", [True, False])
+def test_pondering_searches_the_opponents_turn_and_keeps_the_tree(ponder):
+    """With --ponder the engine searches after its move until the next command arrives;
+    the opponent's reply found there carries its visits into our next search."""
+    import os
+    import threading
+    import time
+
+    from tengen.engine.coords import loc_to_gtp
+    from tengen.engine.gtp import GtpEngine
+
+    def material(s):
+        score = s.score() + s.komi
+        return float(np.tanh((score if s.to_play == BLACK else -score) / 6.0))
+    player = SearchPlayer(FakeEvaluator(material), SearchConfig(lam=0.0, visits=50))
+    engine = GtpEngine(player, size=9, ponder=ponder, ponder_visits=400)
+    r, w = os.pipe()
+    out, seen = [], []
+
+    def feed():
+        os.write(w, b"genmove b\n")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the first move is out, then pondered
+            root = player.mcts.root
+            if root is not None and root.N is not None and \
+                    player.mcts.root_state.to_play == WHITE and root.N.sum() >= 300:
+                break
+            if not ponder and out and out[0].startswith(b"="):
+                break
+            time.sleep(0.01)
+        root = player.mcts.root
+        best = int(np.argmax(root.N))
+        reply = int(root.moves[best]) if ponder else int(GameState(9).board.empties()[40])
+        seen.append(float(root.N[best]) if ponder else 0.0)
+        os.write(w, f"play w {loc_to_gtp(reply, 9)}\ngenmove b\nquit\n".encode())
+        os.close(w)
+
+    class Out:
+        def write(self, data):
+            out.append(bytes(data))
+
+        def flush(self):
+            pass
+    t = threading.Thread(target=feed)
+    t.start()
+    with os.fdopen(r, "rb") as inp:
+        engine.serve(inp, Out())
+    t.join()
+    answers = b"".join(out).decode().split("\n\n")
+    assert answers[0].startswith("= ") and answers[2].startswith("= ")
+    reused = player.mcts.root.visits - 50  # what the second search found already there
+    if ponder:  # the pondered reply's subtree, at least as big as when the reply came
+        assert reused >= seen[0] >= 10, (reused, seen)
+    else:
+        assert reused < 10, reused

@@ -70,7 +70,8 @@ class Player:
         return self
 
     def analyze(self, state: GameState, pla: int, stop: Callable[[], bool],
-                report: Callable[[], None], report_every: float) -> None:
+                report: Callable[[], None], report_every: float,
+                visits: int | None = None) -> None:
         raise NotImplementedError  # only players declaring ANALYSIS
 
     def move_infos(self) -> list:

@@ -11,7 +11,7 @@ from typing import BinaryIO, Callable
 
 from tengen.engine.game import GameState
 from tengen.engine.judge.judgment import Judge
-from tengen.engine.player import Clock, Player, RandomPlayer
+from tengen.engine.player import ANALYSIS, Clock, Player, RandomPlayer
 from tengen.engine.gtp.core import CoreCommands
 from tengen.engine.gtp.moves import MoveCommands
 from tengen.engine.gtp.protocol import GtpError, clean_line, format_response, raw_lines
@@ -24,7 +24,8 @@ GROUPS = (CoreCommands, SetupCommands, MoveCommands, TimeCommands, ScoringComman
 
 class GtpEngine:
     def __init__(self, player: Player | None = None, size: int = 19, komi: float = 7.5,
-                 name: str = "tengen", judge: Judge | None = None):
+                 name: str = "tengen", judge: Judge | None = None, ponder: bool = False,
+                 ponder_visits: int = 20_000):
         self.player = player or RandomPlayer()
         self.judge = judge or Judge()  # dead stones, seki and the count of a position
         self.name = name
@@ -36,6 +37,10 @@ class GtpEngine:
         self.input_waiting: Callable[[], bool] = lambda: True  # ends a stream when true
         self.ident = ""
         self.streamed = False  # a handler has written the "=" line itself
+        # pondering: after our move, search the opponent's turn until the next command
+        # arrives (the tree is kept for our next move); capped, as the tree lives in memory
+        self.ponder, self.ponder_visits = ponder, ponder_visits
+        self.moved = False  # set by genmove: the next idle time is the opponent's
         self.commands: dict[str, Callable[[list[str]], str]] = {}
         for group in GROUPS:
             self.commands.update(group(self).table())
@@ -100,8 +105,19 @@ class GtpEngine:
             raw = lines.get()
             if raw is None:
                 break
+            self.moved = False
             response = self.handle_line(raw)
             if response is not None:
                 write(response)
                 self.player.start()  # background loading begins once the first answer is out
+            if self.ponder and self.moved:
+                self.think_on_their_time()
         self.player.close()
+
+    def think_on_their_time(self) -> None:
+        """Search the position after our move until a command arrives."""
+        player = self.player.ready()
+        if ANALYSIS not in player.abilities or self.state.is_over() or self.input_waiting():
+            return
+        player.analyze(self.state, self.state.to_play, stop=self.input_waiting,
+                       report=lambda: None, report_every=3600.0, visits=self.ponder_visits)

@@ -53,6 +53,7 @@ class MoveCommands(CommandGroup):
             print(f"player chose illegal {loc_to_gtp(loc, g.size)}; passing", file=sys.stderr)
             loc = PASS
         g.state.play(loc, pla)
+        g.moved = True
         return loc_to_gtp(loc, g.size)
 
     def _summary(self, pla: int, choice, spent: float) -> str:

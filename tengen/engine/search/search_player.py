@@ -148,10 +148,12 @@ class SearchPlayer(Player):
     # ------------------------------------------------------------------ analysis
 
     def analyze(self, state: GameState, pla: int, stop: Callable[[], bool],
-                report: Callable[[], None], report_every: float) -> None:
-        """Search until ``stop()``, calling ``report`` every ``report_every`` seconds."""
+                report: Callable[[], None], report_every: float,
+                visits: int | None = None) -> None:
+        """Search until ``stop()`` (or ``visits`` more simulations), calling ``report``
+        every ``report_every`` seconds."""
         self._set_root(state, pla)
-        self.mcts.search(stop=stop, report=report, report_every=report_every)
+        self.mcts.search(visits=visits, stop=stop, report=report, report_every=report_every)
         report()
 
     def move_infos(self) -> list[MoveInfo]:
