@@ -35,7 +35,7 @@ def config(tmp_path, gnugo_cmd, **kw):
 def test_short_match_against_gnugo_end_to_end(tmp_path, gnugo_cmd):
     s = run_match(config(tmp_path, gnugo_cmd, games=2, jobs=2), progress=False)
     out = tmp_path / "match"
-    assert s["games"] == 2 == s["wins"] + s["losses"] + s["draws"] + s["void"]
+    assert s["games"] == 2 == s["wins"] + s["losses"] + s["draws"] + s["void"] + s["forfeits"]
     assert s["by_color"]["black"]["games"] == s["by_color"]["white"]["games"] == 1
     assert s["by_color"]["black"]["wins"] + s["by_color"]["white"]["wins"] == s["wins"]
     assert 0 <= s["wilson_low"] <= s["win_rate"] <= s["wilson_high"] <= 1
@@ -156,7 +156,7 @@ def test_clock_flags_a_slow_engine_and_sends_time_left(tmp_path, gnugo_cmd):
     # the fake answers an error to any genmove not preceded by its time_left
     cfg = config(tmp_path, gnugo_cmd, games=2, engine=f"{FAKE} slow", time="canadian 0 2 1")
     s = run_match(cfg, progress=False)
-    assert s["failures"] == {"time": 2} and s["losses"] == 2
+    assert s["failures"] == {"time": 2} and s["forfeit_wins"]["opponent"] == 2
     for i in range(2):
         rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
         assert rec["failed_side"] == "engine" and "out of time" in rec["detail"]

@@ -40,7 +40,7 @@ def test_gtp_applies_the_plan():
     before = torch.get_num_threads()
     try:
         for lam, threads in ((0.5, 0), (0.0, 0), (0.5, 2)):
-            args = argparse.Namespace(player="mcts", lam=lam, threads=threads)
+            args = argparse.Namespace(player="mcts", lam=lam, threads=threads, passes=0)
             plan = _plan_threads(args)
             assert torch.get_num_threads() == plan.torch_threads
             assert plan == plan_threads(lam > 0, override=threads)
