@@ -4,9 +4,9 @@ mixing two runs' results under one summary."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from tengen.atomic import write_text
 from tengen.errors import UserError
 
 
@@ -43,9 +43,7 @@ def claim(out: Path, config: dict, free: tuple[str, ...], what: str,
         if diffs:
             raise FolderError(f"{out} holds another {what} ({'; '.join(diffs)}): give "
                               f"another --out, or the same settings to resume it")
-    tmp = out / f"config.json.tmp{os.getpid()}"
-    tmp.write_text(json.dumps(config, indent=1))
-    os.replace(tmp, path)
+    write_text(path, json.dumps(config, indent=1))
 
 
 __all__ = ["FolderError", "claim"]

@@ -34,7 +34,7 @@ def module_name(path: Path) -> str:
 
 def room(module: str) -> str:
     p = module.split(".")[1:]
-    if not p or p[0] in ("errors", "run_folder", "numba_cache"):
+    if not p or p[0] in ("errors", "run_folder", "numba_cache", "atomic"):
         return "base"
     if p[0] == "engine":
         if len(p) > 1 and p[1] in ("rollout", "judge", "search", "gtp", "player"):

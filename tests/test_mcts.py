@@ -17,6 +17,7 @@ from tengen.engine.search.state import SimState, terminal_value
 from tengen.engine.search.timecontrol import TimePolicy, move_budget
 
 from search_fakes import FakeEvaluator
+from helpers import PASS_MIRAGE, TickingClock
 
 
 def material(s: SimState) -> float:
@@ -260,22 +261,6 @@ def test_never_passes_a_lost_count_and_passes_a_won_one():
     assert player.choose(won, BLACK, Clock()).loc == PASS
 
 
-# Black's three stones in white's area make every empty point there neutral, so the tree's
-# count of a finished game (every stone alive) gives black the win; the pass rule, which
-# removes dead stones or finds them in doubt, says play on (arena game-0024 of the
-# distilled 1,600-simulation row: 1,600 visits on a pass that could not be played, and
-# the move played instead chosen from the 0-7 visits left over, for 70 moves).
-PASS_MIRAGE = """
-. X . X . X . X .
-X X X X X X X X X
-O O O O O O O O O
-. . . . . . . . .
-. . X . . . X . .
-. . . . . . . . .
-. . . X . . . . .
-. . . . . . . . .
-. . . . . . . . .
-"""
 
 
 @pytest.mark.parametrize("opponent_passed", [True, False])
@@ -370,20 +355,14 @@ def test_search_stops_at_its_deadline(monkeypatch):
     ends after about 30 looks; a search that ignored its deadline would run on (the
     clock stops it with an error after 1,000 looks)."""
     import tengen.engine.search.mcts as mcts_module
-    now = [1000.0]
-
-    def tick():
-        now[0] += 0.01
-        if now[0] > 1010.0:
-            raise AssertionError("the search ran far past its deadline")
-        return now[0]
+    tick = TickingClock(start=1000.0)
 
     player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0, batch=1),
                           time_policy=TimePolicy(default_move_time=0.3))
     clock = Clock(move_start=1000.0)
     monkeypatch.setattr(mcts_module.time, "monotonic", tick)
     player.choose(GameState(9), BLACK, clock)
-    assert now[0] <= 1000.0 + 0.3 + 0.05  # stopped within a few looks of the deadline
+    assert tick.now <= 1000.0 + 0.3 + 0.05  # stopped within a few looks of the deadline
     assert player.mcts.root.visits > 0
 
 

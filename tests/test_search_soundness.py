@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from tengen.engine.board import BLACK, PASS, WHITE
-from tengen.engine.coords import locs_to_indices
 from tengen.engine.game import GameState, from_ascii
 from tengen.engine.player import Clock
 from tengen.engine.rollout.policy import RolloutPolicy
@@ -14,6 +13,7 @@ from tengen.engine.search.mcts import MCTS, Node, SearchConfig
 from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.search.state import SimState
 
+from helpers import PASS_MIRAGE, TickingClock
 from search_fakes import FakeEvaluator
 
 GOOD = 20  # moves that share most of the prior, as a trained net's do
@@ -105,31 +105,12 @@ def test_lcb_widens_with_the_spread_of_the_values():
     assert np.isneginf(mcts.lcbs(root_with([0, 5], [0.0, 1.0]))[0])
 
 
-PASS_MIRAGE = """
-. X . X . X . X .
-X X X X X X X X X
-O O O O O O O O O
-. . . . . . . . .
-. . X . . . X . .
-. . . . . . . . .
-. . . X . . . . .
-. . . . . . . . .
-. . . . . . . . .
-"""
-
-
 def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     """Canadian byo-yomi of 3 s a move: the search prefers a pass the rule refuses, and the
     moves are searched again. The whole move must fit the period (the old code started a
     second full budget: 3.9 s). The clock advances 10 ms each time it is read."""
     import tengen.engine.search.mcts as mcts_module
-    now = [1000.0]
-
-    def tick():
-        now[0] += 0.01
-        if now[0] > 1010.0:
-            raise AssertionError("the search ran far past its deadline")
-        return now[0]
+    tick = TickingClock(start=1000.0)
 
     g = from_ascii(PASS_MIRAGE, komi=0.5, to_play=BLACK)
     player = SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0),
@@ -146,7 +127,7 @@ def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     choice = player.choose(g, BLACK, clock)
     assert len(searches) == 2  # the pass was chosen, refused, and the moves searched
     assert choice.loc != PASS and g.is_legal(choice.loc, BLACK)
-    assert now[0] - 1000.0 < 3.0 - 0.3, f"the move took {now[0] - 1000.0:.2f} s of 3 s"
+    assert tick.now - 1000.0 < 3.0 - 0.3, f"the move took {tick.now - 1000.0:.2f} s of 3 s"
     root = player.mcts.root
     assert root.N[root.moves != PASS].sum() > 8  # the moves had a search of their own
 

@@ -7,7 +7,6 @@ match loses only the games in flight and a rerun with the same folder plays only
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import sys
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tengen.atomic import save_figure, write_text
 from tengen.errors import UserError
 from tengen.run_folder import claim
 from tengen.match.gtp_client import gnugo_command
@@ -61,12 +61,6 @@ def game_commands(cfg: ArenaConfig, index: int) -> tuple[str, str]:
     opponent = cfg.opponent.replace("{seed}", seed) if "{seed}" in cfg.opponent \
         else f"{cfg.opponent} --seed {seed}"
     return cfg.engine.replace("{seed}", seed), opponent
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def finished_games(out: Path) -> dict[int, dict]:
@@ -145,7 +139,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                     _discard(out, res)
                     continue
                 done[res.index] = res.to_json()
-                _atomic_write(out / f"game-{res.index:04d}.json",
+                write_text(out / f"game-{res.index:04d}.json",
                               json.dumps(res.to_json(), indent=1))
                 if bar:
                     s = summarize(list(done.values()))
@@ -163,7 +157,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     summary = summarize(results)
     summary["engine_command"], summary["opponent_command"] = cfg.engine, cfg.opponent
     summary["size"], summary["komi"], summary["handicap"] = cfg.game.size, cfg.game.komi, cfg.game.handicap
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=1))
+    write_text(out / "summary.json", json.dumps(summary, indent=1))
     plot_running_rate(results, out / "win_rate.png")
     if stop.is_set():
         raise MatchStopped(f"stopped after {len(results)} of {cfg.games} games (each with "
@@ -281,10 +275,8 @@ def plot_running_rate(results: list[dict], path: Path) -> None:
     ax.set_ylabel("win rate")
     ax.legend(loc="best")
     fig.tight_layout()
-    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def format_summary(s: dict) -> str:

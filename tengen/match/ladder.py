@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tengen.atomic import save_figure, write_text
 from tengen.match.arena import ArenaConfig, run_match
 from tengen.match.game import GameConfig
 from tengen.match.gtp_client import gnugo_command
@@ -197,10 +198,8 @@ def format_table(rows: list[dict], estimate: dict | None) -> str:
 def write_table(rows: list[dict], out: Path) -> dict:
     est = estimate_rating(rows)
     result = {"rows": rows, "estimate": est}
-    tmp = out / f"ladder.json.tmp{os.getpid()}"
-    tmp.write_text(json.dumps(result, indent=1))
-    os.replace(tmp, out / "ladder.json")
-    (out / "ladder.md").write_text(format_table(rows, est) + "\n")
+    write_text(out / "ladder.json", json.dumps(result, indent=1))
+    write_text(out / "ladder.md", format_table(rows, est) + "\n")
     plot_ladder(rows, est, out / "ladder.png")
     return result
 
@@ -237,10 +236,8 @@ def plot_ladder(rows: list[dict], est: dict | None, path: Path) -> None:
     ax.set_xlabel("tengen's rating implied, GoAIRatings scale")
     ax.invert_yaxis()
     fig.tight_layout()
-    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 __all__ = ["Rung", "LadderConfig", "RUNGS", "KNOWN_RATINGS", "run_ladder", "rung_config",

@@ -22,6 +22,7 @@ from typing import Protocol
 
 import torch
 
+from tengen.atomic import save_figure
 from tengen.errors import UserError
 from tengen.nets.checkpoint import read_checkpoint
 from tengen.nets.device import resolve_device
@@ -287,10 +288,8 @@ def plot_curves(log_path: Path, png: Path, step_name: str = "step") -> None:
         if ax.has_data():
             ax.legend()
     fig.tight_layout()
-    tmp = png.with_name(f"{png.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=90)
+    save_figure(fig, png, dpi=90)
     plt.close(fig)
-    os.replace(tmp, png)
 
 
 __all__ = ["LoopConfig", "Task", "run", "lr_at", "make_optimizer",
