@@ -247,7 +247,7 @@ def _arena(args: argparse.Namespace) -> int:
     import json
 
     from tengen.match.arena import ArenaConfig, format_summary, run_match
-    from tengen.match.game import GameConfig
+    from tengen.match.refereed_game import GameConfig
 
     from tengen.match.clock import TimeSystem
 

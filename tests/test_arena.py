@@ -12,7 +12,7 @@ import pytest
 from tengen.engine.sgf import read_sgf, result_margin
 from tengen.match.arena import (ArenaConfig, format_summary, game_commands, run_match,
                                          summarize)
-from tengen.match.game import GameConfig
+from tengen.match.refereed_game import GameConfig
 from tengen.match.stats import elo_from_rate, match_stats, wilson_interval
 
 pytestmark = pytest.mark.slow

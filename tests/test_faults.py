@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tengen.match.arena import ArenaConfig, MatchError, run_match
-from tengen.match.game import GameConfig
+from tengen.match.refereed_game import GameConfig
 from tengen.run_folder import FolderError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from tengen.atomic import save_figure, write_text
 from tengen.errors import UserError
 from tengen.run_folder import claim
 from tengen.match.gtp_client import gnugo_command
-from tengen.match.game import SIDES, Abandoned, GameConfig, GameResult, play_game
+from tengen.match.refereed_game import SIDES, Abandoned, GameConfig, GameResult, play_game
 from tengen.match.stats import match_stats
 
 

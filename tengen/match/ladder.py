@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tengen.atomic import save_figure, write_text
 from tengen.match.arena import ArenaConfig, run_match
-from tengen.match.game import GameConfig
+from tengen.match.refereed_game import GameConfig
 from tengen.match.gtp_client import gnugo_command
 
 # ratings on the GoAIRatings scale, where that list has the rung (see the module)
