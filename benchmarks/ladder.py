@@ -40,7 +40,14 @@ def main() -> int:
         result = write_table(rows_from(Path(a.out)), Path(a.out))
         print(format_table(result["rows"], result["estimate"]))
         return 0
-    rows = run_ladder(cfg)
+    from tengen.match.arena import MatchStopped
+    try:
+        run_ladder(cfg)
+    except MatchStopped as e:  # Ctrl-C: the games played are kept; the table says so
+        print(f"ladder: {e}", file=sys.stderr)
+        result = write_table(rows_from(Path(a.out)), Path(a.out))
+        print(format_table(result["rows"], result["estimate"]))
+        return 130
     result = write_table(rows_from(Path(a.out)), Path(a.out))
     print(format_table(result["rows"], result["estimate"]))
     return 0
