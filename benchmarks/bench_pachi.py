@@ -1,11 +1,8 @@
 """Pachi's plain Monte Carlo playouts beside tengen's, in one run (issue 15's comparison).
 
-Pachi is never a dependency: build it from its public source in a scratch folder,
-
-    git clone https://github.com/pasky/pachi /tmp/pachi && cd /tmp/pachi
-    make DCNN=0 JOSEKIFIX=0          # no Caffe, no KataGo: the playout engine is enough
-
-then ``python benchmarks/bench_pachi.py --pachi /tmp/pachi/pachi``. Pachi's
+Pachi is never a dependency: build it yourself from its public source (without its DCNN:
+the playout engine is enough), following its own README, then
+``python benchmarks/bench_pachi.py --pachi PATH/pachi``. Pachi's
 ``montecarlo`` engine runs ``-t =N`` playouts for one ``genmove`` with no tree; the
 playouts per second come from the difference between N and 2N playouts, so start-up
 (pattern files, joseki) cancels out. ``playout=light`` is uniform random moves that keep

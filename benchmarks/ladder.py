@@ -1,10 +1,10 @@
 """The ladder: tengen's default engine against real engines, one refereed match a rung;
 writes ladder.json, ladder.md (the table) and ladder.png (Elo and rating) into --out.
 
-The peers are built from their public sources into --peers (``pachi``, ``katago`` and
-KataGo's g170 b6c96 test net as ``b6c96.bin.gz``): Pachi 12.90 with
-``make DCNN=0 JOSEKIFIX=0``; KataGo 1.17.2 with ``cmake -DUSE_BACKEND=EIGEN`` (Debian:
-cmake, libeigen3-dev, libzip-dev, zlib1g-dev). Rerun the same command to resume.
+The peers are yours to build from their public sources, following their own READMEs,
+into --peers (``pachi``, ``katago`` and KataGo's g170 b6c96 test net as ``b6c96.bin.gz``):
+Pachi 12.90 without its DCNN, KataGo 1.17.2 with its Eigen CPU backend. Rerun the same
+command to resume.
 
     python benchmarks/ladder.py --peers ../peers --out benchmarks/results/ladder \\
         --rungs katago-b6c96-v1,pachi-5k --games 40
