@@ -264,7 +264,7 @@ def test_score_agreement_reads_finished_records(tmp_path, capsys):
     assert sorted(rows["right"]["dead"]) == ["H4", "H5", "H6", "J3", "J4", "J6"]
 
 
-RECORDS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+RECORDS = Path(__file__).resolve().parent / "records" / "seki"  # games of the ablation studies
 
 
 def _tengen_verdict(sgf):
