@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: GNU Go level 10, Chinese rules)")
     a.add_argument("--out", required=True, help="output folder (rerun the same to resume)")
     a.add_argument("--jobs", type=int, default=1, help="games in parallel")
+    a.add_argument("--sprt", default=None, metavar="ELO0,ELO1",
+                   help="stop early once a sequential probability ratio test (alpha = beta "
+                        "= 0.05) accepts Elo <= ELO0 or Elo >= ELO1; --games is the cap")
     a.set_defaults(func=_arena)
 
     d = sub.add_parser("build-data", help="KGS archives / SGF folders -> position shards")
@@ -261,7 +264,7 @@ def _arena(args: argparse.Namespace) -> int:
                       max_moves=args.max_moves, referee=args.referee)
     cfg = ArenaConfig(games=args.games, out=args.out, jobs=args.jobs,
                       engine_colour="black" if args.no_alternate else args.engine_colour,
-                      seed=args.seed, game=game)
+                      seed=args.seed, game=game, sprt=_sprt_bounds(args.sprt))
     if args.engine:
         cfg.engine = args.engine
     if args.opponent:
@@ -277,6 +280,18 @@ def _arena(args: argparse.Namespace) -> int:
     print(format_summary(summary))
     print(json.dumps(summary))
     return 0
+
+
+def _sprt_bounds(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    try:
+        elo0, elo1 = (float(x) for x in text.split(","))
+    except ValueError:
+        raise SystemExit(f"tengen arena: --sprt {text!r}: two Elo figures, e.g. 0,100")
+    if elo1 <= elo0:
+        raise SystemExit(f"tengen arena: --sprt {text!r}: ELO1 must be above ELO0")
+    return elo0, elo1
 
 
 def _build_data(args: argparse.Namespace) -> int:

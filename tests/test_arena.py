@@ -13,7 +13,7 @@ from tengen.engine.sgf import read_sgf, result_margin
 from tengen.match.arena import (ArenaConfig, format_summary, game_commands, run_match,
                                          summarize)
 from tengen.match.refereed_game import GameConfig
-from tengen.match.stats import elo_from_rate, match_stats, wilson_interval
+from tengen.match.stats import elo_from_rate, match_stats, sprt, wilson_interval
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
@@ -197,6 +197,31 @@ def test_resignation_ends_the_game_and_is_not_a_move(tmp_path, gnugo_cmd):
         assert rec["moves"] == len(game.moves) == len(rec["seconds"]["engine"]) + len(
             rec["seconds"]["opponent"])
         assert len(rec["seconds"]["engine"]) == 1  # the resigning genmove is not timed
+
+
+def test_sprt_stops_a_match_once_decided(tmp_path, gnugo_cmd):
+    # a resigning engine loses every game; H1 at +400 Elo is refuted after two losses
+    s = run_match(config(tmp_path, gnugo_cmd, games=10, engine=f"{FAKE} resign",
+                         sprt=(0, 400)), progress=False)
+    assert s["games"] == s["losses"] == 2 and s["sprt"]["decision"] == "H0"
+    assert "accepts Elo <= +0" in format_summary(s)
+    # a rerun of a decided match plays nothing more
+    assert run_match(config(tmp_path, gnugo_cmd, games=10, engine=f"{FAKE} resign",
+                            sprt=(0, 400)), progress=False)["games"] == 2
+
+
+def test_sprt_arithmetic():
+    # Wald's bounds for alpha = beta = 0.05 are -+log(19)
+    t = sprt(0, 0, 0, 100)
+    assert t["upper"] == -t["lower"] == round(__import__("math").log(19), 3)
+    assert t["decision"] is None
+    # at +100 Elo a win adds log(0.64 / 0.5), a loss log(0.36 / 0.5)
+    assert abs(sprt(1, 0, 0, 100)["llr"] - 0.247) < 1e-3
+    assert abs(sprt(0, 1, 0, 100)["llr"] + 0.329) < 1e-3
+    assert sprt(12, 0, 0, 100)["decision"] == "H1" and sprt(11, 0, 0, 100)["decision"] is None
+    assert sprt(0, 9, 0, 100)["decision"] == "H0" and sprt(0, 8, 0, 100)["decision"] is None
+    with pytest.raises(ValueError):
+        sprt(1, 1, 100, 0)
 
 
 def test_stats():

@@ -6,6 +6,7 @@ match loses only the games in flight and a rerun with the same folder plays only
 """
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import signal
@@ -22,7 +23,7 @@ from tengen.errors import UserError
 from tengen.run_folder import claim
 from tengen.match.gtp_client import gnugo_command
 from tengen.match.refereed_game import SIDES, Abandoned, GameConfig, GameResult, play_game
-from tengen.match.stats import match_stats
+from tengen.match.stats import match_stats, sprt
 
 
 def default_engine_command() -> str:
@@ -45,6 +46,9 @@ class ArenaConfig:
     # games started in the same second repeat each other against a deterministic engine,
     # and a rerun of the match is not the same match
     seed: int | None = None
+    # (elo0, elo1): stop once Wald's SPRT on the games decided on the board accepts one
+    # (alpha = beta = 0.05); games in flight then finish and count
+    sprt: tuple[float, float] | None = None
     game: GameConfig = field(default_factory=GameConfig)
 
 
@@ -84,7 +88,7 @@ class MatchStopped(RuntimeError):
 
 # what may differ when a match is resumed: more games, other jobs or timeouts do not
 # change what a game is
-FREE = ("games", "jobs", "out", "game.move_timeout")
+FREE = ("games", "jobs", "out", "game.move_timeout", "sprt")
 
 
 def _broken_command(res: GameResult, done: dict) -> bool:
@@ -121,13 +125,13 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
         return play_game(i, *game_commands(cfg, i), cfg.game, str(out), black, stop)
 
     broken = None
+    queue = iter([] if _sprt_decision(cfg, done) else todo)
     with _stop_on_signals(stop), ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
-        pending = {pool.submit(one, i) for i in todo}
+        # at most `jobs` games are submitted at a time, so that a stop (a signal, a broken
+        # command, a decided SPRT) starts no game the pool has already queued
+        pending = {pool.submit(one, i) for i in itertools.islice(queue, max(1, cfg.jobs))}
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            if stop.is_set():
-                for fut in pending:
-                    fut.cancel()
             for fut in finished:
                 try:
                     res = fut.result()
@@ -145,6 +149,11 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                     s = summarize(list(done.values()))
                     bar.set_postfix(w=s["wins"], l=s["losses"], fail=sum(s["failures"].values()))
                     bar.update(1)
+                if _sprt_decision(cfg, done):
+                    queue = iter([])  # decided: games in flight finish and count
+            if not stop.is_set():
+                pending |= {pool.submit(one, i)
+                            for i in itertools.islice(queue, len(finished))}
     if bar:
         bar.close()
     if broken is not None:
@@ -155,6 +164,9 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                          f"(its log: {out / 'logs'})")
     results = [done[i] for i in sorted(done) if i < cfg.games]
     summary = summarize(results)
+    if cfg.sprt:
+        summary["sprt"] = sprt(summary["wins"] + summary["draws"] / 2,
+                               summary["losses"] + summary["draws"] / 2, *cfg.sprt)
     summary["engine_command"], summary["opponent_command"] = cfg.engine, cfg.opponent
     summary["size"], summary["komi"], summary["handicap"] = cfg.game.size, cfg.game.komi, cfg.game.handicap
     write_text(out / "summary.json", json.dumps(summary, indent=1))
@@ -164,6 +176,14 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                            f"its record and JSON; summary.json counts them); rerun the same "
                            f"command to play the rest")
     return summary
+
+
+def _sprt_decision(cfg: ArenaConfig, done: dict) -> bool:
+    if not cfg.sprt:
+        return False
+    s = summarize(list(done.values()))
+    return sprt(s["wins"] + s["draws"] / 2, s["losses"] + s["draws"] / 2,
+                *cfg.sprt)["decision"] is not None
 
 
 def _discard(out: Path, res: GameResult) -> None:
@@ -291,6 +311,12 @@ def format_summary(s: dict) -> str:
         f"opponent {s['seconds_per_move']['opponent']}",
         f"endings: {s['reasons']}; failures: {s['failures'] or 'none'}",
     ]
+    if s.get("sprt"):
+        t = s["sprt"]
+        verdict = {"H1": f"accepts Elo >= {t['elo1']:+g}", "H0": f"accepts Elo <= {t['elo0']:+g}",
+                   None: "undecided"}[t["decision"]]
+        lines.append(f"SPRT [{t['elo0']:+g}, {t['elo1']:+g}]: LLR {t['llr']:+.2f} in "
+                     f"[{t['lower']:+.2f}, {t['upper']:+.2f}]: {verdict}")
     if any(s["forfeit_wins"].values()):
         lines.insert(3, f"forfeits (not counted above): {s['forfeit_wins']['engine']} won by "
                         f"the engine, {s['forfeit_wins']['opponent']} by the opponent")

@@ -46,3 +46,19 @@ def match_stats(wins: int, losses: int, draws: int = 0) -> dict:
         # from the edge, and this says so
         "elo_clipped": bool(n) and (low < _edge(n) or high > 1 - _edge(n)),
     }
+
+
+def sprt(wins: float, losses: float, elo0: float, elo1: float,
+         alpha: float = 0.05, beta: float = 0.05) -> dict:
+    """Wald's sequential probability ratio test of H1 (Elo = elo1) against H0 (Elo = elo0)
+    on decided games (a draw counts as half a win and half a loss). ``decision`` is "H1"
+    once the log-likelihood ratio reaches log((1 - beta) / alpha), "H0" once it falls to
+    log(beta / (1 - alpha)), else None: keep playing."""
+    if elo1 <= elo0:
+        raise ValueError(f"SPRT bounds {elo0}, {elo1}: elo1 must be above elo0")
+    p0, p1 = (1 / (1 + 10 ** (-e / 400)) for e in (elo0, elo1))
+    llr = wins * math.log(p1 / p0) + losses * math.log((1 - p1) / (1 - p0))
+    lower, upper = math.log(beta / (1 - alpha)), math.log((1 - beta) / alpha)
+    decision = "H1" if llr >= upper else "H0" if llr <= lower else None
+    return {"elo0": elo0, "elo1": elo1, "alpha": alpha, "beta": beta, "llr": round(llr, 3),
+            "lower": round(lower, 3), "upper": round(upper, 3), "decision": decision}
