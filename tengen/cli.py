@@ -200,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(tv, ValueTrainConfig)
     tv.set_defaults(func=_train_value)
 
+    tl = sub.add_parser("train-loop", help="generations of self-play data, a candidate value "
+                        "net, a gate against the best engine and an anchor match (rerun the "
+                        "same command to resume)")
+    from tengen.selfplay.train_loop import TrainLoopConfig
+    _add_config_flags(tl, TrainLoopConfig)
+    tl.set_defaults(func=_train_loop)
+
     ev = sub.add_parser("eval-value", help="value MSE on held-out self-play positions and "
                         "KGS positions, by game phase")
     ev.add_argument("--net", action="append", default=None,
@@ -441,6 +448,24 @@ def _train_value(args: argparse.Namespace) -> int:
 
     from tengen.selfplay.value_train import ValueTrainConfig, train_value
     print(json.dumps(train_value(_config_from_args(ValueTrainConfig, args))))
+    return 0
+
+
+def _train_loop(args: argparse.Namespace) -> int:
+    from tengen.match.arena import MatchStopped
+    from tengen.selfplay.train_loop import TrainLoopConfig, train_loop
+    try:
+        rows = train_loop(_config_from_args(TrainLoopConfig, args))
+    except MatchStopped as e:
+        print(f"tengen train-loop: {e}", file=sys.stderr)
+        return 130
+    for r in rows:
+        gate = (f"gate {r['gate_wins']}/{r['gate_games']} Elo {r['gate_elo']:+.0f} "
+                f"[{r['gate_elo_low']:+.0f}, {r['gate_elo_high']:+.0f}]"
+                f"{' promoted' if r['promoted'] else ''}" if r["gate_games"] != "" else "")
+        anchor = (f"anchor {r['anchor_wins']}/{r['anchor_games']} Elo {r['anchor_elo']:+.0f}"
+                  if r["anchor_games"] != "" else "")
+        print(f"generation {r['generation']}: best {r['best']}  {gate}  {anchor}".rstrip())
     return 0
 
 

@@ -240,6 +240,7 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
         start = os.path.abspath(net_path(cfg.net or SHIPPED_NET))
         model, _ = load_checkpoint(start)
     if cfg.ownership_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.ownership:
+        torch.manual_seed(cfg.seed)  # the new output's initial weights: a rerun is the same run
         model = with_ownership(model)
     meta = {"value_net": True, "start": start, "train_config": asdict(cfg),
             "train_positions": (len(task.kgs_train.known) if task.kgs_train

@@ -1,0 +1,320 @@
+"""``tengen train-loop``: generations of self-play data, a candidate network trained on
+it, a gate that promotes the candidate only when the search player with it beats the
+current best, and a match of every promoted engine against a fixed anchor, so that
+strength is measured where people use it (the search at fixed visits), on one scale.
+
+The route is AlphaGo's (Nature 2016, Figure 4: the value network in the search is where
+its strength came from): the data are value-data games (the priors net plays to move
+U-1, move U is random, the net at ``rl_temperature`` plays to the end); the candidate is
+a separate value network trained on the last ``window`` generations' data, starting from
+the current best one; the search keeps the priors net for its priors and takes leaf
+values from the value net (``tengen gtp --value-net``).
+
+Every stage writes ``gen-NNN/<stage>.json`` atomically when it is over, and each stage
+resumes by itself (value-data by batch, training from ``latest.pt``, matches by game),
+so a rerun after ``kill -9`` at any point continues where it was. Which net is best
+follows from the stage files alone; nothing else holds state.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import resource
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tengen.atomic import write_text
+from tengen.run_folder import claim
+
+
+@dataclass
+class TrainLoopConfig:
+    out: str = "runs/loop"
+    generations: int = 10  # stop after this many (rerun with more to go on)
+    net: str = ""  # the priors net: the search's priors and the data's policy ("" = shipped)
+    size: int = 19
+    komi: float = 7.5
+    seed: int = 1
+    # (a) data: AlphaGo's value-data games
+    games: int = 4096  # value-data games a generation
+    data_batch: int = 64  # games stepped together (one file)
+    positions_per_game: int = 16
+    max_u: int = 450  # the random move's number is drawn from 1..max_u
+    rl_temperature: float = 0.25  # the continuation's temperature (colder: a stronger one)
+    workers: int = 2  # value-data worker processes
+    backend: str = "int8"  # the workers' network runtime: torch, onnx or int8
+    window: int = 4  # the candidate trains on the last N generations' data
+    # (b) training of the candidate value net
+    steps: int = 1500
+    batch_size: int = 64
+    lr: float = 0.003
+    warmup_steps: int = 30
+    val_every: int = 5  # every N-th data batch is held out
+    eval_every: int = 250
+    checkpoint_every: int = 100
+    threads: int = 0  # torch threads in training (0 = torch's default)
+    # (c) gate: candidate against the current best, the search at fixed visits
+    gate_visits: int = 400
+    gate_games: int = 100  # the cap; the SPRT stops earlier
+    gate_elo0: float = 0.0  # SPRT: H0 Elo
+    gate_elo1: float = 35.0  # SPRT: H1 Elo (+35 is a 55% score)
+    promote_at: float = 0.55  # at the cap without an SPRT decision: promote at this score
+    # (d) anchor: every promoted engine (and generation 0's) against a fixed opponent
+    anchor: str = ""  # a ladder rung name (katago-b6c96-v1, ...) or a GTP command ("" = none)
+    peers: str = ""  # the ladder's peers folder, for a rung name
+    anchor_games: int = 40
+    anchor_visits: int = 400
+    jobs: int = 2  # match games in parallel
+    engine_args: str = "--resign 0.03 --threads 1"  # more `tengen gtp` flags for every match engine
+    move_timeout: float = 300.0  # seconds a match move may take before it is a fault
+
+
+# what may change between reruns of one loop without changing what it produces
+FREE = ("generations", "workers", "jobs", "threads", "move_timeout", "out")
+
+
+def cpu_seconds() -> float:
+    """This process's and its finished children's CPU time (engines, workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Loop:
+    def __init__(self, cfg: TrainLoopConfig, progress: bool = True):
+        self.cfg, self.progress = cfg, progress
+        self.out = Path(cfg.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        started = any(self.out.glob("gen-*"))
+        claim(self.out, asdict(cfg), FREE, "train-loop", started=started)
+
+    # -- the stages -------------------------------------------------------------------
+    def stage(self, gen: int, name: str, fn) -> dict:
+        """Run ``fn`` unless its result file exists; the file, written last, marks it done."""
+        marker = self.gen_dir(gen) / f"{name}.json"
+        if marker.exists():
+            return json.loads(marker.read_text())
+        self.say(f"generation {gen}: {name}")
+        wall, cpu = time.time(), cpu_seconds()
+        result = fn()
+        result["wall_s"] = round(time.time() - wall, 1)
+        result["cpu_s"] = round(cpu_seconds() - cpu, 1)
+        write_text(marker, json.dumps(result, indent=1))
+        return result
+
+    def gen_dir(self, gen: int) -> Path:
+        d = self.out / f"gen-{gen:03d}"
+        d.mkdir(exist_ok=True)
+        return d
+
+    def data(self, gen: int) -> dict:
+        from tengen.nets.checkpoint import load_checkpoint
+        from tengen.selfplay.value_data import ValueDataConfig, generate
+        from tengen.selfplay.workers import make_workers
+        c = self.cfg
+        vcfg = ValueDataConfig(out=str(self.gen_dir(gen) / "data"), games=c.games,
+                               batch=c.data_batch, size=c.size, komi=c.komi, max_u=c.max_u,
+                               positions_per_game=c.positions_per_game,
+                               rl_temperature=c.rl_temperature, seed=c.seed * 1000 + gen)
+        priors = load_checkpoint(self.priors_net())[0]
+        workers = make_workers("", c.workers, backend=c.backend)
+        try:
+            return generate(vcfg, priors, None, workers, progress=self.progress)
+        finally:
+            workers.close()
+
+    def train(self, gen: int, best: str | None) -> dict:
+        from tengen.selfplay.value_train import ValueTrainConfig, train_value
+        c = self.cfg
+        folders = [str(self.gen_dir(g) / "data") for g in range(max(1, gen - c.window + 1), gen + 1)]
+        out = self.gen_dir(gen) / "train"
+        tcfg = ValueTrainConfig(out=str(out), data=",".join(folders),
+                                net=best or self.priors_net(), steps=c.steps,
+                                batch_size=c.batch_size, lr=c.lr, warmup_steps=c.warmup_steps,
+                                val_every=c.val_every, eval_every=c.eval_every,
+                                checkpoint_every=c.checkpoint_every, threads=c.threads,
+                                seed=c.seed * 1000 + gen, device="cpu")
+        train_value(tcfg, progress=self.progress)
+        from tengen.nets.checkpoint import read_checkpoint
+        meta = read_checkpoint(str(out / "best.pt"))["meta"]  # also when the run was over
+        candidate = self.gen_dir(gen) / "candidate.pt"
+        tmp = candidate.with_name(f"candidate.pt.tmp{os.getpid()}")
+        shutil.copyfile(out / "best.pt", tmp)
+        os.replace(tmp, candidate)
+        return {"candidate": candidate.name, "data": [_rel(f, self.out) for f in folders],
+                "start": _rel(best, self.out) if best else "priors net", "step": meta["step"],
+                **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}
+
+    def gate(self, gen: int, best: str | None, candidate: str) -> dict:
+        from tengen.match.arena import ArenaConfig, run_match
+        from tengen.match.refereed_game import GameConfig
+        c = self.cfg
+        acfg = ArenaConfig(engine=self.engine(candidate, c.gate_visits),
+                           opponent=self.engine(best, c.gate_visits), games=c.gate_games,
+                           out=str(self.gen_dir(gen) / "gate"), jobs=c.jobs,
+                           seed=c.seed * 100_000 + gen * 1000 + 1,
+                           sprt=(c.gate_elo0, c.gate_elo1),
+                           game=GameConfig(size=c.size, komi=c.komi,
+                                           move_timeout=c.move_timeout))
+        s = run_match(acfg, progress=self.progress)
+        decision = s["sprt"]["decision"]
+        promoted = decision == "H1" or (decision is None and s["games"] > 0
+                                        and s["win_rate"] >= c.promote_at)
+        return {"promoted": bool(promoted), "sprt": decision, **_tally(s)}
+
+    def anchor(self, gen: int, best: str | None) -> dict:
+        from tengen.match.arena import run_match
+        cfg = self.anchor_config(gen, best)
+        s = run_match(cfg, progress=self.progress)
+        return {"anchor": self.cfg.anchor, **_tally(s)}
+
+    def anchor_config(self, gen: int, best: str | None):
+        from tengen.match.arena import ArenaConfig
+        from tengen.match.ladder import RUNGS, LadderConfig, rung_config
+        from tengen.match.refereed_game import GameConfig
+        c = self.cfg
+        engine = self.engine(best, c.anchor_visits)
+        seed = c.seed * 100_000 + gen * 1000 + 501
+        if c.anchor in RUNGS:
+            lcfg = LadderConfig(peers=c.peers, out=str(self.gen_dir(gen) / "anchor"),
+                                engine=engine, move_time=None, games=c.anchor_games,
+                                jobs=c.jobs, seed=seed, size=c.size, komi=c.komi)
+            acfg = rung_config(lcfg, RUNGS[c.anchor])
+            acfg.game.move_timeout = c.move_timeout
+            return acfg
+        return ArenaConfig(engine=engine, opponent=c.anchor, games=c.anchor_games,
+                           out=str(self.gen_dir(gen) / "anchor"), jobs=c.jobs, seed=seed,
+                           game=GameConfig(size=c.size, komi=c.komi,
+                                           move_timeout=c.move_timeout))
+
+    # -- engines and nets -------------------------------------------------------------
+    def priors_net(self) -> str:
+        from tengen.nets import SHIPPED_NET, net_path
+        return os.path.abspath(net_path(self.cfg.net or SHIPPED_NET))
+
+    def engine(self, value_net: str | None, visits: int) -> str:
+        """The search player people run, at fixed visits (the time cap far away)."""
+        c = self.cfg
+        parts = [sys.executable, "-m", "tengen", "gtp", "--net", self.priors_net(),
+                 "--visits", str(visits), "--move-time", "100000", "--seed", "{seed}"]
+        if value_net:
+            parts += ["--value-net", os.path.abspath(value_net)]
+        return " ".join(shlex.quote(p) if p != "{seed}" else p for p in parts) + \
+            (" " + c.engine_args if c.engine_args else "")
+
+    # -- the loop ---------------------------------------------------------------------
+    def run(self) -> list[dict]:
+        c = self.cfg
+        best: str | None = None  # None: the priors net's own value head (the shipped engine)
+        rows = [self.row(0, None, None, self.anchored(0, best), best)]
+        for gen in range(1, c.generations + 1):
+            data = self.stage(gen, "data", lambda: self.data(gen))
+            train = self.stage(gen, "train", lambda: self.train(gen, best))
+            candidate = str(self.gen_dir(gen) / train["candidate"])
+            gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate))
+            if gate["promoted"]:
+                best = candidate
+            anchor = self.anchored(gen, best) if gate["promoted"] else None
+            rows.append(self.row(gen, data, train, anchor, best, gate))
+            self.write_report(rows)
+        self.write_report(rows)
+        return rows
+
+    def anchored(self, gen: int, best: str | None) -> dict | None:
+        if not self.cfg.anchor:
+            return None
+        return self.stage(gen, "anchor", lambda: self.anchor(gen, best))
+
+    def row(self, gen, data, train, anchor, best, gate=None) -> dict:
+        cpu = sum(r.get("cpu_s", 0) for r in (data, train, gate, anchor) if r)
+        row = {"generation": gen, "best": _rel(best, self.out) if best else "priors net",
+               "data_games": data["games"] if data else 0,
+               "val_mse": round(train["val_mse"], 4) if train and "val_mse" in train else "",
+               "cpu_hours": round(cpu / 3600, 3)}
+        for prefix, r in (("gate", gate), ("anchor", anchor)):
+            for k in ("games", "wins", "win_rate", "wilson_low", "wilson_high", "elo",
+                      "elo_low", "elo_high"):
+                row[f"{prefix}_{k}"] = r[k] if r else ""
+        row["promoted"] = bool(gate and gate["promoted"])
+        return row
+
+    def write_report(self, rows: list[dict]) -> None:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+        write_text(self.out / "generations.csv", buf.getvalue())
+        plot_elo(rows, self.out / "elo.png")
+
+    def say(self, text: str) -> None:
+        if self.progress:
+            print(f"train-loop: {text}", file=sys.stderr)
+
+
+def _tally(s: dict) -> dict:
+    keys = ("games", "wins", "losses", "draws", "forfeits", "win_rate", "wilson_low",
+            "wilson_high", "elo", "elo_low", "elo_high")
+    return {k: s[k] for k in keys}
+
+
+def _rel(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return path
+
+
+def elo_chain(rows: list[dict]) -> list[tuple[float, float, float]]:
+    """The best engine's Elo over generation 0's by adding each promotion's gate Elo
+    (with the gate's interval around it): (elo, low, high) per row."""
+    out, elo = [], 0.0
+    for r in rows:
+        if r["promoted"]:
+            low, high = elo + r["gate_elo_low"], elo + r["gate_elo_high"]
+            elo += r["gate_elo"]
+            out.append((elo, low, high))
+        else:
+            out.append((elo, elo, elo))
+    return out
+
+
+def plot_elo(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tengen.atomic import save_figure
+    gens = [r["generation"] for r in rows]
+    hours = [sum(r["cpu_hours"] for r in rows[:i + 1]) for i in range(len(rows))]
+    chain = elo_chain(rows)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, xs, label in ((axes[0], gens, "generation"), (axes[1], hours, "CPU hours")):
+        ax.errorbar(xs, [e for e, _, _ in chain],
+                    yerr=[[e - lo for e, lo, _ in chain], [hi - e for e, _, hi in chain]],
+                    marker="o", capsize=3, label="best engine, by gates (over gen 0)")
+        anch = [(x, r) for x, r in zip(xs, rows) if r["anchor_games"] != ""]
+        if anch:
+            ax.errorbar([x for x, _ in anch], [r["anchor_elo"] for _, r in anch],
+                        yerr=[[r["anchor_elo"] - r["anchor_elo_low"] for _, r in anch],
+                              [r["anchor_elo_high"] - r["anchor_elo"] for _, r in anch]],
+                        marker="s", capsize=3, ls="--", label="best engine against the anchor")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xlabel(label)
+    axes[0].set_ylabel("Elo (95% interval)")
+    axes[0].legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def train_loop(cfg: TrainLoopConfig, progress: bool = True) -> list[dict]:
+    return Loop(cfg, progress).run()
+
+
+__all__ = ["TrainLoopConfig", "train_loop", "elo_chain"]
