@@ -20,12 +20,27 @@ def _gtp(args: argparse.Namespace) -> int:
     from tengen.players.build import build_player
 
     judge = Judge(weights=args.rollout_weights)  # the engine's own rollouts count the game
+    if args.prepare:
+        return _prepare(build_player(opts, judge))
     engine = GtpEngine(build_player(opts, judge), size=args.size, komi=args.komi, judge=judge,
                        ponder=args.ponder)
     try:
         engine.serve(sys.stdin.buffer, out)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
+    return 0
+
+
+def _prepare(player) -> int:
+    """Do now what a first start would: compile every kernel into Numba's cache and fill
+    the load cache (the net's ONNX graphs, its int8 tower, the backend choice)."""
+    import time
+    t0 = time.perf_counter()
+    player.start()
+    player.ready()
+    player.close()
+    print(f"tengen: prepared in {time.perf_counter() - t0:.1f} s; the next start with these "
+          "settings loads from the caches", file=sys.stderr)
     return 0
 
 
@@ -107,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--ponder", action="store_true",
                    help="think on the opponent's time, until its move arrives (off by "
                    "default: in a match it takes cores the opponent may need)")
+    g.add_argument("--prepare", action="store_true",
+                   help="compile and cache what a first start computes (Numba kernels, the "
+                   "network's ONNX and int8 forms, the backend choice) for these settings, "
+                   "then exit: run once after installing")
     g.add_argument("--resign", type=float, default=0.0,
                    help="resign below this win rate (default 0: never)")
     g.set_defaults(func=_gtp)

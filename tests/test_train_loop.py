@@ -73,10 +73,10 @@ def test_killed_in_every_stage_the_loop_ends_as_an_uninterrupted_one(tmp_path, g
                        text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     cmd = loop_command(tmp_path, killed, gnugo)
-    points = [killed / "gen-000" / "anchor" / "logs",  # an anchor game under way
-              killed / "gen-001" / "data" / "batch-000000" / "records.npz",
+    points = [killed / "gen-001" / "data" / "batch-000000" / "records.npz",
               killed / "gen-001" / "train" / "latest.pt",  # training part-way
               killed / "gen-001" / "gate" / "game-0000.json",  # the second gate game under way
+              killed / "gen-000" / "anchor" / "logs",  # generation 0's anchor game under way
               killed / "gen-002" / "train" / "latest.pt"]
     kills = sum(kill_when(cmd, p) for p in points)
     assert kills >= 4  # a stage may end before the poll sees its file; most are cut

@@ -76,6 +76,15 @@ def build_router(model, device: torch.device, backend: str = "torch", bf16: bool
     only_torch = Router({"torch": torch_backend}, {1: "torch"})
     if backend == "torch" or device.type != "cpu" or bf16:
         return only_torch
+    gate = int8_gate or Int8Gate()
+    from tengen.nets.load_cache import LoadCache
+    cache = LoadCache.for_model(model, backend, gate, torch.get_num_threads())
+    saved = cache.read() if cache else None
+    if saved is not None:  # this net on this machine was loaded before: no export, no timing
+        kept = {"torch": torch_backend, "onnx": OnnxBackend(OnnxNet(None, graph=saved.fp32), "onnx")}
+        if saved.int8 is not None:
+            kept["int8"] = OnnxBackend(OnnxNet(None, graph=saved.int8), "int8")
+        return Router(kept, saved.routes, saved.int8_check, ["from the load cache"])
     try:
         onnx = OnnxNet(model)
     except Exception as e:  # ImportError, or a model the exporter cannot take
@@ -85,14 +94,18 @@ def build_router(model, device: torch.device, backend: str = "torch", bf16: bool
               file=sys.stderr)
         return only_torch
     kept = {"torch": torch_backend, "onnx": OnnxBackend(onnx, "onnx")}
+    int8, check = None, None
     if backend == "onnx":
-        return Router(kept, {1: "onnx"})
-    int8, check = _quantized(onnx, int8_gate or Int8Gate(), forced=backend == "int8")
-    if int8 is not None:
-        kept["int8"] = OnnxBackend(int8, "int8")
-    if backend == "int8":
-        return Router(kept, {1: "int8"}, check)
-    return Router(kept, measure_routes(model, onnx, int8=int8), check)
+        router = Router(kept, {1: "onnx"})
+    else:
+        int8, check = _quantized(onnx, gate, forced=backend == "int8")
+        if int8 is not None:
+            kept["int8"] = OnnxBackend(int8, "int8")
+        routes = {1: "int8"} if backend == "int8" else measure_routes(model, onnx, int8=int8)
+        router = Router(kept, routes, check)
+    if cache:
+        cache.write(onnx.graph, None if int8 is None else int8.graph, router.routes, check)
+    return router
 
 
 def _quantized(onnx: OnnxNet, gate: Int8Gate, forced: bool):

@@ -212,12 +212,14 @@ class Loop:
     def run(self) -> list[dict]:
         c = self.cfg
         best: str | None = None  # None: the priors net's own value head (the shipped engine)
-        rows = [self.row(0, None, None, self.anchored(0, best), best)]
+        rows: list[dict] = []
         for gen in range(1, c.generations + 1):
             data = self.stage(gen, "data", lambda: self.data(gen))
             train = self.stage(gen, "train", lambda: self.train(gen, best))
             candidate = str(self.gen_dir(gen) / train["candidate"])
             gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate))
+            if gen == 1:  # generation 0's anchor match waits for the first gate's verdict
+                rows.append(self.row(0, None, None, self.anchored(0, best), best))
             if gate["promoted"]:
                 best = candidate
             anchor = self.anchored(gen, best) if gate["promoted"] else None
@@ -245,6 +247,8 @@ class Loop:
         return row
 
     def write_report(self, rows: list[dict]) -> None:
+        if not rows:
+            return
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))
         w.writeheader()
