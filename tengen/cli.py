@@ -14,7 +14,8 @@ def _gtp(args: argparse.Namespace) -> int:
     # waiting OpenMP threads sleep rather than spin; read when torch loads, so set first
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     opts = player_options(args)
-    opts.in_flight = _plan_threads(args).passes
+    plan = _plan_threads(args)
+    opts.in_flight, opts.torch_threads = plan.passes, plan.torch_threads
     from tengen.engine.gtp import GtpEngine
     from tengen.engine.judge.judgment import Judge
     from tengen.players.build import build_player
@@ -57,12 +58,13 @@ def player_options(args: argparse.Namespace):
 
 
 def _plan_threads(args: argparse.Namespace):
-    """The engine's threads (``tengen.nets.threads``): said on stderr, applied to torch."""
-    from tengen.nets.threads import apply, plan_threads
+    """The engine's threads (``tengen.nets.threads``), said on stderr; the player's
+    background load applies them to torch (importing torch here would delay the first
+    answer by seconds)."""
+    from tengen.nets.threads import plan_threads
     plan = plan_threads(rollouts=args.player == "mcts" and args.lam > 0, override=args.threads,
                         passes=args.passes)
     if args.player != "random":
-        apply(plan)
         print(f"tengen: {plan.describe()}", file=sys.stderr)
     return plan
 
@@ -200,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     vd = sub.add_parser("value-data", help="value-network positions, AlphaGo's procedure "
                         "(SL policy to move U-1, a random move U, RL policy to the end)")
-    from tengen.selfplay.value_data import ValueDataConfig
+    from tengen.selfplay.value_config import ValueDataConfig
     _add_config_flags(vd, ValueDataConfig)
     vd.add_argument("--sl", default=None, help="SL policy (default: the shipped network)")
     vd.add_argument("--rl", default=None, help="RL policy (default: the SL policy)")
@@ -215,14 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     vd.set_defaults(func=_value_data)
 
     tv = sub.add_parser("train-value", help="value regression on value-data positions")
-    from tengen.selfplay.value_train import ValueTrainConfig
+    from tengen.selfplay.value_config import ValueTrainConfig
     _add_config_flags(tv, ValueTrainConfig)
     tv.set_defaults(func=_train_value)
 
     tl = sub.add_parser("train-loop", help="generations of self-play data, a candidate value "
                         "net, a gate against the best engine and an anchor match (rerun the "
                         "same command to resume)")
-    from tengen.selfplay.train_loop import TrainLoopConfig
+    from tengen.loop.train_loop import TrainLoopConfig
     _add_config_flags(tl, TrainLoopConfig)
     tl.set_defaults(func=_train_loop)
 
@@ -472,7 +474,7 @@ def _train_value(args: argparse.Namespace) -> int:
 
 def _train_loop(args: argparse.Namespace) -> int:
     from tengen.match.arena import MatchStopped
-    from tengen.selfplay.train_loop import TrainLoopConfig, train_loop
+    from tengen.loop.train_loop import TrainLoopConfig, train_loop
     try:
         rows = train_loop(_config_from_args(TrainLoopConfig, args))
     except MatchStopped as e:

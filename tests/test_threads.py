@@ -1,6 +1,7 @@
 """The thread plan: the network gets half the cores left after the rollout thread (at
 least one), ``--threads`` overrides it, and ``tengen gtp`` applies it and says so."""
 import argparse
+import threading
 import os
 import subprocess
 import sys
@@ -35,15 +36,27 @@ def test_threads_override_and_the_cores_this_process_may_use():
     assert 1 <= usable_cores() <= (os.cpu_count() or 1)
 
 
-def test_gtp_applies_the_plan():
+def test_gtp_applies_the_plan_in_the_players_background_load():
     from tengen.cli import _plan_threads
+    from tengen.players.build import PlayerOptions, build_player
     before = torch.get_num_threads()
     try:
         for lam, threads in ((0.5, 0), (0.0, 0), (0.5, 2)):
             args = argparse.Namespace(player="mcts", lam=lam, threads=threads, passes=0)
             plan = _plan_threads(args)
-            assert torch.get_num_threads() == plan.torch_threads
             assert plan == plan_threads(lam > 0, override=threads)
+            torch.set_num_threads(7)
+            player = build_player(PlayerOptions(player="policy",
+                                                torch_threads=plan.torch_threads))
+            player.start()
+            player.ready()
+            player.close()
+            # torch keeps the setting for threads that had not run an op yet (the search's)
+            seen = []
+            t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+            t.start()
+            t.join()
+            assert seen == [plan.torch_threads]
     finally:
         torch.set_num_threads(before)
 

@@ -14,7 +14,7 @@ import torch
 
 from tengen.nets.checkpoint import read_checkpoint, save_checkpoint
 from tengen.nets.model import build_model
-from tengen.selfplay.train_loop import elo_chain
+from tengen.loop.train_loop import elo_chain
 
 pytestmark = pytest.mark.slow
 

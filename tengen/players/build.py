@@ -33,6 +33,7 @@ class PlayerOptions:
     score_scale: float = 0.0
     batch: int = 8
     in_flight: int = 1  # network passes at once
+    torch_threads: int = 0  # intra-op threads of each pass (0: leave torch's setting)
     backend: str = "auto"
     resign: float = 0.0
 
@@ -88,13 +89,20 @@ def build_player(o: PlayerOptions, judge=None):
         print(f"tengen: no network at {path}; playing random moves", file=sys.stderr)
         return RandomPlayer(seed=o.seed)
 
+    def threads():
+        if o.torch_threads:
+            import torch
+            torch.set_num_threads(o.torch_threads)
+
     def load_policy():
+        threads()
         from tengen.players.policy import PolicyPlayer
         player = PolicyPlayer(str(path), judge=judge)
         player.warm_up()
         return player
 
     def load_search():
+        threads()
         from tengen.players.search import build_search_player
         return build_search_player(str(path), search_config(o), o.rollout_weights,
                                    move_time=o.move_time, seed=o.seed, judge=judge,

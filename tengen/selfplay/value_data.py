@@ -27,21 +27,7 @@ from tengen.engine.game import GameState, score_string
 from tengen.engine.sgf import game_to_sgf
 from tengen.selfplay.games import FinishedGame, sample_move, write_games
 from tengen.selfplay.records import save_records
-
-
-@dataclass
-class ValueDataConfig:
-    out: str = "runs/value_data"
-    games: int = 10_000  # games to finish (one position each by default)
-    batch: int = 128  # games stepped together (and one file of records)
-    size: int = 19
-    komi: float = 7.5
-    max_u: int = 450
-    positions_per_game: int = 1
-    temperature: float = 1.0  # the SL policy's moves before U (1: its own softmax)
-    rl_temperature: float = 1.0  # the RL policy's moves after U (0: its top move)
-    seed: int = 1
-    keep_sgf: bool = True
+from tengen.selfplay.value_config import ValueDataConfig
 
 
 @dataclass

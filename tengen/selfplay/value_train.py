@@ -18,7 +18,7 @@ core's; ``best.pt`` is the lowest held-out MSE.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,40 +27,9 @@ import torch
 from tengen.engine.coords import apply_symmetry
 from tengen.nets.model import CONFIGS, build_model
 from tengen.nets.checkpoint import load_checkpoint
-from tengen.nets.train_config import LoopConfig
+from tengen.selfplay.value_config import ValueTrainConfig
 from tengen.nets.training_core import run
 from tengen.selfplay.records import Examples, value_examples
-
-
-@dataclass
-class ValueTrainConfig(LoopConfig):
-    out: str = "runs/value"
-    data: str = "runs/value_data"  # folder(s) of value-data batches, comma-separated
-    net: str = ""  # starting weights ("" = the shipped SL network) ...
-    model: str = ""  # ... or a named config trained from scratch
-    val_every: int = 20  # every N-th batch is held out
-    kgs_val: str = ""  # shard folder of KGS validation positions (optional)
-    kgs_positions: int = 8192
-    train_on: str = "selfplay"  # selfplay (value-data batches) or kgs (kgs_train shards)
-    kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
-    positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
-    ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
-    train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
-    steps: int = 20_000
-    batch_size: int = 256
-    lr: float = 0.01
-    seed: int = 1
-    eval_every: int = 500
-    best_metric: str = "val_mse"
-    best_higher: bool = False
-    name: str = "train-value"
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.train_on not in ("selfplay", "kgs"):
-            raise ValueError(f"train_on must be selfplay or kgs, not {self.train_on!r}")
-        if self.train_on == "kgs" and not self.kgs_train:
-            raise ValueError("train_on kgs needs kgs_train (a shard folder)")
 
 
 def batch_files(data: str) -> list[Path]:

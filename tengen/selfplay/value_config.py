@@ -1,0 +1,57 @@
+"""Settings of value-data runs and value training, kept free of torch and Numba so that
+the command line starts fast (its flags are made from these dataclasses)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tengen.nets.train_config import LoopConfig
+
+
+@dataclass
+class ValueDataConfig:
+    out: str = "runs/value_data"
+    games: int = 10_000  # games to finish (one position each by default)
+    batch: int = 128  # games stepped together (and one file of records)
+    size: int = 19
+    komi: float = 7.5
+    max_u: int = 450
+    positions_per_game: int = 1
+    temperature: float = 1.0  # the SL policy's moves before U (1: its own softmax)
+    rl_temperature: float = 1.0  # the RL policy's moves after U (0: its top move)
+    seed: int = 1
+    keep_sgf: bool = True
+
+
+
+@dataclass
+class ValueTrainConfig(LoopConfig):
+    out: str = "runs/value"
+    data: str = "runs/value_data"  # folder(s) of value-data batches, comma-separated
+    net: str = ""  # starting weights ("" = the shipped SL network) ...
+    model: str = ""  # ... or a named config trained from scratch
+    val_every: int = 20  # every N-th batch is held out
+    kgs_val: str = ""  # shard folder of KGS validation positions (optional)
+    kgs_positions: int = 8192
+    train_on: str = "selfplay"  # selfplay (value-data batches) or kgs (kgs_train shards)
+    kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
+    positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
+    ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
+    train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
+    steps: int = 20_000
+    batch_size: int = 256
+    lr: float = 0.01
+    seed: int = 1
+    eval_every: int = 500
+    best_metric: str = "val_mse"
+    best_higher: bool = False
+    name: str = "train-value"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.train_on not in ("selfplay", "kgs"):
+            raise ValueError(f"train_on must be selfplay or kgs, not {self.train_on!r}")
+        if self.train_on == "kgs" and not self.kgs_train:
+            raise ValueError("train_on kgs needs kgs_train (a shard folder)")
+
+
+__all__ = ["ValueDataConfig", "ValueTrainConfig"]
