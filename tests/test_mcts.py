@@ -417,6 +417,71 @@ def test_gtp_analysis_stream(tiny_player):
     assert eng.handle_line("lz-analyze X 10").startswith("? ")
 
 
+WALLS = """
+. . . . . . . . .
+. . . . . . . . .
+X X X X X X X X X
+X X X X X X X X X
+X X X X X X X X X
+O O O O O O O O O
+O O O O O O O O O
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+
+def kata_stream(eng, command: str) -> tuple[list[dict], dict, list[float]]:
+    """The last line of a kata-analyze stream: its moves' fields, rootInfo, ownership."""
+    out = []
+    eng.write = out.append
+    polls = iter(range(1000))
+    eng.input_waiting = lambda: next(polls) >= 30
+    assert eng.handle_line(command) == "\n" and out[0] == "=\n"
+    line = [text for text in out[1:] if text.startswith("info")][-1].strip()
+    head, _, own = line.partition(" ownership ")
+    # key-value pairs up to "pv", whose moves run to the next "info" or "rootInfo"
+    moves, root = [], {}
+    for part in head.split("info ")[1:]:
+        body = part.split(" rootInfo ")
+        pairs, _, pv = body[0].partition(" pv ")
+        toks = pairs.split()
+        moves.append({**dict(zip(toks[0::2], toks[1::2])), "pv": pv.split()})
+        if len(body) > 1:
+            toks = body[1].split()
+            root = dict(zip(toks[0::2], toks[1::2]))
+    return moves, root, [float(x) for x in own.split()]
+
+
+def test_kata_analyze_reports_scores_and_territory_for_the_player_to_move(tiny_player):
+    """KataGo's format: float win rates, scores and ownership from the view of the player
+    analysed; on a board split by two walls black's half is black's, white's white's."""
+    from tengen.engine.gtp import GtpEngine
+    eng = GtpEngine(tiny_player, size=9)
+    eng.state = from_ascii(WALLS, komi=7.5)
+    views = {}
+    for colour in ("B", "W"):
+        moves, root, own = kata_stream(eng, f"kata-analyze {colour} 1 ownership true rootInfo true")
+        assert moves and root and len(own) == 81
+        for m in moves:
+            assert {"move", "visits", "winrate", "scoreLead", "scoreMean", "scoreStdev",
+                    "prior", "lcb", "order"} <= set(m)
+            assert 0.0 <= float(m["winrate"]) <= 1.0 and float(m["scoreStdev"]) >= 0
+        assert int(root["visits"]) >= 1 and 0.0 <= float(root["winrate"]) <= 1.0
+        assert all(-1.0 <= x <= 1.0 for x in own)
+        views[colour] = (float(root["scoreLead"]), own)
+    (lead_b, own_b), (lead_w, own_w) = views["B"], views["W"]
+    # rows are A9 first: the top five rows are black's, the bottom four white's; the
+    # two-row areas are too small for an invader to live in any rollout
+    assert min(own_b[:45]) > 0.5 and max(own_b[45:]) < -0.5
+    assert min(own_w[45:]) > 0.5 and max(own_w[:45]) < -0.5
+    # black's 45 points against white's 36 + 7.5: black leads by 1.5 (the rollouts after
+    # the tiny net's moves, the only counting here, stray by a few points)
+    assert abs(lead_b - 1.5) < 6 and abs(lead_w + 1.5) < 6
+    assert eng.state.moves == []  # analysis plays nothing
+    assert eng.handle_line("kata-analyze B 1 ownership maybe").startswith("? ownership")
+    assert eng.handle_line("kata-analyze B 1 colour true").startswith("? unsupported")
+
+
 DEAD_E1 = """
 . . . . . . . . .
 . . . . . . . . .

@@ -31,7 +31,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from tengen.engine.board import PASS
-from tengen.engine.coords import locs_to_indices
+from tengen.engine.coords import index_to_loc, locs_to_indices
 from tengen.engine.search.state import SimState, terminal_value
 
 
@@ -80,12 +80,12 @@ class Evaluator(Protocol):
 
 
 class Node:
-    __slots__ = ("moves", "prior", "N", "W", "S", "U", "children", "value", "net_value",
-                 "terminal", "terminal_margin", "pending")
+    __slots__ = ("moves", "prior", "N", "W", "S", "U", "D", "D2", "DN", "children", "value",
+                 "net_value", "terminal", "terminal_margin", "pending")
 
     def __init__(self):
         self.moves: np.ndarray | None = None  # locs, PASS included; None: not expanded
-        self.prior = self.N = self.W = self.S = self.U = None
+        self.prior = self.N = self.W = self.S = self.U = self.D = self.D2 = self.DN = None
         self.children: dict[int, Node] = {}
         self.value = 0.0  # the leaf value it was expanded with (its player's view)
         self.net_value = 0.0  # the network's part of it, without the rollout's coin flip
@@ -105,6 +105,11 @@ class Node:
         self.W = np.zeros(len(moves), np.float64)
         self.S = np.zeros(len(moves), np.float64)  # sums of squared values (the LCB's spread)
         self.U = np.zeros(len(moves), np.float64)  # score utilities (see the module)
+        # black-minus-white final margins seen below each edge (rollouts, finished games):
+        # their sum, sum of squares and count give the analysis its score and spread
+        self.D = np.zeros(len(moves), np.float64)
+        self.D2 = np.zeros(len(moves), np.float64)
+        self.DN = np.zeros(len(moves), np.float64)
         self.value = value
         self.net_value = value if net_value is None else net_value
         self.moves = moves  # last: a reader (the analysis reporter) tests moves alone
@@ -115,13 +120,17 @@ class Node:
 
 @dataclass
 class MoveInfo:
-    """One root move for analysis output: win rate for the player to move at the root."""
+    """One root move for analysis output: win rate for the player to move at the root;
+    the final margin (black minus white, komi included) the search saw below it, its
+    spread, and how many counted games (rollouts, finished games) they come from."""
     loc: int
     visits: int
     winrate: float
     prior: float
     lcb: float
     pv: list[int]
+    score_mean: float | None = None
+    score_stdev: float | None = None
 
 
 class MCTS:
@@ -169,6 +178,8 @@ class MCTS:
         self.root = node if node is not None else Node()
         self.root.pending = False
         self.root_state = state
+        self.own_sum = np.zeros(state.B.shape[1], np.float64)  # see ownership()
+        self.own_count = 0
         if state.empty_count() == state.size * state.size:
             self.score_center = 0.0  # a new game: the last one's margin says nothing
 
@@ -224,7 +235,7 @@ class MCTS:
         return path, node, s
 
     def _backup(self, path, value: float, applied_vl: bool = True,
-                utility: float = 0.0) -> None:
+                utility: float = 0.0, margin: float | None = None) -> None:
         vl = self.cfg.virtual_loss if applied_vl else 0.0
         v, u = value, utility
         for node, i in reversed(path):
@@ -233,6 +244,10 @@ class MCTS:
             node.W[i] += v + vl
             node.S[i] += v * v
             node.U[i] += u
+            if margin is not None:  # black's view at every depth: no sign change
+                node.D[i] += margin
+                node.D2[i] += margin * margin
+                node.DN[i] += 1.0
 
     def score_utility(self, margin: float, to_play: int) -> float:
         """The utility of a black-minus-white ``margin`` for the side ``to_play``."""
@@ -263,11 +278,14 @@ class MCTS:
         """Each state's rollout: (result for the side to move, black-minus-white margin)."""
         out = []
         for s in states:
-            score, _, moves = self.rollouts.run_arrays(s.B, s.meta, s.zob, s.to_play,
+            score, own, moves = self.rollouts.run_arrays(s.B, s.meta, s.zob, s.to_play,
                                                         s.last_move, s.passes, s.komi)
             self.stats["rollout_moves"] += moves
             out.append((0.0 if score == 0 else (1.0 if (score > 0) == (s.to_play == 1)
                                                 else -1.0), float(score)))
+            if own is not None:  # the territory the analysis shows: every rollout's end
+                self.own_sum += own
+                self.own_count += 1
         return out
 
     def run_batch(self) -> int:
@@ -293,7 +311,8 @@ class MCTS:
                 node.terminal_margin = s.score()
             if node.terminal is not None:
                 self._backup(path, node.terminal,
-                             utility=self.score_utility(node.terminal_margin, s.to_play))
+                             utility=self.score_utility(node.terminal_margin, s.to_play),
+                             margin=node.terminal_margin)
                 done += 1
                 continue
             if node.pending:  # a leaf already gathered or out: stop gathering
@@ -358,7 +377,7 @@ class MCTS:
             raise
         for k, (path, node, s) in enumerate(leaves):
             p, v = results[k]
-            u = 0.0
+            u, margin = 0.0, None
             if z is not None:
                 result, margin = z[k]
                 v = (1.0 - cfg.lam) * v + cfg.lam * result
@@ -368,7 +387,7 @@ class MCTS:
             moves = np.append(s.moves(), PASS)
             node.expand(moves, p, s.size, v, results[k][1])
             node.pending = False
-            self._backup(path, v, applied_vl, u)
+            self._backup(path, v, applied_vl, u, margin)
         self.stats["simulations"] += len(leaves)
         return len(leaves)
 
@@ -514,9 +533,31 @@ class MCTS:
                 break
             wr = (root.child_q(int(i)) + 1) / 2
             lcb = max(0.0, (lcbs[i] + 1) / 2)
+            mean = stdev = None
+            if root.DN[i] > 0:
+                mean = root.D[i] / root.DN[i]
+                stdev = math.sqrt(max(0.0, root.D2[i] / root.DN[i] - mean * mean))
             out.append(MoveInfo(int(root.moves[i]), int(n), wr, float(root.prior[i]), lcb,
-                                self.principal_variation(int(i))))
+                                self.principal_variation(int(i)), mean, stdev))
         return out
+
+    def root_score(self) -> tuple[float, float] | None:
+        """(mean, stdev) of the black-minus-white margins below the root, or None."""
+        root = self.root
+        if root.moves is None or root.DN.sum() <= 0:
+            return None
+        n = root.DN.sum()
+        mean = root.D.sum() / n
+        return mean, math.sqrt(max(0.0, root.D2.sum() / n - mean * mean))
+
+    def ownership(self) -> np.ndarray | None:
+        """Each point's expected owner, +1 black to -1 white, row-major (size x size): the
+        mean over the rollouts of this root's searches; None before any."""
+        if not self.own_count:
+            return None
+        n = self.root_state.size
+        own = self.own_sum / self.own_count
+        return np.array([own[index_to_loc(i, n)] for i in range(n * n)])
 
     def close(self) -> None:
         for pool in (self._pool, self._net_pool):

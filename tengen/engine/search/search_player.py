@@ -159,6 +159,17 @@ class SearchPlayer(Player):
     def move_infos(self) -> list[MoveInfo]:
         return self.mcts.move_infos()
 
+    def root_info(self) -> dict:
+        """The whole search: visits, win rate for the player to move, and the (mean,
+        stdev) black-minus-white margin below the root (None without rollouts)."""
+        m = self.mcts
+        return {"visits": int(m.root.visits), "winrate": m.root_winrate(),
+                "score": m.root_score()}
+
+    def ownership(self):
+        """Each point's expected owner, black +1 to white -1, A19 first, row by row."""
+        return self.mcts.ownership()
+
     def close(self) -> None:
         self.mcts.close()
 
