@@ -45,6 +45,37 @@ def _prepare(player) -> int:
     return 0
 
 
+def _analysis(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    sys.stdout = sys.stderr  # stdout carries the protocol alone
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from tengen.analysis.json_engine import AnalysisEngine
+    from tengen.nets import SHIPPED_NET, net_path
+    from tengen.nets.threads import apply, plan_threads
+    from tengen.players.build import PlayerOptions, check_files, search_config
+    from tengen.players.search import build_search_players
+    if args.parallel < 1 or args.visits < 1:
+        raise SystemExit("tengen analysis: --parallel and --visits must be at least 1")
+    opts = PlayerOptions(net=args.net, value_net=args.value_net, lam=args.lam,
+                         backend=args.backend, seed=args.seed, visits=args.visits)
+    check_files(opts)
+    plan = plan_threads(rollouts=args.lam > 0, override=args.threads, passes=args.parallel)
+    apply(plan)
+    opts.in_flight = plan.passes
+    players = build_search_players(args.parallel, str(net_path(args.net or SHIPPED_NET)),
+                                   search_config(opts), seed=args.seed,
+                                   value_net=args.value_net, backend=args.backend)
+    print(f"tengen analysis: ready ({args.parallel} positions at once, {plan.describe()})",
+          file=sys.stderr, flush=True)
+    try:
+        AnalysisEngine(players, args.visits, out).serve(sys.stdin)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    for p in players:
+        p.close()
+    return 0
+
+
 def player_options(args: argparse.Namespace):
     """``tengen gtp``'s options as the player builder's dataclass."""
     from tengen.players.build import PlayerOptions
@@ -131,6 +162,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--resign", type=float, default=0.0,
                    help="resign below this win rate (default 0: never)")
     g.set_defaults(func=_gtp)
+
+    an = sub.add_parser("analysis", help="KataGo's JSON analysis protocol on stdin/stdout "
+                        "(for KaTrain and other review tools)")
+    an.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
+    an.add_argument("--value-net", default=None, help="take leaf values from this network")
+    an.add_argument("--visits", type=int, default=500,
+                    help="visits a position when a query gives no maxVisits")
+    an.add_argument("--parallel", type=int, default=2,
+                    help="positions searched at once, their network passes batched together")
+    an.add_argument("--lam", type=float, default=0.5, help="leaf value mix (0: network only)")
+    an.add_argument("--backend", choices=("auto", "torch", "onnx", "int8"), default="auto")
+    an.add_argument("--threads", type=int, default=0, help="threads of each network pass")
+    an.add_argument("--seed", type=int, default=0)
+    an.set_defaults(func=_analysis)
 
     a = sub.add_parser("arena", help="play a refereed match between two GTP engines")
     a.add_argument("--engine", help="GTP command line of the engine measured "

@@ -23,6 +23,8 @@ ALLOWED = {
     "selfplay": RULES | {"engine.rollout", "engine.judge", "engine.player", "engine.search",
                          "nets", "players"},
     "match": RULES,
+    "analysis": RULES | {"engine.rollout", "engine.judge", "engine.player", "engine.search",
+                         "nets", "players"},
     "loop": RULES | {"engine.rollout", "engine.judge", "engine.player", "engine.search",
                      "nets", "players", "selfplay", "match"},
     "cli": None,  # the command line may import anything

@@ -50,4 +50,17 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     return player
 
 
-__all__ = ["build_search_player"]
+def build_search_players(count: int, net: str, cfg: SearchConfig, **kw) -> list[SearchPlayer]:
+    """``count`` search players on one shared network (its forward passes batch their
+    positions together), each with its own tree and rollouts."""
+    first = build_search_player(net, cfg, **kw)
+    w, _ = load_weights(kw.get("rollout_weights"))
+    seed = kw.get("seed", 0)
+    return [first] + [
+        SearchPlayer(first.mcts.evaluator, cfg,
+                     RolloutPolicy(w, seed=seed + 2 * k) if cfg.lam > 0 or cfg.score_weight > 0
+                     else None, TimePolicy(), judge=first.judge)
+        for k in range(1, count)]
+
+
+__all__ = ["build_search_player", "build_search_players"]

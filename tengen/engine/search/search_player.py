@@ -149,12 +149,18 @@ class SearchPlayer(Player):
 
     def analyze(self, state: GameState, pla: int, stop: Callable[[], bool],
                 report: Callable[[], None], report_every: float,
-                visits: int | None = None) -> None:
+                visits: int | None = None, fresh_tree: bool = False,
+                final_report: bool = True) -> None:
         """Search until ``stop()`` (or ``visits`` more simulations), calling ``report``
-        every ``report_every`` seconds."""
+        every ``report_every`` seconds and once at the end (unless ``final_report`` is
+        False). ``fresh_tree``: forget any tree kept from earlier searches, so that
+        ``visits`` are all the root's."""
+        if fresh_tree:
+            self._root_key = None
         self._set_root(state, pla)
         self.mcts.search(visits=visits, stop=stop, report=report, report_every=report_every)
-        report()
+        if final_report:
+            report()
 
     def move_infos(self) -> list[MoveInfo]:
         return self.mcts.move_infos()
