@@ -13,6 +13,13 @@ def write_text(path: str | Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def write_bytes(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def save_figure(fig, path: str | Path, dpi: int = 100) -> None:
     """A matplotlib figure as PNG (the temporary name keeps the suffix matplotlib reads)."""
     path = Path(path)
@@ -21,4 +28,4 @@ def save_figure(fig, path: str | Path, dpi: int = 100) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["write_text", "save_figure"]
+__all__ = ["write_text", "write_bytes", "save_figure"]

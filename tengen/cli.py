@@ -45,17 +45,59 @@ def _prepare(player) -> int:
     return 0
 
 
+def _analysis_flags(p: argparse.ArgumentParser, visits: int) -> None:
+    p.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
+    p.add_argument("--value-net", default=None, help="take leaf values from this network")
+    p.add_argument("--visits", type=int, default=visits,
+                   help="visits a position (the JSON protocol: when a query gives no maxVisits)")
+    p.add_argument("--parallel", type=int, default=2,
+                   help="positions searched at once, their network passes batched together")
+    p.add_argument("--lam", type=float, default=0.5, help="leaf value mix (0: network only)")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx", "int8"), default="auto")
+    p.add_argument("--threads", type=int, default=0, help="threads of each network pass")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _review(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.analysis.review import review
+    from tengen.engine.sgf import SgfError
+    players = _analysis_players(args, "review")
+    try:
+        summary = review(args.sgf, players, args.visits, args.out, args.png)
+    except (OSError, SgfError, ValueError) as e:
+        raise SystemExit(f"tengen review: {args.sgf}: {e}")
+    finally:
+        for p in players:
+            p.close()
+    print(json.dumps(summary))
+    return 0
+
+
 def _analysis(args: argparse.Namespace) -> int:
     out = sys.stdout
     sys.stdout = sys.stderr  # stdout carries the protocol alone
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from tengen.analysis.json_engine import AnalysisEngine
+    players = _analysis_players(args, "analysis")
+    try:
+        AnalysisEngine(players, args.visits, out).serve(sys.stdin)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    for p in players:
+        p.close()
+    return 0
+
+
+def _analysis_players(args: argparse.Namespace, command: str) -> list:
+    """Search players on one shared network for ``tengen analysis`` and ``review``."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from tengen.nets import SHIPPED_NET, net_path
     from tengen.nets.threads import apply, plan_threads
     from tengen.players.build import PlayerOptions, check_files, search_config
     from tengen.players.search import build_search_players
     if args.parallel < 1 or args.visits < 1:
-        raise SystemExit("tengen analysis: --parallel and --visits must be at least 1")
+        raise SystemExit(f"tengen {command}: --parallel and --visits must be at least 1")
     opts = PlayerOptions(net=args.net, value_net=args.value_net, lam=args.lam,
                          backend=args.backend, seed=args.seed, visits=args.visits)
     check_files(opts)
@@ -65,15 +107,9 @@ def _analysis(args: argparse.Namespace) -> int:
     players = build_search_players(args.parallel, str(net_path(args.net or SHIPPED_NET)),
                                    search_config(opts), seed=args.seed,
                                    value_net=args.value_net, backend=args.backend)
-    print(f"tengen analysis: ready ({args.parallel} positions at once, {plan.describe()})",
+    print(f"tengen {command}: ready ({args.parallel} positions at once, {plan.describe()})",
           file=sys.stderr, flush=True)
-    try:
-        AnalysisEngine(players, args.visits, out).serve(sys.stdin)
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass
-    for p in players:
-        p.close()
-    return 0
+    return players
 
 
 def player_options(args: argparse.Namespace):
@@ -165,17 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     an = sub.add_parser("analysis", help="KataGo's JSON analysis protocol on stdin/stdout "
                         "(for KaTrain and other review tools)")
-    an.add_argument("--net", default=None, help="network checkpoint (default: the shipped one)")
-    an.add_argument("--value-net", default=None, help="take leaf values from this network")
-    an.add_argument("--visits", type=int, default=500,
-                    help="visits a position when a query gives no maxVisits")
-    an.add_argument("--parallel", type=int, default=2,
-                    help="positions searched at once, their network passes batched together")
-    an.add_argument("--lam", type=float, default=0.5, help="leaf value mix (0: network only)")
-    an.add_argument("--backend", choices=("auto", "torch", "onnx", "int8"), default="auto")
-    an.add_argument("--threads", type=int, default=0, help="threads of each network pass")
-    an.add_argument("--seed", type=int, default=0)
+    _analysis_flags(an, visits=500)
     an.set_defaults(func=_analysis)
+
+    rv = sub.add_parser("review", help="analyse every position of a finished game: the SGF "
+                        "back with win rates (SBKV) and comments, and a PNG of the curves")
+    rv.add_argument("sgf", help="the game record")
+    rv.add_argument("--out", default=None, help="reviewed SGF (default: GAME-review.sgf)")
+    rv.add_argument("--png", default=None, help="curves (default: beside the reviewed SGF)")
+    _analysis_flags(rv, visits=400)
+    rv.set_defaults(func=_review)
 
     a = sub.add_parser("arena", help="play a refereed match between two GTP engines")
     a.add_argument("--engine", help="GTP command line of the engine measured "
