@@ -162,7 +162,7 @@ def reviewed_sgf(data: bytes, turns: list[Turn], reviews: list[MoveReview]) -> b
         if k >= len(turns):
             break
         t = turns[k]
-        node.set("SBKV", f"{100 * t.winrate:.2f}")
+        node.set("SBKV", f"{100 * t.winrate:.1f}")
         text = _comment(t, reviews[k - 1] if k > 0 else None)
         old = node.get("C") if node.has_property("C") else ""
         node.set("C", f"{old}\n\n{text}" if old else text)
