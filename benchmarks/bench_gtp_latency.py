@@ -1,6 +1,12 @@
-"""First-response latency of ``tengen gtp``: from process start to the answer of ``name``
-and of the first ``genmove`` on 19x19, with a cold Numba cache (compiles everything) and
-a warm one (loads the cached machine code). Prints one JSON object as its last line.
+"""Start-up latency of ``tengen gtp`` at its default settings, as a GUI sees it: from
+process start to the answer of ``protocol_version``, then (a fresh process each) to the
+first ``info`` line of ``lz-analyze`` and of ``kata-analyze`` sent right after that
+answer (as Sabaki does when analysis is on), and to the answer of the first ``genmove``
+(with its default 5 s search) on 19x19.
+
+Cold: empty caches (Numba's compiled kernels and tengen's load cache), as after a fresh
+install; prepared: after ``tengen gtp --prepare`` filled them; warm: every later start.
+Prints one JSON object as its last line.
 
 Usage: python benchmarks/bench_gtp_latency.py [--runs N]
 """
@@ -16,52 +22,88 @@ import time
 from report import add_json_arg, report  # a sibling in benchmarks/
 
 
-def one_run(cache_dir: str) -> tuple[float, float]:
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+def tengen_gtp() -> list[str]:
     exe = shutil.which("tengen")
-    cmd = [exe, "gtp"] if exe else [sys.executable, "-m", "tengen.cli", "gtp"]
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, env=env)
-    p.stdin.write(b"name\n")
-    p.stdin.flush()
-    p.stdout.readline()
-    p.stdout.readline()
-    t_name = time.perf_counter() - t0
-    p.stdin.write(b"genmove b\n")
-    p.stdin.flush()
-    p.stdout.readline()
-    t_genmove = time.perf_counter() - t0
-    p.stdin.write(b"quit\n")
-    p.stdin.close()
-    p.wait()
-    return t_name, t_genmove
+    return [exe, "gtp"] if exe else [sys.executable, "-m", "tengen.cli", "gtp"]
+
+
+class Engine:
+    def __init__(self, env):
+        self.t0 = time.perf_counter()
+        self.p = subprocess.Popen(tengen_gtp(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, env=env)
+
+    def send(self, line: str) -> None:
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
+    def answer(self) -> float:
+        """Seconds since start when the answer's first line came."""
+        self.p.stdout.readline()
+        return time.perf_counter() - self.t0
+
+    def close(self) -> None:
+        try:
+            self.send("quit")
+            self.p.stdin.close()
+        except OSError:
+            pass
+        self.p.wait(timeout=60)
+
+
+def one_start(env, what: str) -> dict:
+    e = Engine(env)
+    e.send("protocol_version")
+    t_proto = e.answer()
+    e.p.stdout.readline()  # the blank line
+    out = {"protocol_version_s": round(t_proto, 3)}
+    if what == "genmove":
+        e.send("genmove b")
+        out["first_genmove_s"] = round(e.answer(), 3)
+    else:
+        e.send(f"{what} b 10")
+        e.p.stdout.readline()  # "="
+        out[f"{what}_first_info_after_command_s"] = round(e.answer() - t_proto, 3)
+        e.send("name")  # ends the stream
+    e.close()
+    return out
+
+
+def starts(env) -> dict:
+    out = {}
+    for what in ("genmove", "lz-analyze", "kata-analyze"):
+        out.update(one_start(env, what))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=1)
     add_json_arg(ap)
     args = ap.parse_args()
-    cold_name, cold_gen, warm_name, warm_gen = [], [], [], []
+    cold, prepared, warm = [], [], []
     for _ in range(args.runs):
-        cache = tempfile.mkdtemp(prefix="tengen-numba-")
+        base = tempfile.mkdtemp(prefix="tengen-latency-")
+        env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(base, "numba"),
+                   TENGEN_CACHE_DIR=os.path.join(base, "tengen"), OMP_WAIT_POLICY="PASSIVE")
         try:
-            a, b = one_run(cache)  # empty cache: compile
-            cold_name.append(a)
-            cold_gen.append(b)
-            a, b = one_run(cache)  # same cache: load
-            warm_name.append(a)
-            warm_gen.append(b)
+            first = one_start(env, "genmove")  # empty caches: compiles and fills them
+            cold.append(first)
+            warm.append(starts(env))
+            shutil.rmtree(base)
+            t = time.perf_counter()
+            subprocess.run(tengen_gtp() + ["--prepare"], env=env, check=True,
+                           stderr=subprocess.DEVNULL)
+            prep = {"prepare_s": round(time.perf_counter() - t, 3)}
+            prep.update(one_start(env, "genmove"))
+            prepared.append(prep)
         finally:
-            shutil.rmtree(cache, ignore_errors=True)
-    med = statistics.median
-    result = {
-        "cold_name_s": round(med(cold_name), 3), "cold_first_genmove_s": round(med(cold_gen), 3),
-        "warm_name_s": round(med(warm_name), 3), "warm_first_genmove_s": round(med(warm_gen), 3),
-        "runs": args.runs,
-    }
-    report(result, args.json)
+            shutil.rmtree(base, ignore_errors=True)
+
+    def med(rows):
+        return {k: round(statistics.median(r[k] for r in rows), 3) for k in rows[0]}
+    report({"cold": med(cold), "prepared": med(prepared), "warm": med(warm),
+            "runs": args.runs}, args.json)
 
 
 if __name__ == "__main__":
