@@ -194,3 +194,64 @@ def test_pondering_searches_the_opponents_turn_and_keeps_the_tree(ponder):
         assert reused >= seen[0] >= 10, (reused, seen)
     else:
         assert reused < 10, reused
+
+
+def _dominant(pla_prior: float):
+    """An evaluator whose first legal point has ``pla_prior`` of the prior and is worth a
+    win; every other move is even."""
+    class Dominant(FakeEvaluator):
+        def evaluate(self, states):
+            probs, values = super().evaluate(states)
+            probs[:, 0] = pla_prior
+            probs[:, 1:] = (1 - pla_prior) / (probs.shape[1] - 1)
+            return probs, values
+    return Dominant()
+
+
+@pytest.mark.parametrize("early_stop", [True, False])
+def test_a_clear_move_stops_the_search_early(monkeypatch, early_stop):
+    """Without a clock (5 s a move) a move that takes nearly every visit cannot be caught:
+    the search stops once the lead exceeds what the rest of the budget can give. The
+    clock advances 10 ms each time it is read."""
+    import tengen.engine.search.mcts as mcts_module
+    from tengen.engine.search.timecontrol import TimePolicy
+    tick = TickingClock(start=1000.0, limit=20.0)
+    monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+    player = SearchPlayer(_dominant(0.97), SearchConfig(lam=0.0),
+                          time_policy=TimePolicy(default_move_time=5.0, early_stop=early_stop),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    choice = player.choose(GameState(9), BLACK, Clock(move_start=1000.0))
+    used = tick.now - 1000.0
+    assert player.timing["early_stop"] is early_stop and not player.timing["extended"]
+    if early_stop:
+        assert used < 0.6 * 5.0, f"a clear move took {used:.2f} s of 5 s"
+    else:
+        assert used > 0.9 * (5.0 - 0.6)
+    assert choice.infos[0].loc == choice.loc
+
+
+def test_an_unclear_move_is_extended_only_with_main_time_to_spare(monkeypatch):
+    """Uniform priors and values: every move alike, so the runner-up stays close to the
+    most visited. With main time left the move searches past its budget (never past
+    twice it); in byo-yomi and without a clock it keeps to its budget."""
+    import tengen.engine.search.mcts as mcts_module
+    from tengen.engine.search.timecontrol import TimePolicy, move_budget
+    used = {}
+    for name, clock in (("main", Clock(main_time=300.0)),
+                        ("byo-yomi", Clock(main_time=0.0, byo_time=3.0, byo_stones=1)),
+                        ("none", Clock())):
+        tick = TickingClock(start=1000.0, limit=60.0)
+        monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+        clock.move_start = 1000.0
+        player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0),
+                              time_policy=TimePolicy(default_move_time=2.0),
+                              ownership_rollouts=RolloutPolicy(seed=2))
+        g = GameState(9)
+        budget = move_budget(clock, BLACK, 81, player.time_policy)
+        player.choose(g, BLACK, clock)
+        used[name] = (tick.now - 1000.0, budget, player.timing["extended"])
+    t, budget, extended = used["main"]
+    assert extended and budget + 0.05 < t <= 2 * budget + 0.5
+    for name in ("byo-yomi", "none"):
+        t, budget, extended = used[name]
+        assert not extended and t <= budget + 0.3, (name, t, budget)

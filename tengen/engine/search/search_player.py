@@ -16,7 +16,7 @@ from tengen.engine.judge.judgment import Judge
 from tengen.engine.search.mcts import MCTS, Evaluator, MoveInfo, SearchConfig
 from tengen.engine.player import ANALYSIS, CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
 from tengen.engine.search.state import SimState
-from tengen.engine.search.timecontrol import TimePolicy, move_budget
+from tengen.engine.search.timecontrol import TimePolicy, move_budget, move_budget_max
 
 
 class SearchPlayer(Player):
@@ -67,13 +67,23 @@ class SearchPlayer(Player):
         if early is not None:
             return MoveChoice(early)
         deadline = self.deadline(state, pla, clock)
-        budget = deadline - time.monotonic()
+        now = time.monotonic()
+        budget = deadline - now
         # after the opponent's pass, _endgame has ruled passing out: search the moves alone
         safe = self.cfg.pass_policy == "safe"
         self._set_root(state, pla, allow_pass=not (safe and not cleanup
                                                    and opponent_passed(state)))
-        self.mcts.search(visits=self.cfg.visits, deadline=deadline, stop=stop, report=report,
-                         report_every=report_every)
+        timed = self.cfg.visits is None and stop is None  # the clock decides, not visits
+        self.timing = {"budget": budget, "early_stop": False, "extended": False}
+        self.mcts.search(visits=self.cfg.visits, deadline=deadline,
+                         stop=self._settled_stop(now, deadline) if timed else stop,
+                         report=report, report_every=report_every)
+        hard = now + move_budget_max(clock or Clock(), pla, len(state.board.empties()),
+                                     self.time_policy, budget)
+        if timed and hard > time.monotonic() + 0.05 and self.unclear():
+            self.timing["extended"] = True  # searched on until clear or the extended limit
+            self.mcts.search(deadline=hard, stop=lambda: not self.unclear(), report=report,
+                             report_every=report_every)
         loc = self._pick(state, pla, cleanup, temperature)
         if loc is None:  # the search passed where the pass rule says play on: search the moves
             self.mcts.allow_pass = False
@@ -83,6 +93,51 @@ class SearchPlayer(Player):
             loc = self._pick(state, pla, cleanup, temperature)
         return MoveChoice(loc, self._visit_policy(state.size), 2 * self.mcts.root_winrate() - 1,
                           self.mcts.move_infos())
+
+    def _top_two(self) -> tuple[int, float, float] | None:
+        """(index of the most visited move, its visits, the runner-up's), pass left out
+        where it is ruled out; None before two moves exist."""
+        root = self.mcts.root
+        if root.N is None or len(root.N) < 2:
+            return None
+        n = root.N if self.mcts.allow_pass else np.where(root.moves == PASS, -1.0, root.N)
+        i = int(np.argmax(n))
+        return i, float(n[i]), float(np.partition(n, -2)[-2])
+
+    def _settled_stop(self, start: float, deadline: float) -> Callable[[], bool] | None:
+        """The search's stop test under a clock: true once the most visited move (also
+        the one to be played) leads by more visits than the rest of the budget can give
+        any other, at the rate measured so far (Leela Zero's time management)."""
+        policy = self.time_policy
+        if not policy.early_stop:
+            return None
+        root0 = self.mcts.root.visits
+        min_elapsed = policy.early_stop_after * (deadline - start)
+
+        def settled() -> bool:
+            now = time.monotonic()
+            elapsed = now - start
+            top = self._top_two()
+            if elapsed < min_elapsed or top is None:
+                return False
+            i, first, second = top
+            rate = (self.mcts.root.visits - root0) / max(elapsed, 1e-9)
+            if first - second <= rate * max(0.0, deadline - now):
+                return False
+            if self.mcts.best_index() != i:
+                return False
+            self.timing["early_stop"] = True
+            return True
+        return settled
+
+    def unclear(self) -> bool:
+        """The move to play is not the most visited one, or the runner-up has 80% of its
+        visits: worth searching on when the clock has time for it."""
+        top = self._top_two()
+        if top is None:
+            return False
+        i, first, second = top
+        return self.mcts.best_index() != i or second >= 0.8 * first
 
     def refused_pass_deadline(self, deadline: float, budget: float) -> float:
         """When the rule refuses the pass the search chose, the moves get what is left of

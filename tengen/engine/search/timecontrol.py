@@ -21,6 +21,13 @@ class TimePolicy:
     min_moves_left: int = 25  # main time is spread over at least this many own moves
     floor: float = 0.05
     refused_pass_share: float = 0.25  # see SearchPlayer.refused_pass_deadline
+    # stop once the most visited move cannot be caught in the time left, at the rate so far
+    # (after this share of the budget); the time saved goes to later moves of main time
+    early_stop: bool = True
+    early_stop_after: float = 0.1
+    # with main time left, a move whose best is unclear at its budget may search up to
+    # this many budgets more (never in byo-yomi, never past the cap on one move)
+    extend: float = 1.0
 
 
 def _byo_allowance(clock: Clock) -> float:
@@ -57,4 +64,21 @@ def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -
     return max(policy.floor, min(budget, cap) - policy.safety)
 
 
-__all__ = ["TimePolicy", "move_budget"]
+def move_budget_max(clock: Clock, pla: int, empty_points: int, policy: TimePolicy,
+                    budget: float) -> float:
+    """The most this move may take when its best move is unclear: ``budget`` without a
+    clock, in byo-yomi or out of main time (each period is already mostly used); else up
+    to ``1 + extend`` budgets, within the same cap on one move as ``move_budget``."""
+    if clock.main_time is None or policy.extend <= 0:
+        return budget
+    left = clock.time_left.get(pla)
+    if left is not None and left[1] > 0:
+        return budget
+    main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+    if main_left <= 0:
+        return budget
+    cap = main_left * 0.5 + _byo_allowance(clock) * policy.fraction - policy.safety
+    return max(budget, min(budget * (1 + policy.extend), cap))
+
+
+__all__ = ["TimePolicy", "move_budget", "move_budget_max"]
