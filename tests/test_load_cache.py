@@ -66,3 +66,25 @@ def test_the_cache_can_be_turned_off_and_moved(cache, monkeypatch):
     assert LoadCache.for_model(net(1), "auto", None, 1) is None
     build_router(net(1), torch.device("cpu"), "onnx")
     assert not (cache / "nets").exists()
+
+
+def test_gtp_prepare_fills_the_cache_a_start_then_reads(tmp_path):
+    """``tengen gtp --prepare`` does a first start's work and exits; the entry it leaves is
+    the one ``tengen gtp`` with the same settings reads (no second entry appears)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, TENGEN_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("TENGEN_NO_LOAD_CACHE", None)
+    cmd = [sys.executable, "-m", "tengen", "gtp", "--backend", "onnx"]
+    p = subprocess.run(cmd + ["--prepare"], env=env, capture_output=True, text=True,
+                       timeout=600, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0 and "prepared in" in p.stderr, p.stderr[-2000:]
+    entries = list((tmp_path / "cache" / "nets").iterdir())
+    assert len(entries) == 1 and (entries[0] / "choice.json").exists()
+    stamp = (entries[0] / "choice.json").stat().st_mtime_ns
+    p = subprocess.run(cmd, env=env, input="genmove b\nquit\n", capture_output=True,
+                       text=True, timeout=600)
+    assert p.returncode == 0 and p.stdout.startswith("= "), p.stderr[-2000:]
+    assert list((tmp_path / "cache" / "nets").iterdir()) == entries
+    assert (entries[0] / "choice.json").stat().st_mtime_ns == stamp  # read, not rewritten
