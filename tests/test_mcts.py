@@ -296,6 +296,32 @@ def test_resigns_only_when_asked():
     assert off.choose(g, BLACK, Clock()).loc != RESIGN
 
 
+def test_the_side_giving_handicap_stones_does_not_resign_early():
+    """White giving three stones reads a hopeless game from the first move (the network
+    knows no handicap): it plays on to move 60 + 40 x 3, then resigns after five low
+    moves in a row; black, and white in an even game, keep the plain rule."""
+    from tengen.engine.coords import to_loc
+    from tengen.engine.judge.pass_rules import ResignRule
+    rule = ResignRule(threshold=0.1, min_moves=60)
+    assert not any(rule.resigns(0.02, m, giving_stones=3) for m in range(0, 180, 2))
+    assert rule.resigns(0.02, 180, giving_stones=3)
+    late = ResignRule(threshold=0.1, min_moves=60)  # low only from move 200 on
+    assert [late.resigns(0.02, m, giving_stones=3) for m in range(200, 210, 2)] == \
+        [False] * 4 + [True]
+    even = ResignRule(threshold=0.1, min_moves=60)
+    assert even.resigns(0.02, 60)
+
+    def hopeless_for_white(s):
+        return -0.95 if s.to_play == WHITE else 0.95
+    g = GameState(9)
+    g.place_setup(BLACK, [to_loc(2, 2, 9), to_loc(6, 6, 9), to_loc(2, 6, 9)],
+                  handicap=True)
+    white = SearchPlayer(FakeEvaluator(hopeless_for_white),
+                         SearchConfig(lam=0.0, visits=40, resign_threshold=0.1,
+                                      resign_min_moves=0))
+    assert white.choose(g, WHITE, Clock()).loc != RESIGN  # move 0 of a 3-stone game
+
+
 ENCLOSED = """
 X X X X X . . . .
 X X . . X . . . .

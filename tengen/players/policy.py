@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tengen.engine.board import PASS
+from tengen.engine.board import PASS, WHITE
 from tengen.engine.coords import locs_to_indices
 from tengen.engine.judge.pass_rules import (ResignRule, capture_move, dead_left, instead_of_passing,
                                           opponent_passed, play_on_moves)
@@ -73,7 +73,8 @@ class PolicyPlayer(Player):
                           probs, value)
 
     def _pick(self, state, pla, probs, value, cleanup, temperature) -> int:
-        if self.resign.resigns((value + 1) / 2, len(state.moves)):
+        giving = len(state.handicap) if pla == WHITE else 0  # handicap stones are black's
+        if self.resign.resigns((value + 1) / 2, len(state.moves), giving):
             return RESIGN
         if cleanup:
             j = self.judge(state)

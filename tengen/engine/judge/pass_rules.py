@@ -19,18 +19,29 @@ from tengen.engine.judge.judgment import DEAD, Judgment
 class ResignRule:
     """Resign once the mover's win probability has stayed below ``threshold`` for
     ``consecutive`` of its own moves in a row, from move ``min_moves`` on (threshold 0:
-    never). Keeps its own count of low moves, so one instance per player."""
+    never). Keeps its own count of low moves, so one instance per player.
+
+    A player giving ``stones`` handicap stones reads a low win rate from the start (the
+    network knows nothing of handicap or komi), which says little about the game: it
+    resigns only from move ``min_moves + handicap_moves * stones`` and after at least
+    ``handicap_consecutive`` low moves in a row."""
     threshold: float = 0.0
     min_moves: int = 60
     consecutive: int = 1
+    handicap_moves: int = 40
+    handicap_consecutive: int = 5
 
     def __post_init__(self):
         self._low = 0
 
-    def resigns(self, winrate: float, moves_played: int) -> bool:
+    def resigns(self, winrate: float, moves_played: int, giving_stones: int = 0) -> bool:
         self._low = self._low + 1 if winrate < self.threshold else 0
-        return (self.threshold > 0 and moves_played >= self.min_moves
-                and self._low >= self.consecutive)
+        min_moves, consecutive = self.min_moves, self.consecutive
+        if giving_stones > 0:
+            min_moves += self.handicap_moves * giving_stones
+            consecutive = max(consecutive, self.handicap_consecutive)
+        return (self.threshold > 0 and moves_played >= min_moves
+                and self._low >= consecutive)
 
 
 def opponent_passed(state) -> bool:

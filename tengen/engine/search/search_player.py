@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from tengen.engine.board import PASS
+from tengen.engine.board import PASS, WHITE
 from tengen.engine.coords import locs_to_indices
 from tengen.engine.judge.pass_rules import (ResignRule, capture_move, dead_left, instead_of_passing, may_pass,
                       opponent_passed)
@@ -196,7 +196,8 @@ class SearchPlayer(Player):
                 loc = instead_of_passing(state, pla, self.judge(state))
                 if loc is None:
                     return None  # before the resign rule counts this move
-        if self.resign.resigns(mcts.root_winrate(), len(state.moves)):
+        giving = len(state.handicap) if pla == WHITE else 0  # handicap stones are black's
+        if self.resign.resigns(mcts.root_winrate(), len(state.moves), giving):
             return RESIGN
         return loc
 
