@@ -66,3 +66,19 @@ class TickingClock:
         if self.now > self.end:
             raise AssertionError("the search ran far past its deadline")
         return self.now
+
+
+def tiny_search_players(count: int = 2):
+    """``count`` search players on one shared tiny random network (b1c8), each with its
+    own rollouts: what the analysis engine and the review run on, fast."""
+    import torch
+
+    from tengen.engine.rollout.policy import RolloutPolicy
+    from tengen.engine.search.mcts import SearchConfig
+    from tengen.engine.search.search_player import SearchPlayer
+    from tengen.nets.evaluator import SharedEvaluator
+    from tengen.nets.model import build_model
+    torch.manual_seed(0)
+    net = SharedEvaluator(build_model("b1c8"))
+    return [SearchPlayer(net, SearchConfig(lam=0.5, batch=8), RolloutPolicy(seed=k + 1))
+            for k in range(count)]

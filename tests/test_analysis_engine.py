@@ -32,16 +32,9 @@ def katrain_query(qid: str, moves, **extra) -> dict:
 
 @pytest.fixture(scope="module")
 def players():
-    torch = pytest.importorskip("torch")
-    from tengen.engine.rollout.policy import RolloutPolicy
-    from tengen.engine.search.mcts import SearchConfig
-    from tengen.engine.search.search_player import SearchPlayer
-    from tengen.nets.evaluator import SharedEvaluator
-    from tengen.nets.model import build_model
-    torch.manual_seed(0)
-    net = SharedEvaluator(build_model("b1c8"))
-    return [SearchPlayer(net, SearchConfig(lam=0.5, batch=8), RolloutPolicy(seed=k))
-            for k in (1, 2)]
+    pytest.importorskip("torch")
+    from helpers import tiny_search_players
+    return tiny_search_players(2)
 
 
 def run(players, queries) -> list[dict]:
@@ -84,20 +77,38 @@ def test_katrain_queries_get_katago_shaped_answers(players):
     assert after3[9 * 4 + 3] >= 0  # D5 is empty
 
 
-def test_perspective_black_and_side_to_move(players):
-    # white to move: BLACK reports black's win rate, SIDETOMOVE white's
-    moves = [["B", "E5"]]
-    out = {}
-    for view in ("BLACK", "SIDETOMOVE"):
-        q = katrain_query("p", moves, maxVisits=40, includeMovesOwnership=False)
-        q["overrideSettings"] = {"reportAnalysisWinratesAs": view}
-        (r,) = results(run(players[:1], [q]), "p")
-        out[view] = r
-    b, s = out["BLACK"], out["SIDETOMOVE"]
-    # two searches of one position differ a little; their views are opposite
-    assert abs(b["rootInfo"]["winrate"] - (1 - s["rootInfo"]["winrate"])) < 0.25
-    tb, ts = sum(b["ownership"]), sum(s["ownership"])
-    assert tb * ts < 0 or abs(tb) < 5  # opposite signs unless nearly even
+class Searched:
+    """What a search player reports after a search: one move (white to move at E5 after
+    black's D4), a black-minus-white margin of -3.5 below it, white owning A9."""
+    def move_infos(self):
+        from tengen.engine.coords import gtp_to_loc
+        from tengen.engine.search.mcts import MoveInfo
+        loc = gtp_to_loc("E5", 9)
+        return [MoveInfo(loc, 30, 0.7, 0.2, 0.6, [loc], -3.5, 10.0)]
+
+    def root_info(self):
+        return {"visits": 31, "winrate": 0.68, "score": (-3.0, 11.0)}
+
+    def ownership(self):
+        return [-1.0] + [0.25] * 80
+
+
+@pytest.mark.parametrize("view, winrate, lead, a9", [
+    ("BLACK", 0.3, -3.5, -1.0), ("WHITE", 0.7, 3.5, 1.0), ("SIDETOMOVE", 0.7, 3.5, 1.0)])
+def test_every_figure_is_reported_from_the_perspective_asked(view, winrate, lead, a9):
+    from tengen.analysis.json_engine import response
+    q = katrain_query("p", [["B", "D4"]], includePolicy=False, includeMovesOwnership=False)
+    q["overrideSettings"] = {"reportAnalysisWinratesAs": view}
+    (job,), _ = parse_query(q, 10)
+    assert job.state.to_play == WHITE
+    r = response(job, Searched(), during=False)
+    (m,) = r["moveInfos"]
+    assert m["winrate"] == pytest.approx(winrate) and m["scoreLead"] == pytest.approx(lead)
+    assert m["lcb"] == pytest.approx(0.6 if view != "BLACK" else 0.4)
+    assert r["rootInfo"]["winrate"] == pytest.approx(0.68 if view != "BLACK" else 0.32)
+    assert r["rootInfo"]["scoreLead"] == pytest.approx(3.0 if view != "BLACK" else -3.0)
+    assert r["rootInfo"]["currentPlayer"] == "W"
+    assert r["ownership"][0] == pytest.approx(a9) and len(r["ownership"]) == 81
 
 
 def test_bad_queries_are_answered_with_the_field_and_the_engine_goes_on(players):

@@ -21,16 +21,9 @@ RECORD = b"""(;FF[4]GM[1]SZ[9]KM[7.5]RU[Chinese]PB[b]PW[w]C[a game to review]
 
 @pytest.fixture(scope="module")
 def players():
-    torch = pytest.importorskip("torch")
-    from tengen.engine.rollout.policy import RolloutPolicy
-    from tengen.engine.search.mcts import SearchConfig
-    from tengen.engine.search.search_player import SearchPlayer
-    from tengen.nets.evaluator import SharedEvaluator
-    from tengen.nets.model import build_model
-    torch.manual_seed(0)
-    net = SharedEvaluator(build_model("b1c8"))
-    return [SearchPlayer(net, SearchConfig(lam=0.5, batch=8), RolloutPolicy(seed=k))
-            for k in (1, 2)]
+    pytest.importorskip("torch")
+    from helpers import tiny_search_players
+    return tiny_search_players(2)
 
 
 def test_a_reviewed_record_reads_back_in_sabakis_library(tmp_path, players):
