@@ -255,3 +255,37 @@ def test_an_unclear_move_is_extended_only_with_main_time_to_spare(monkeypatch):
     for name in ("byo-yomi", "none"):
         t, budget, extended = used[name]
         assert not extended and t <= budget + 0.3, (name, t, budget)
+
+
+# Black's area holds a lone dead white stone (E9): by the board as it stands it is alive
+# and black's four empty rows are no one's (white wins); with it captured black wins by
+# 45 to 36 + 7.5.
+DEAD_INSIDE = """
+. . . . O . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+X X X X X X X X X
+O O O O O O O O O
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+
+@pytest.mark.parametrize("rollouts, black_wins", [(16, True), (0, False)])
+def test_a_game_the_tree_ends_is_counted_with_its_dead_stones_removed(rollouts, black_wins):
+    g = from_ascii(DEAD_INSIDE, komi=7.5, to_play=BLACK)
+    s = SimState.from_game(g)
+    s.play(PASS)
+    s.play(PASS)
+    assert s.is_over() and s.score() < 0  # Tromp-Taylor: white
+    mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.5, terminal_rollouts=rollouts),
+                RolloutPolicy(seed=5))
+    value, margin = mcts.finished_game(s)
+    to_move_is_black = s.to_play == BLACK
+    black_value = value if to_move_is_black else -value
+    assert (black_value > 0.5) is black_wins and (margin > 0) is black_wins
+    if black_wins:
+        assert margin == 1.5  # 45 - 36 - 7.5, as the referee counts it
+    mcts.close()

@@ -32,6 +32,7 @@ import numpy as np
 
 from tengen.engine.board import PASS
 from tengen.engine.coords import index_to_loc, locs_to_indices
+from tengen.engine.judge.judgment import JudgeConfig, judge
 from tengen.engine.search.state import SimState, terminal_value
 
 
@@ -42,6 +43,10 @@ class SearchConfig:
     batch: int = 8  # leaves per network call
     in_flight: int = 1  # batches out to the network at once (see the module's docstring)
     virtual_loss: float = 1.0  # losses each pending leaf counts for along its path
+    # a game ended by two passes inside the tree is counted with its dead stones off, as
+    # the referee counts it, by the end-of-game judgment on this many rollouts a colour,
+    # rather than by the board as it stands (Tromp-Taylor: every dead stone alive; 0)
+    terminal_rollouts: int = 16
     visits: int | None = None  # simulations per move (None: the time budget decides)
     # first-play urgency: an unvisited child starts at its parent's running average (the
     # net's value and every backed-up value below it; never one rollout's coin flip) less
@@ -274,6 +279,20 @@ class MCTS:
         if len(self.cache) > self.cfg.cache_size:
             self.cache.popitem(last=False)
 
+    def finished_game(self, s: SimState) -> tuple[float, float]:
+        """(value for the side to move, black-minus-white margin) of a game the tree ended
+        by two passes, counted as the referee counts it: dead stones off, by the end-of-
+        game judgment on ``terminal_rollouts`` rollouts a colour (``engine/judge``);
+        without them (or without rollouts) by the board as it stands, Tromp-Taylor."""
+        k = self.cfg.terminal_rollouts
+        if k <= 0 or self.rollouts is None or self._pool is None:
+            return terminal_value(s), s.score()
+        # on the rollout thread: the rollout policy is not thread-safe
+        j = self._pool.submit(judge, _JudgedView(s), self.rollouts,
+                              JudgeConfig(rollouts=k)).result()
+        v = 0.0 if j.score == 0 else (1.0 if (j.score > 0) == (s.to_play == 1) else -1.0)
+        return v, float(j.score)
+
     def _rollout_values(self, states: list[SimState]) -> list[tuple[float, float]]:
         """Each state's rollout: (result for the side to move, black-minus-white margin)."""
         out = []
@@ -307,8 +326,7 @@ class MCTS:
         for _ in range(self.cfg.batch):
             path, node, s = self._descend()
             if node.terminal is None and s.is_over():
-                node.terminal = terminal_value(s)
-                node.terminal_margin = s.score()
+                node.terminal, node.terminal_margin = self.finished_game(s)
             if node.terminal is not None:
                 self._backup(path, node.terminal,
                              utility=self.score_utility(node.terminal_margin, s.to_play),
@@ -563,6 +581,22 @@ class MCTS:
         for pool in (self._pool, self._net_pool):
             if pool is not None:
                 pool.shutdown(wait=False)
+
+
+class _JudgedView:
+    """A ``SimState`` as the judgment reads a game: its size, komi, colours and board."""
+
+    def __init__(self, s: SimState):
+        self.size, self.komi, self.colors = s.size, s.komi, s.colors
+        self.board = _BoardArrays(s.B, s.meta, s.zob, s.hash)
+
+
+@dataclass
+class _BoardArrays:
+    B: np.ndarray
+    meta: np.ndarray
+    zob: np.ndarray
+    hash: int
 
 
 def _timed(fn, *args):
