@@ -47,7 +47,8 @@ class TrainLoopConfig:
     positions_per_game: int = 16
     max_u: int = 450  # the random move's number is drawn from 1..max_u
     rl_temperature: float = 0.25  # the continuation's temperature (colder: a stronger one)
-    workers: int = 2  # value-data worker processes
+    workers: int = 2  # value-data worker processes (or Ray actors)
+    ray: str = ""  # play the data on a Ray cluster: auto, ray://host:port or local ("" = local processes)
     backend: str = "int8"  # the workers' network runtime: torch, onnx or int8
     window: int = 4  # the candidate trains on the last N generations' data
     # (b) training of the candidate value net
@@ -59,6 +60,7 @@ class TrainLoopConfig:
     eval_every: int = 250
     checkpoint_every: int = 100
     threads: int = 0  # torch threads in training (0 = torch's default)
+    device: str = "cpu"  # the learner's device: cpu, cuda or auto
     # (c) gate: candidate against the current best, the search at fixed visits
     gate_visits: int = 400
     gate_games: int = 100  # the cap; the SPRT stops earlier
@@ -76,7 +78,7 @@ class TrainLoopConfig:
 
 
 # what may change between reruns of one loop without changing what it produces
-FREE = ("generations", "workers", "jobs", "threads", "move_timeout", "out")
+FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_timeout", "out")
 
 
 def cpu_seconds() -> float:
@@ -123,7 +125,7 @@ class Loop:
                                positions_per_game=c.positions_per_game,
                                rl_temperature=c.rl_temperature, seed=c.seed * 1000 + gen)
         priors = load_checkpoint(self.priors_net())[0]
-        workers = make_workers("", c.workers, backend=c.backend)
+        workers = make_workers(c.ray, c.workers, backend=c.backend)
         try:
             return generate(vcfg, priors, None, workers, progress=self.progress)
         finally:
@@ -139,7 +141,7 @@ class Loop:
                                 batch_size=c.batch_size, lr=c.lr, warmup_steps=c.warmup_steps,
                                 val_every=c.val_every, eval_every=c.eval_every,
                                 checkpoint_every=c.checkpoint_every, threads=c.threads,
-                                seed=c.seed * 1000 + gen, device="cpu")
+                                seed=c.seed * 1000 + gen, device=c.device)
         train_value(tcfg, progress=self.progress)
         from tengen.nets.checkpoint import read_checkpoint
         meta = read_checkpoint(str(out / "best.pt"))["meta"]  # also when the run was over
