@@ -25,7 +25,7 @@ def katrain_query(qid: str, moves, **extra) -> dict:
          "includeOwnership": True, "includeMovesOwnership": True, "includePolicy": True,
          "initialStones": [], "initialPlayer": "B", "moves": moves,
          "overrideSettings": {"reportAnalysisWinratesAs": "BLACK", "wideRootNoise": 0.0,
-                              "maxTime": 30}}
+                              "maxTime": 600}}  # KaTrain sends one; a cold start must fit
     q.update(extra)
     return q
 
