@@ -204,7 +204,7 @@ def test_sprt_stops_a_match_once_decided(tmp_path, gnugo_cmd):
     s = run_match(config(tmp_path, gnugo_cmd, games=10, engine=f"{FAKE} resign",
                          sprt=(0, 400)), progress=False)
     assert s["games"] == s["losses"] == 2 and s["sprt"]["decision"] == "H0"
-    assert "accepts Elo <= +0" in format_summary(s)
+    assert "H0 accepted: Elo below +400" in format_summary(s)
     # a rerun of a decided match plays nothing more
     assert run_match(config(tmp_path, gnugo_cmd, games=10, engine=f"{FAKE} resign",
                             sprt=(0, 400)), progress=False)["games"] == 2

@@ -313,7 +313,9 @@ def format_summary(s: dict) -> str:
     ]
     if s.get("sprt"):
         t = s["sprt"]
-        verdict = {"H1": f"accepts Elo >= {t['elo1']:+g}", "H0": f"accepts Elo <= {t['elo0']:+g}",
+        # accepting H1 rejects H0 at alpha: Elo above elo0; accepting H0, below elo1
+        verdict = {"H1": f"H1 accepted: Elo above {t['elo0']:+g} (error 5%)",
+                   "H0": f"H0 accepted: Elo below {t['elo1']:+g} (error 5%)",
                    None: "undecided"}[t["decision"]]
         lines.append(f"SPRT [{t['elo0']:+g}, {t['elo1']:+g}]: LLR {t['llr']:+.2f} in "
                      f"[{t['lower']:+.2f}, {t['upper']:+.2f}]: {verdict}")
