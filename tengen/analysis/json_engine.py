@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tengen import __version__
-from tengen.engine.board import BLACK, PASS, WHITE
-from tengen.engine.coords import gtp_to_loc, loc_to_gtp
+from tengen.engine.board import BLACK, WHITE
+from tengen.engine.coords import gtp_to_loc, loc_to_gtp, locs_to_indices
 from tengen.engine.game import GameState, IllegalMove
 
 AREA_RULES = {"tromp-taylor", "chinese", "chinese-ogs", "chinese-kgs", "aga", "area",
@@ -220,15 +220,8 @@ def root_policy(player, size: int) -> list[float]:
     root = player.mcts.root
     policy = np.full(size * size + 1, -1.0)
     if root.moves is not None:
-        for loc, p in zip(root.moves, root.prior):
-            i = size * size if loc == PASS else _index(int(loc), size)
-            policy[i] = p
+        policy[locs_to_indices(root.moves, size)] = root.prior
     return [round(float(x), 6) for x in policy]
-
-
-def _index(loc: int, size: int) -> int:
-    w = size + 2
-    return (loc // w - 1) * size + (loc % w - 1)
 
 
 class AnalysisEngine:

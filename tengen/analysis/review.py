@@ -80,9 +80,8 @@ def query_of(data: bytes, visits: int) -> dict:
     return q
 
 
-def analyse_game(data: bytes, players, visits: int, progress: bool = True) -> list[Turn]:
-    """Every position of the record's main line, in order."""
-    q = query_of(data, visits)
+def analyse_game(q: dict, players, visits: int, progress: bool = True) -> list[Turn]:
+    """Every position of the query's game (``query_of``), in order."""
     bar = None
     if progress:
         import sys
@@ -108,14 +107,13 @@ def analyse_game(data: bytes, players, visits: int, progress: bool = True) -> li
     return turns
 
 
-def move_reviews(data: bytes, turns: list[Turn], min_share: float = 0.2) -> list[MoveReview]:
+def move_reviews(moves: list, turns: list[Turn], min_share: float = 0.2) -> list[MoveReview]:
     """What each move lost for the player who made it. Where the search before it
     looked at the move played (with at least ``min_share`` of the best move's visits),
     against the best move of that same search: one tree, no noise between two searches;
     else against the next position's own search. The preferred move loses nothing."""
-    q = query_of(data, 1)
     out = []
-    for i, (colour, move) in enumerate(q["moves"]):
+    for i, (colour, move) in enumerate(moves):
         before, after = turns[i], turns[i + 1]
         sign = 1.0 if colour == "B" else -1.0
         best = before.moves.get(before.best.upper())
@@ -207,8 +205,9 @@ def plot_review(turns: list[Turn], reviews: list[MoveReview], path: Path,
 def review(path: str, players, visits: int, out: str | None = None,
            png: str | None = None, progress: bool = True) -> dict:
     data = Path(path).read_bytes()
-    turns = analyse_game(data, players, visits, progress)
-    reviews = move_reviews(data, turns)
+    q = query_of(data, visits)
+    turns = analyse_game(q, players, visits, progress)
+    reviews = move_reviews(q["moves"], turns)
     src = Path(path)
     out_path = Path(out) if out else src.with_name(f"{src.stem}-review.sgf")
     png_path = Path(png) if png else out_path.with_suffix(".png")

@@ -23,13 +23,12 @@ import json
 import os
 import resource
 import shlex
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tengen.atomic import write_text
+from tengen.atomic import write_bytes, write_text
 from tengen.run_folder import claim
 
 
@@ -146,9 +145,7 @@ class Loop:
         from tengen.nets.checkpoint import read_checkpoint
         meta = read_checkpoint(str(out / "best.pt"))["meta"]  # also when the run was over
         candidate = self.gen_dir(gen) / "candidate.pt"
-        tmp = candidate.with_name(f"candidate.pt.tmp{os.getpid()}")
-        shutil.copyfile(out / "best.pt", tmp)
-        os.replace(tmp, candidate)
+        write_bytes(candidate, (out / "best.pt").read_bytes())
         return {"candidate": candidate.name, "data": [_rel(f, self.out) for f in folders],
                 "start": _rel(best, self.out) if best else "priors net", "step": meta["step"],
                 **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}

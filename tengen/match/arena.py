@@ -125,7 +125,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
         return play_game(i, *game_commands(cfg, i), cfg.game, str(out), black, stop)
 
     broken = None
-    queue = iter([] if _sprt_decision(cfg, done) else todo)
+    queue = iter([] if _decided(cfg, summarize(list(done.values()))) else todo)
     with _stop_on_signals(stop), ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
         # at most `jobs` games are submitted at a time, so that a stop (a signal, a broken
         # command, a decided SPRT) starts no game the pool has already queued
@@ -145,11 +145,11 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                 done[res.index] = res.to_json()
                 write_text(out / f"game-{res.index:04d}.json",
                               json.dumps(res.to_json(), indent=1))
+                s = summarize(list(done.values()))
                 if bar:
-                    s = summarize(list(done.values()))
                     bar.set_postfix(w=s["wins"], l=s["losses"], fail=sum(s["failures"].values()))
                     bar.update(1)
-                if _sprt_decision(cfg, done):
+                if _decided(cfg, s):
                     queue = iter([])  # decided: games in flight finish and count
             if not stop.is_set():
                 pending |= {pool.submit(one, i)
@@ -165,8 +165,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     results = [done[i] for i in sorted(done) if i < cfg.games]
     summary = summarize(results)
     if cfg.sprt:
-        summary["sprt"] = sprt(summary["wins"] + summary["draws"] / 2,
-                               summary["losses"] + summary["draws"] / 2, *cfg.sprt)
+        summary["sprt"] = _sprt_of(summary, cfg.sprt)
     summary["engine_command"], summary["opponent_command"] = cfg.engine, cfg.opponent
     summary["size"], summary["komi"], summary["handicap"] = cfg.game.size, cfg.game.komi, cfg.game.handicap
     write_text(out / "summary.json", json.dumps(summary, indent=1))
@@ -178,12 +177,13 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     return summary
 
 
-def _sprt_decision(cfg: ArenaConfig, done: dict) -> bool:
-    if not cfg.sprt:
-        return False
-    s = summarize(list(done.values()))
-    return sprt(s["wins"] + s["draws"] / 2, s["losses"] + s["draws"] / 2,
-                *cfg.sprt)["decision"] is not None
+def _decided(cfg: ArenaConfig, s: dict) -> bool:
+    """The match's SPRT (if any) has accepted a hypothesis on the summary ``s``."""
+    return bool(cfg.sprt) and _sprt_of(s, cfg.sprt)["decision"] is not None
+
+
+def _sprt_of(s: dict, bounds) -> dict:
+    return sprt(s["wins"] + s["draws"] / 2, s["losses"] + s["draws"] / 2, *bounds)
 
 
 def _discard(out: Path, res: GameResult) -> None:

@@ -19,7 +19,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from tengen.atomic import write_text
+from tengen.atomic import write_bytes, write_text
 
 VERSION = 1  # bump when what an entry holds changes meaning
 _CODE = ("backends.py", "onnx_backend.py", "int8.py", "model.py")
@@ -102,9 +102,7 @@ class LoadCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, data in (("fp32.onnx", fp32), ("int8.onnx", int8)):
                 if data is not None:
-                    tmp = self.folder / f"{name}.tmp{os.getpid()}"
-                    tmp.write_bytes(data)
-                    os.replace(tmp, self.folder / name)
+                    write_bytes(self.folder / name, data)
             write_text(self.folder / "choice.json", json.dumps({
                 "routes": {str(b): r for b, r in routes.items()}, "int8": int8 is not None,
                 "int8_check": list(int8_check) if int8_check else None,
