@@ -84,6 +84,8 @@ def build_router(model, device: torch.device, backend: str = "torch", bf16: bool
         kept = {"torch": torch_backend, "onnx": OnnxBackend(OnnxNet(None, graph=saved.fp32), "onnx")}
         if saved.int8 is not None:
             kept["int8"] = OnnxBackend(OnnxNet(None, graph=saved.int8), "int8")
+        for note in saved.notes:  # what the first load said, said again
+            print(note, file=sys.stderr)
         return Router(kept, saved.routes, saved.int8_check, ["from the load cache"])
     try:
         onnx = OnnxNet(model)
@@ -94,22 +96,23 @@ def build_router(model, device: torch.device, backend: str = "torch", bf16: bool
               file=sys.stderr)
         return only_torch
     kept = {"torch": torch_backend, "onnx": OnnxBackend(onnx, "onnx")}
-    int8, check = None, None
+    int8, check, said = None, None, []
     if backend == "onnx":
         router = Router(kept, {1: "onnx"})
     else:
-        int8, check = _quantized(onnx, gate, forced=backend == "int8")
+        int8, check, said = _quantized(onnx, gate, forced=backend == "int8")
         if int8 is not None:
             kept["int8"] = OnnxBackend(int8, "int8")
         routes = {1: "int8"} if backend == "int8" else measure_routes(model, onnx, int8=int8)
         router = Router(kept, routes, check)
     if cache:
-        cache.write(onnx.graph, None if int8 is None else int8.graph, router.routes, check)
+        cache.write(onnx.graph, None if int8 is None else int8.graph, router.routes, check, said)
     return router
 
 
 def _quantized(onnx: OnnxNet, gate: Int8Gate, forced: bool):
-    """``(int8 network or None, (top moves kept, largest value gap) or None)``: None
+    """``(int8 network or None, (top moves kept, largest value gap) or None, what was said
+    on stderr)``: None
     where ``auto`` finds it strays too far from fp32 (a forced ``int8`` runs it anyway)."""
     from tengen.nets.int8 import agreement, calibration_planes, quantize_tower
     try:
@@ -120,15 +123,18 @@ def _quantized(onnx: OnnxNet, gate: Int8Gate, forced: bool):
     except Exception as e:  # a graph the quantizer cannot take, no calibration file
         if forced:
             raise
-        print(f"tengen: no int8 network ({e}); fp32 runs it", file=sys.stderr)
-        return None, None
+        return None, None, [_say(f"tengen: no int8 network ({e}); fp32 runs it")]
     same, diff = check
     if not forced and (same < gate.min_same_top or diff > gate.max_value_diff):
-        print(f"tengen: int8 keeps {same:.0%} of the top moves, values within {diff:.3f}"
-              f" (gate {gate.min_same_top:.0%}, {gate.max_value_diff}): fp32 runs the"
-              " network", file=sys.stderr)
-        return None, check
-    return net, check
+        return None, check, [_say(
+            f"tengen: int8 keeps {same:.0%} of the top moves, values within {diff:.3f}"
+            f" (gate {gate.min_same_top:.0%}, {gate.max_value_diff}): fp32 runs the network")]
+    return net, check, []
+
+
+def _say(note: str) -> str:
+    print(note, file=sys.stderr)
+    return note
 
 
 __all__ = ["NetBackend", "TorchBackend", "OnnxBackend", "Router", "build_router", "BACKENDS"]

@@ -65,6 +65,7 @@ class Saved:
     int8: bytes | None
     routes: dict[int, str]
     int8_check: tuple[float, float] | None
+    notes: list[str]  # what the load that made the entry said on stderr
 
 
 class LoadCache:
@@ -90,12 +91,13 @@ class LoadCache:
             if hashlib.sha256(fp32 + (int8 or b"")).hexdigest() != meta["digest"]:
                 return None
             check = tuple(meta["int8_check"]) if meta["int8_check"] else None
-            return Saved(fp32, int8, {int(b): r for b, r in meta["routes"].items()}, check)
+            return Saved(fp32, int8, {int(b): r for b, r in meta["routes"].items()}, check,
+                         list(meta.get("notes", [])))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def write(self, fp32: bytes, int8: bytes | None, routes: dict[int, str],
-              int8_check) -> None:
+              int8_check, notes: list[str] = ()) -> None:
         """Graphs first, ``choice.json`` (with their digest) last: a half-written entry is
         never read. A cache that cannot be written costs the next start time, nothing else."""
         try:
@@ -105,7 +107,7 @@ class LoadCache:
                     write_bytes(self.folder / name, data)
             write_text(self.folder / "choice.json", json.dumps({
                 "routes": {str(b): r for b, r in routes.items()}, "int8": int8 is not None,
-                "int8_check": list(int8_check) if int8_check else None,
+                "int8_check": list(int8_check) if int8_check else None, "notes": list(notes),
                 "digest": hashlib.sha256(fp32 + (int8 or b"")).hexdigest()}))
         except OSError:
             pass
