@@ -286,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(vd, ValueDataConfig)
     vd.add_argument("--sl", default=None, help="SL policy (default: the shipped network)")
     vd.add_argument("--rl", default=None, help="RL policy (default: the SL policy)")
+    vd.add_argument("--judge", default=None, help="value net whose values decide "
+                    "resignation (default: the RL policy's own value output)")
     vd.add_argument("--device", default="cpu")
     vd.add_argument("--backend", choices=("torch", "onnx", "int8"), default="torch",
                     help="the network's runtime in the workers (onnx: 1.3x on CPUs here, "
@@ -535,10 +537,11 @@ def _value_data(args: argparse.Namespace) -> int:
     cfg = _config_from_args(ValueDataConfig, args)
     sl = load_checkpoint(args.sl or str(SHIPPED_NET))[0]
     rl = load_checkpoint(args.rl)[0] if args.rl else None
+    judge = load_checkpoint(args.judge)[0] if args.judge else None
     from tengen.selfplay.workers import make_workers
     workers = make_workers(args.ray, args.workers, args.device, backend=args.backend)
     try:
-        print(json.dumps(generate(cfg, sl, rl, workers)))
+        print(json.dumps(generate(cfg, sl, rl, workers, judge=judge)))
     finally:
         workers.close()
     return 0

@@ -135,6 +135,9 @@ def test_value_regression_learns_its_training_positions(tmp_path):
     assert np.isfinite(metrics["val_mse"])
     assert metrics["loss_value"] < mse0 - 0.05, (metrics, mse0)
     assert metrics["loss_ownership"] < np.log(2) - 0.1, metrics  # a fresh output: ~log 2
+    # the score output, in points, beats the best constant guess on held-out positions
+    guess = float(np.abs(task.val.margin - np.median(task.train.margin)).mean())
+    assert metrics["val_score_error"] < guess - 1, (metrics, guess)
     assert (tmp_path / "value" / "best.pt").exists()
 
 
@@ -265,9 +268,11 @@ def test_ownership_targets_add_up_to_the_final_count(tmp_path):
     games, info = load_records(path)
     ex = value_examples(path, 1)  # the position after U of each game, in game order
     assert ex.ownership.shape == (len(games), 49) and len(games)
-    for g, owner in zip(games, ex.ownership):
+    for g, owner, margin in zip(games, ex.ownership, ex.margin):
         black_minus_white = g.score + info["komi"]  # the exact count, komi taken back
         assert owner.sum() == (black_minus_white if g.learner == 1 else -black_minus_white)
+        # the score target: the same count for the side to move, komi in
+        assert margin == owner.sum() + (-info["komi"] if g.learner == 1 else info["komi"])
 
 
 def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
@@ -318,3 +323,48 @@ def test_eval_value_compares_nets_on_the_same_kgs_positions(kgs_dir):
         pytest.approx(many["sl"]["mse"], abs=1e-3)
     single = eval_kgs(models["fresh"], archive, games=3, workers=1)
     assert single["mse"] == pytest.approx(many["fresh"]["mse"], abs=1e-6)
+
+
+class BlackIsLost:
+    """A judge whose values give black no chance (+1 for white to move, -1 for black)."""
+
+    def evaluate(self, states):
+        return None, np.array([1.0 if s.to_play == 2 else -1.0 for s in states], np.float32)
+
+
+def test_resignation_stops_decided_games_and_the_played_out_ones_measure_it(tmp_path):
+    """With resignation, a game stops ``resign_after`` plies after U once the judge gives
+    black nothing (W+R, no final owners); the played-out games go on to their true end,
+    record where the rule fired, and count as false positives when black won them. The
+    moves before the stop are those of the same game without resignation."""
+    torch.manual_seed(0)
+    net = SharedEvaluator(build_model("b1c8"))
+    plain = ValueDataConfig(size=7, batch=16, max_u=20, keep_sgf=False)
+    cfg = ValueDataConfig(size=7, batch=16, max_u=20, keep_sgf=False, resign=0.05,
+                          resign_after=4, played_out=0.25)
+    full, _ = play_value_games(net, net, plain, seed=9)
+    games, _ = play_value_games(net, net, cfg, seed=9, judge=BlackIsLost())
+    assert [v.u for v in games] == [v.u for v in full]
+    resigned = [v for v in games if v.resigned]
+    played_out = [v for v in games if not v.resigned and v.would_resign]
+    assert resigned and played_out
+    for v, f in zip(games, full):
+        fires = v.u + 4  # observed from the position after U, four plies in a row
+        if v.resigned:
+            assert len(v.game.moves) == fires == v.would_resign and v.game.score == -1.0
+            assert v.game.winner == 2 and v.resign_loser == 1
+            assert v.game.moves == f.game.moves[:fires] and max(v.keep) < fires
+        else:  # played on: the game without resignation, move for move
+            assert v.game.moves == f.game.moves and v.game.score == f.game.score
+            assert v.would_resign in (0, fires)  # 0: it ended before the rule could fire
+    out = tmp_path / "vd"
+    from tengen.selfplay.value_data import resignation_report, write_batch
+    write_batch(ValueDataConfig(out=str(out), size=7, keep_sgf=False), 0, games, 0)
+    report = resignation_report(out)
+    assert report["resigned"] == len(resigned) and report["played_out_fired"] == len(played_out)
+    assert report["false_positives"] == sum(v.game.winner == 1 for v in played_out)
+    ex = value_examples(str(out / "batch-000000" / "records.npz"))
+    per_game = [v.resigned for v in games for _ in v.keep]
+    assert ex.owner_known.tolist() == [not r for r in per_game]
+    assert ex.z[np.array(per_game)].tolist() == [  # W+R: +1 for white to move, -1 for black
+        1.0 if v.game.moves[m - 1].pla == 1 else -1.0 for v in resigned for m in v.keep]

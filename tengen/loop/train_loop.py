@@ -50,6 +50,9 @@ class TrainLoopConfig:
     ray: str = ""  # play the data on a Ray cluster: auto, ray://host:port or local ("" = local processes)
     backend: str = "int8"  # the workers' network runtime: torch, onnx or int8
     window: int = 4  # the candidate trains on the last N generations' data
+    resign: float = 0.0  # a data game stops once the best value net gives a side less (0: never)
+    resign_after: int = 6  # ... for this many plies in a row
+    played_out: float = 0.1  # ... except this fraction, played on to measure false resignations
     # (b) training of the candidate value net
     steps: int = 1500
     batch_size: int = 64
@@ -78,6 +81,9 @@ class TrainLoopConfig:
 
 # what may change between reruns of one loop without changing what it produces
 FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_timeout", "out")
+# what may change for the generations not yet begun: each data folder keeps its own
+# settings (gen-NNN/data/config.json), and a begun one refuses others
+PER_GENERATION = ("resign", "resign_after", "played_out")
 
 
 def cpu_seconds() -> float:
@@ -93,7 +99,7 @@ class Loop:
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
         started = any(self.out.glob("gen-*"))
-        claim(self.out, asdict(cfg), FREE, "train-loop", started=started)
+        claim(self.out, asdict(cfg), FREE + PER_GENERATION, "train-loop", started=started)
 
     # -- the stages -------------------------------------------------------------------
     def stage(self, gen: int, name: str, fn) -> dict:
@@ -114,7 +120,7 @@ class Loop:
         d.mkdir(exist_ok=True)
         return d
 
-    def data(self, gen: int) -> dict:
+    def data(self, gen: int, best: str | None) -> dict:
         from tengen.nets.checkpoint import load_checkpoint
         from tengen.selfplay.value_data import ValueDataConfig, generate
         from tengen.selfplay.workers import make_workers
@@ -122,11 +128,14 @@ class Loop:
         vcfg = ValueDataConfig(out=str(self.gen_dir(gen) / "data"), games=c.games,
                                batch=c.data_batch, size=c.size, komi=c.komi, max_u=c.max_u,
                                positions_per_game=c.positions_per_game,
-                               rl_temperature=c.rl_temperature, seed=c.seed * 1000 + gen)
+                               rl_temperature=c.rl_temperature, seed=c.seed * 1000 + gen,
+                               resign=c.resign, resign_after=c.resign_after,
+                               played_out=c.played_out)
         priors = load_checkpoint(self.priors_net())[0]
+        judge = load_checkpoint(best)[0] if best and c.resign > 0 else None
         workers = make_workers(c.ray, c.workers, backend=c.backend)
         try:
-            return generate(vcfg, priors, None, workers, progress=self.progress)
+            return generate(vcfg, priors, None, workers, progress=self.progress, judge=judge)
         finally:
             workers.close()
 
@@ -213,7 +222,7 @@ class Loop:
         best: str | None = None  # None: the priors net's own value head (the shipped engine)
         rows: list[dict] = []
         for gen in range(1, c.generations + 1):
-            data = self.stage(gen, "data", lambda: self.data(gen))
+            data = self.stage(gen, "data", lambda: self.data(gen, best))
             train = self.stage(gen, "train", lambda: self.train(gen, best))
             candidate = str(self.gen_dir(gen) / train["candidate"])
             gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate))

@@ -5,7 +5,9 @@ policy features, so the same weights play on any board size. Value: 1x1 convolut
 global average pooling, two dense layers, tanh; optionally (``ownership``) a 1x1
 convolution of the same value features that predicts each point's final owner, KataGo's
 auxiliary target: 361 labels a position instead of one outcome, so the value features
-learn life and death from far fewer games. A checkpoint carries the config, the
+learn life and death from far fewer games; optionally (``score``) the final margin in
+points for the side to move, as a sum over the points of a 1x1 convolution of those
+features (a margin is a count of points, so each point adds its share). A checkpoint carries the config, the
 feature set and training metadata with the weights, so loading needs nothing else.
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ class ModelConfig:
     value_channels: int = 32
     value_hidden: int = 128
     ownership: bool = False  # the auxiliary ownership output (value training)
+    score: bool = False  # the auxiliary final-margin output (value training)
 
 
 CONFIGS = {
@@ -73,16 +76,20 @@ class PolicyValueNet(nn.Module):
                                       nn.Linear(cfg.value_hidden, 1))
         if cfg.ownership:
             self.ownership_conv = nn.Conv2d(vc, 1, 1)
+        if cfg.score:
+            self.score_conv = nn.Conv2d(vc, 1, 1)
 
     def trunk(self, x: torch.Tensor) -> torch.Tensor:
         return self.tower(self.stem(x))
 
-    def value_head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Trunk features -> value (N,), and ownership logits (N, n*n) for the side to
-        move when the net has them (else None)."""
+    def value_head(self, h: torch.Tensor):
+        """Trunk features -> value (N,), ownership logits (N, n*n) and the margin in
+        points (N,), both for the side to move, each None when the net lacks it."""
         f = self.value_conv(h)
         value = torch.tanh(self.value_fc(f.mean(dim=(2, 3)))).squeeze(1)
-        return value, (self.ownership_conv(f).flatten(1) if self.cfg.ownership else None)
+        own = self.ownership_conv(f).flatten(1) if self.cfg.ownership else None
+        score = self.score_conv(f).sum(dim=(1, 2, 3)) if self.cfg.score else None
+        return value, own, score
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (N, planes, n, n) -> policy logits (N, n*n + 1), value in [-1, 1] (N,)."""
@@ -90,7 +97,7 @@ class PolicyValueNet(nn.Module):
         p = self.policy_conv(h)
         points = self.policy_point(p).flatten(1)
         pass_logit = self.policy_pass(p.mean(dim=(2, 3)))
-        value, _ = self.value_head(h)
+        value = self.value_head(h)[0]
         return torch.cat([points, pass_logit], dim=1), value
 
 

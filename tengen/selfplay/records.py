@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tengen.engine.board import PASS
+from tengen.engine.board import BLACK, PASS
 from tengen.engine.coords import all_locs, loc_to_index
 from tengen.engine.game import GameState, Move
 from tengen.nets.features import NUM_PLANES, state_planes
@@ -59,6 +59,8 @@ class Examples:
     played: np.ndarray | None = None  # (N,) moves played before each position
     ownership: np.ndarray | None = None  # (N, n*n) int8 final owner: +1 the mover, -1 the other, 0 dame
     after_u: np.ndarray | None = None  # (N,) value data: the position after the random move
+    owner_known: np.ndarray | None = None  # (N,) False: a resigned game's (no final owners)
+    margin: np.ndarray | None = None  # (N,) float32 final margin in points for the mover, komi in
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -73,7 +75,7 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
     """Replay each game; keep the position before move i (0-based) where
     ``wanted(game_number, i, move)``, with the move played there and the game's outcome
     for the side that played it."""
-    planes, actions, z, played, owners = [], [], [], [], []
+    planes, actions, z, played, owners, margin = [], [], [], [], [], []
     buf = np.zeros((NUM_PLANES, size, size), np.uint8)
     points = np.array(all_locs(size))
     for k, g in enumerate(games):
@@ -87,6 +89,7 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
                 z.append(g.outcome(m.pla))
                 played.append(i)
                 movers.append(m.pla)
+                margin.append(g.score if m.pla == BLACK else -g.score)
             state.play(m.loc, m.pla)
         final = state.board.area_owner()[points]  # the game ends every dead stone captured
         for pla in movers:
@@ -95,7 +98,8 @@ def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Exa
     return Examples(np.array(planes, np.uint8).reshape(-1, nbytes),
                     np.array(actions, np.int64), np.array(z, np.float32), size,
                     np.array(played, np.int64),
-                    np.array(owners, np.int8).reshape(-1, size * size))
+                    np.array(owners, np.int8).reshape(-1, size * size),
+                    margin=np.array(margin, np.float32))
 
 
 def learner_examples(games: list[FinishedGame], size: int, komi: float,
@@ -115,6 +119,7 @@ def value_examples(path: str, per_game: int = 0) -> Examples:
     games, info = load_records(path)
     with np.load(path) as d:
         keep, offsets, u = d["keep"], d["keep_offsets"], d["u"]
+        resigned = d["resigned"] if "resigned" in d.files else np.zeros(len(u), bool)
     wanted = []
     for k in range(len(games)):
         kept = keep[offsets[k]:offsets[k + 1]].tolist()
@@ -127,6 +132,8 @@ def value_examples(path: str, per_game: int = 0) -> Examples:
                     lambda k, i, m: i in wanted[k])
     ex.after_u = np.array([m == u[k] for k in range(len(games)) for m in sorted(wanted[k])],
                           bool)
+    ex.owner_known = np.array([not resigned[k] for k in range(len(games)) for _ in wanted[k]],
+                              bool)
     return ex
 
 

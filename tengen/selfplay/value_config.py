@@ -20,7 +20,13 @@ class ValueDataConfig:
     rl_temperature: float = 1.0  # the RL policy's moves after U (0: its top move)
     seed: int = 1
     keep_sgf: bool = True
-
+    # a game stops once decided: the judge (the value net, or the RL policy's own value
+    # output) gives one side a win probability below ``resign`` for ``resign_after``
+    # plies in a row after U; ``played_out`` of the games play on to the end regardless,
+    # which measures how often a resigned game would have been won
+    resign: float = 0.0  # 0: every game is played to the end
+    resign_after: int = 6
+    played_out: float = 0.1
 
 
 @dataclass
@@ -36,6 +42,7 @@ class ValueTrainConfig(LoopConfig):
     kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
     positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
     ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
+    score_weight: float = 1.0  # the final-margin target's weight (self-play data; 0 = none)
     train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
     steps: int = 20_000
     batch_size: int = 256

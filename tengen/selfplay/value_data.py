@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tengen.engine.board import PASS
+from tengen.engine.board import PASS, WHITE
 from tengen.engine.game import GameState, score_string
 from tengen.engine.sgf import game_to_sgf
 from tengen.selfplay.games import FinishedGame, sample_move, write_games
@@ -35,15 +35,50 @@ class ValueGame:
     game: FinishedGame  # learner = the colour to move at s_{U+1}
     u: int  # the random move's number (1-based)
     keep: list[int]  # kept positions, as the number of moves played before them (U first)
+    resigned: bool = False  # stopped once decided: its score is the winner's sign alone
+    would_resign: int = 0  # moves played when the resignation rule fired (0: never)
+    resign_loser: int = 0  # the colour it fired against (played-out games too)
 
 
-def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int) -> tuple[list[ValueGame], int]:
-    """One batch: (kept games, games dropped because they ended before move U)."""
+class _Resignation:
+    """Who would resign where: a side whose win probability stays below ``cfg.resign``
+    for ``cfg.resign_after`` plies in a row, by the judge's values."""
+
+    def __init__(self, cfg: ValueDataConfig, seed: int):
+        self.cfg = cfg
+        self.streak = np.zeros(cfg.batch, np.int32)
+        self.loser = np.zeros(cfg.batch, np.int8)
+        self.fired: dict[int, tuple[int, int]] = {}  # game -> (moves played, loser)
+        # its own generator: the games' moves do not depend on resignation settings
+        draws = np.random.default_rng([seed, 7]).random(cfg.batch)
+        self.play_on = draws < cfg.played_out
+
+    def observe(self, k: int, pla: int, value: float) -> None:
+        """The judge's value for ``pla``, to move in game k."""
+        win = (1 + value) / 2
+        loser = pla if win < self.cfg.resign else (3 - pla if win > 1 - self.cfg.resign else 0)
+        self.streak[k] = self.streak[k] + 1 if loser and loser == self.loser[k] else int(bool(loser))
+        self.loser[k] = loser
+
+    def stops(self, k: int, moves: int) -> bool:
+        """Whether game k, ``moves`` in, ends by resignation now."""
+        if k in self.fired or self.streak[k] < self.cfg.resign_after:
+            return False
+        self.fired[k] = (moves, int(self.loser[k]))
+        return not self.play_on[k]
+
+
+def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int,
+                     judge=None) -> tuple[list[ValueGame], int]:
+    """One batch: (kept games, games dropped because they ended before move U).
+    ``judge``: the network whose values decide resignation (None: ``rl``'s own)."""
     rng = np.random.default_rng(seed)
     us = rng.integers(1, cfg.max_u + 1, size=cfg.batch)
     rngs = [np.random.default_rng([seed, k]) for k in range(cfg.batch)]
     states = [GameState(cfg.size, cfg.komi) for _ in range(cfg.batch)]
     cap = 3 * cfg.size * cfg.size
+    resign = _Resignation(cfg, seed) if cfg.resign > 0 else None
+    resigned: set[int] = set()
     active = list(range(cfg.batch))
     while active:
         ply = len(states[active[0]].moves) + 1  # lockstep: every active game is at move ply
@@ -54,12 +89,22 @@ def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int) -> tuple[list[Valu
             if ply == us[k]:  # the random move
                 legal = [loc for loc in states[k].legal_moves(pla) if loc != PASS]
                 states[k].play(legal[rngs[k].integers(len(legal))] if legal else PASS, pla)
-        for net, group, t in ((sl, by_sl, cfg.temperature), (rl, by_rl, cfg.rl_temperature)):
+        for net, group, t, after_u in ((sl, by_sl, cfg.temperature, False),
+                                       (rl, by_rl, cfg.rl_temperature, True)):
             if group:
-                probs, _ = net.evaluate([states[k] for k in group])
+                probs, values = net.evaluate([states[k] for k in group])
+                judged = resign is not None and after_u
+                if judged:
+                    if judge is not None:
+                        values = judge.evaluate([states[k] for k in group])[1]
+                    for k, v in zip(group, values):
+                        resign.observe(k, pla, float(v))
                 for k, p in zip(group, probs):
                     states[k].play(sample_move(states[k], pla, p, t, rngs[k]), pla)
-        active = [k for k in active if not states[k].is_over() and len(states[k].moves) < cap]
+                    if judged and resign.stops(k, ply):
+                        resigned.add(k)
+        active = [k for k in active if k not in resigned and not states[k].is_over()
+                  and len(states[k].moves) < cap]
     kept, dropped = [], 0
     for k, g in enumerate(states):
         u = int(us[k])
@@ -70,13 +115,18 @@ def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int) -> tuple[list[Valu
         extra = (rngs[k].choice(later, size=min(len(later), cfg.positions_per_game - 1),
                                 replace=False).tolist()
                  if cfg.positions_per_game > 1 and len(later) else [])
-        score = g.area_score()
-        sgf = (game_to_sgf(g, result=score_string(score), black="sl+rl", white="sl+rl",
+        fired, loser = resign.fired.get(k, (0, 0)) if resign is not None else (0, 0)
+        if k in resigned:
+            score, result = (1.0, "B+R") if loser == WHITE else (-1.0, "W+R")
+        else:
+            score = g.area_score()
+            result = score_string(score)
+        sgf = (game_to_sgf(g, result=result, black="sl+rl", white="sl+rl",
                            root_comment=f"value data: random move U={u}")
                if cfg.keep_sgf else b"")
         mover = 3 - g.moves[u - 1].pla
         kept.append(ValueGame(FinishedGame(mover, list(g.moves), score, g.is_over(), sgf), u,
-                              sorted([u] + extra)))
+                              sorted([u] + extra), k in resigned, fired, loser))
     return kept, dropped
 
 
@@ -84,12 +134,14 @@ def batch_seed(cfg: ValueDataConfig, number: int) -> int:
     return cfg.seed * 1_000_003 + number
 
 
-def _value_batch(sl, rl, cfg: ValueDataConfig, number: int, wcfg):
-    """One batch in a worker; ``sl``, ``rl``: model blobs (``rl`` None: the SL policy)."""
+def _value_batch(sl, rl, judge, cfg: ValueDataConfig, number: int, wcfg):
+    """One batch in a worker; ``sl``, ``rl``, ``judge``: model blobs (``rl`` None: the
+    SL policy; ``judge`` None: the RL policy's own values decide resignation)."""
     from tengen.selfplay.workers.shares import evaluator_for, model_from_blob
     sl_net = evaluator_for(model_from_blob(sl), wcfg)
     rl_net = sl_net if rl is None else evaluator_for(model_from_blob(rl), wcfg)
-    return play_value_games(sl_net, rl_net, cfg, batch_seed(cfg, number))
+    judge_net = None if judge is None else evaluator_for(model_from_blob(judge), wcfg)
+    return play_value_games(sl_net, rl_net, cfg, batch_seed(cfg, number), judge_net)
 
 
 def write_batch(cfg: ValueDataConfig, number: int, games: list[ValueGame], dropped: int) -> None:
@@ -102,7 +154,10 @@ def write_batch(cfg: ValueDataConfig, number: int, games: list[ValueGame], dropp
     save_records([v.game for v in games], str(folder / "records.npz"), cfg.size, cfg.komi,
                  {"u": np.array([v.u for v in games], np.int16),
                   "keep": np.array(keep, np.int16), "keep_offsets": keep_offsets,
-                  "dropped": dropped})
+                  "dropped": dropped,
+                  "resigned": np.array([v.resigned for v in games], bool),
+                  "would_resign": np.array([v.would_resign for v in games], np.int16),
+                  "resign_loser": np.array([v.resign_loser for v in games], np.int8)})
 
 
 def _net_id(model) -> str | None:
@@ -126,9 +181,38 @@ def _batch_games(path: Path) -> int:
                         "batch folder and rerun to play it again") from None
 
 
-def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = True) -> dict:
+def resignation_report(out: Path) -> dict:
+    """Resignation over every batch written: games resigned, the played-out games in
+    which the rule fired and how many of those the side it fired against won (its false
+    positives), the moves played a game, and the share of the moves after U that the
+    played-out games played after the rule had fired (what resigning them would save)."""
+    fired = false = resigned = games = moves = after_u = after_firing = 0
+    for path in sorted(out.glob("batch-*/records.npz")):
+        with np.load(path) as d:
+            games += len(d["learner"])
+            moves += int(d["offsets"][-1])
+            if "resigned" not in d.files:
+                continue
+            played_out = (d["would_resign"] > 0) & ~d["resigned"]
+            lengths = np.diff(d["offsets"])
+            after_u += int((lengths - d["u"])[~d["resigned"]].sum())
+            after_firing += int((lengths - d["would_resign"])[played_out].sum())
+            resigned += int(d["resigned"].sum())
+            fired += int(played_out.sum())
+            black_won = d["score"] > 0
+            lost_by = np.where(black_won, WHITE, 1)  # the colour that lost the played game
+            false += int((played_out & (d["resign_loser"] != lost_by)).sum())
+    return {"resigned": resigned, "played_out_fired": fired, "false_positives": false,
+            "false_positive_rate": round(false / fired, 4) if fired else None,
+            "moves_per_game": round(moves / games, 1) if games else 0,
+            "played_out_moves_after_firing": round(after_firing / after_u, 4) if after_u else None}
+
+
+def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = True,
+             judge=None) -> dict:
     """Play batches until ``cfg.games`` games are kept. ``sl``, ``rl``: models (``rl``
-    None: the SL policy plays after U too); ``workers``: ``SelfPlayWorkers`` or
+    None: the SL policy plays after U too); ``judge``: the model whose values decide
+    resignation (None: the RL policy's own); ``workers``: ``SelfPlayWorkers`` or
     ``RayWorkers`` (default: this process), one batch a job. Batch k's games depend on
     k alone, so a rerun plays the missing batches, holes left by a kill included."""
     from tengen.selfplay.workers import WorkersConfig
@@ -141,14 +225,16 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
     out.mkdir(parents=True, exist_ok=True)
     done = {int(p.parent.name.split("-")[1]) for p in out.glob("batch-*/records.npz")}
     # batch k's games depend on k and these settings alone: a rerun with others would mix
-    claim(out, {**asdict(cfg), "sl": _net_id(sl), "rl": _net_id(rl)},
+    claim(out, {**asdict(cfg), "sl": _net_id(sl), "rl": _net_id(rl),
+                **({"judge": _net_id(judge)} if judge is not None else {})},
           ("games", "out", "keep_sgf"), "value-data run", started=bool(done))
     kept = sum(_batch_games(out / f"batch-{k:06d}" / "records.npz") for k in done)
     if done and progress:
         print(f"value-data: resuming {out}: {len(done)} batches ({kept} games) written",
               file=sys.stderr)
     workers = workers or SelfPlayWorkers(WorkersConfig(workers=1))
-    nets = (model_blob(sl), None if rl is None else model_blob(rl))
+    nets = (model_blob(sl), None if rl is None else model_blob(rl),
+            None if judge is None else model_blob(judge))
     bar = None
     if progress:
         from tqdm import tqdm
@@ -165,7 +251,7 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
                 yield (*nets, cfg, number)
             number += 1
 
-    for (_, _, _, number), (games, lost) in workers.imap(_value_batch, jobs()):
+    for (*_, number), (games, lost) in workers.imap(_value_batch, jobs()):
         write_batch(cfg, number, games, lost)
         in_flight -= 1
         done.add(number)
@@ -176,7 +262,8 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
             bar.set_postfix(dropped=dropped)
     if bar:
         bar.close()
-    return {"games": kept, "batches": len(done), "dropped_this_run": dropped}
+    result = {"games": kept, "batches": len(done), "dropped_this_run": dropped}
+    return {**result, **resignation_report(out)} if cfg.resign > 0 else result
 
 
 __all__ = ["ValueDataConfig", "ValueGame", "play_value_games", "generate", "write_batch"]

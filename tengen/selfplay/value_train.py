@@ -82,7 +82,13 @@ def concat(parts: list[Examples]) -> Examples:
                     np.concatenate([p.z for p in parts]), parts[0].size,
                     np.concatenate([p.played for p in parts]),
                     np.concatenate([p.ownership for p in parts]),
-                    None if parts[0].after_u is None else np.concatenate([p.after_u for p in parts]))
+                    None if parts[0].after_u is None else np.concatenate([p.after_u for p in parts]),
+                    np.concatenate([_owner_known(p) for p in parts]),
+                    np.concatenate([p.margin for p in parts]))
+
+
+def _owner_known(ex: Examples) -> np.ndarray:
+    return np.ones(len(ex), bool) if ex.owner_known is None else ex.owner_known
 
 
 def predict_values(model, planes, n: int, device="cpu", bf16=False,
@@ -99,13 +105,27 @@ def predict_values(model, planes, n: int, device="cpu", bf16=False,
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
+def predict_margins(model, planes, n: int, device="cpu", batch: int = 512) -> np.ndarray:
+    """The score output (the final margin in points for the side to move) of positions
+    0..n-1, ``planes`` as in ``predict_values``."""
+    out = []
+    with torch.no_grad():
+        for i in range(0, n, batch):
+            x = torch.from_numpy(planes(i, min(i + batch, n))).to(device, torch.float32)
+            out.append(value_forward(model, x)[2].float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
 def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
     v = predict_values(model, planes, len(z), device, bf16)
     return float(((v - z) ** 2).mean()) if len(z) else 0.0
 
 
+SCORE_SCALE = 20.0  # points: the margin's loss is Huber's on this scale (quadratic within it)
+
+
 def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
-    """The value and the ownership logits (None without that output), skipping the
+    """The value, the ownership logits and the margin (None without that output), skipping the
     policy; with ``train_blocks`` N >= 0 the stem and all but the last N blocks run
     frozen (no gradients, batch norms on their running statistics), which also makes a
     step several times cheaper."""
@@ -122,8 +142,8 @@ def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
 
 
 class ValueTask:
-    step_fields = ["loss_value", "loss_ownership"]
-    eval_fields = ["val_mse", "val_mse_u", "kgs_mse"]
+    step_fields = ["loss_value", "loss_ownership", "loss_score"]
+    eval_fields = ["val_mse", "val_mse_u", "kgs_mse", "val_score_error"]
 
     def __init__(self, cfg: ValueTrainConfig):
         self.cfg = cfg
@@ -149,20 +169,30 @@ class ValueTask:
         k = int(self.rng.integers(8))  # one of the 8 symmetries per batch
         n = self.train.size
         owner = apply_symmetry(self.train.ownership[idx].reshape(-1, n, n), k).reshape(-1, n * n)
+        known = _owner_known(self.train)[idx]
         return (np.ascontiguousarray(apply_symmetry(planes, k)), self.train.z[idx],
-                np.ascontiguousarray(owner))
+                (np.ascontiguousarray(owner), known, self.train.margin[idx]))
 
     def loss(self, model, batch, device):
-        planes, z, owner = batch
-        v, own = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
-                               self.cfg.train_blocks)
+        planes, z, finals = batch
+        v, own, score = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
+                                      self.cfg.train_blocks)
         loss_v = ((v.float() - torch.from_numpy(z).to(device)) ** 2).mean()
-        loss_o = torch.zeros((), device=device)
-        if own is not None and owner is not None:
-            target = (torch.from_numpy(owner).to(device, torch.float32) + 1) / 2
-            loss_o = torch.nn.functional.binary_cross_entropy_with_logits(own.float(), target)
-        loss = loss_v + self.cfg.ownership_weight * loss_o
-        return loss, {"loss_value": loss_v.item(), "loss_ownership": loss_o.item()}
+        loss_o = loss_s = torch.zeros((), device=device)
+        if finals is not None and finals[1].any():  # KGS batches: no finals at all
+            owner, known, margin = finals  # resigned games have no final count: left out
+            rows = torch.from_numpy(known).to(device)
+            if own is not None:
+                target = (torch.from_numpy(owner).to(device, torch.float32)[rows] + 1) / 2
+                loss_o = torch.nn.functional.binary_cross_entropy_with_logits(
+                    own.float()[rows], target)
+            if score is not None:
+                target = torch.from_numpy(margin).to(device)[rows] / SCORE_SCALE
+                loss_s = torch.nn.functional.huber_loss(score.float()[rows] / SCORE_SCALE,
+                                                        target)
+        loss = loss_v + self.cfg.ownership_weight * loss_o + self.cfg.score_weight * loss_s
+        return loss, {"loss_value": loss_v.item(), "loss_ownership": loss_o.item(),
+                      "loss_score": loss_s.item()}
 
     def evaluate(self, model, device, bf16):
         out = {}
@@ -173,6 +203,12 @@ class ValueTask:
             err = (v - self.val.z) ** 2
             out["val_mse"] = float(err.mean())  # every held-out position
             out["val_mse_u"] = float(err[self.val.after_u].mean())  # AlphaGo's: s_{U+1} alone
+            if model.cfg.score:
+                known = _owner_known(self.val)
+                margins = predict_margins(
+                    model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n, device)
+                out["val_score_error"] = float(  # mean absolute, in points
+                    np.abs(margins - self.val.margin)[known].mean()) if known.any() else None
         if self.kgs is not None:
             planes, z = self.kgs
             out["kgs_mse"] = value_mse(model, lambda i, j: planes[i:j], z, device, bf16)
@@ -188,12 +224,13 @@ class ValueTask:
         pass
 
 
-def with_ownership(model):
-    """The same network with a fresh ownership output beside its weights."""
+def with_heads(model, ownership: bool, score: bool):
+    """The same network with fresh ownership and/or score outputs beside its weights."""
     from tengen.nets.model import PolicyValueNet
-    grown = PolicyValueNet(replace(model.cfg, ownership=True))
+    grown = PolicyValueNet(replace(model.cfg, ownership=model.cfg.ownership or ownership,
+                                   score=model.cfg.score or score))
     missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
-    assert not unexpected and all(k.startswith("ownership_") for k in missing)
+    assert not unexpected and all(k.startswith(("ownership_", "score_")) for k in missing)
     return grown
 
 
@@ -208,9 +245,11 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     else:
         start = os.path.abspath(net_path(cfg.net or SHIPPED_NET))
         model, _ = load_checkpoint(start)
-    if cfg.ownership_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.ownership:
-        torch.manual_seed(cfg.seed)  # the new output's initial weights: a rerun is the same run
-        model = with_ownership(model)
+    own = cfg.ownership_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.ownership
+    score = cfg.score_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.score
+    if own or score:
+        torch.manual_seed(cfg.seed)  # the new outputs' initial weights: a rerun is the same run
+        model = with_heads(model, own, score)
     meta = {"value_net": True, "start": start, "train_config": asdict(cfg),
             "train_positions": (len(task.kgs_train.known) if task.kgs_train
                                 else len(task.train))}
@@ -218,4 +257,4 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
 
 
 __all__ = ["ValueTrainConfig", "ValueTask", "train_value", "load_split", "value_mse", "predict_values",
-           "value_forward"]
+           "predict_margins", "value_forward", "with_heads"]
