@@ -50,7 +50,7 @@ class TrainLoopConfig:
     ray: str = ""  # play the data on a Ray cluster: auto, ray://host:port or local ("" = local processes)
     backend: str = "int8"  # the workers' network runtime: torch, onnx or int8
     window: int = 4  # the candidate trains on the last N generations' data
-    resign: float = 0.0  # a data game stops once the best value net gives a side less (0: never)
+    resign: float = 0.0  # a data game stops once the last candidate gives a side less (0: never)
     resign_after: int = 6  # ... for this many plies in a row
     played_out: float = 0.1  # ... except this fraction, played on to measure false resignations
     # (b) training of the candidate value net
@@ -81,9 +81,11 @@ class TrainLoopConfig:
 
 # what may change between reruns of one loop without changing what it produces
 FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_timeout", "out")
-# what may change for the generations not yet begun: each data folder keeps its own
-# settings (gen-NNN/data/config.json), and a begun one refuses others
-PER_GENERATION = ("resign", "resign_after", "played_out")
+# what may change for the stages not yet over: each over stage's file records what it
+# used (gen-NNN/data/config.json, gate.json), and a begun value-data run refuses others;
+# a gate's bounds and cap decide when it stops, never what a game plays
+PER_GENERATION = ("resign", "resign_after", "played_out", "gate_games", "gate_elo0",
+                  "gate_elo1", "promote_at")
 
 
 def cpu_seconds() -> float:
@@ -120,7 +122,11 @@ class Loop:
         d.mkdir(exist_ok=True)
         return d
 
-    def data(self, gen: int, best: str | None) -> dict:
+    def data(self, gen: int, judge_net: str | None) -> dict:
+        """Value-data games; ``judge_net``: the last generation's candidate, whose values
+        decide resignation (trained on such games, it is the one calibrated on them:
+        1.1% false resignations at 0.05 where the priors net's own value output gave
+        7.6%, docs/experiments/train-loop.md); None: the priors net's own."""
         from tengen.nets.checkpoint import load_checkpoint
         from tengen.selfplay.value_data import ValueDataConfig, generate
         from tengen.selfplay.workers import make_workers
@@ -132,7 +138,7 @@ class Loop:
                                resign=c.resign, resign_after=c.resign_after,
                                played_out=c.played_out)
         priors = load_checkpoint(self.priors_net())[0]
-        judge = load_checkpoint(best)[0] if best and c.resign > 0 else None
+        judge = load_checkpoint(judge_net)[0] if judge_net and c.resign > 0 else None
         workers = make_workers(c.ray, c.workers, backend=c.backend)
         try:
             return generate(vcfg, priors, None, workers, progress=self.progress, judge=judge)
@@ -174,7 +180,9 @@ class Loop:
         decision = s["sprt"]["decision"]
         promoted = decision == "H1" or (decision is None and s["games"] > 0
                                         and s["win_rate"] >= c.promote_at)
-        return {"promoted": bool(promoted), "sprt": decision, **_tally(s)}
+        return {"promoted": bool(promoted), "sprt": decision,
+                "sprt_bounds": [c.gate_elo0, c.gate_elo1], "cap": c.gate_games,
+                "promote_at": c.promote_at, **_tally(s)}
 
     def anchor(self, gen: int, best: str | None) -> dict:
         from tengen.match.arena import run_match
@@ -220,9 +228,10 @@ class Loop:
     def run(self) -> list[dict]:
         c = self.cfg
         best: str | None = None  # None: the priors net's own value head (the shipped engine)
+        candidate: str | None = None  # the last generation's, promoted or not
         rows: list[dict] = []
         for gen in range(1, c.generations + 1):
-            data = self.stage(gen, "data", lambda: self.data(gen, best))
+            data = self.stage(gen, "data", lambda: self.data(gen, candidate))
             train = self.stage(gen, "train", lambda: self.train(gen, best))
             candidate = str(self.gen_dir(gen) / train["candidate"])
             gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate))
