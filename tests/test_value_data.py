@@ -260,6 +260,26 @@ def test_value_regression_on_kgs_positions(tmp_path, kgs_dir):
     assert best["best"] == metrics["kgs_mse"] and best["train_positions"] == len(kgs.known)
     with pytest.raises(ValueError, match="kgs_train"):
         ValueTrainConfig(train_on="kgs")
+    with pytest.raises(ValueError, match="kgs_train"):
+        ValueTrainConfig(kgs_mix=0.25)
+    # self-play batches with a share of KGS positions: outcomes, no final owners
+    from tengen.selfplay.value_train import ValueTask
+    small, _ = tiny_value_data(tmp_path, 16)  # 7x7
+    mixed = ValueTrainConfig(out=str(tmp_path / "mixed"), data=str(small), net=start,
+                             val_every=2, kgs_train=str(tmp_path / "shards"), kgs_mix=0.25,
+                             steps=4, batch_size=16, warmup_steps=1, eval_every=4, threads=1)
+    with pytest.raises(ValueError, match="19x19, the value data 7x7"):
+        ValueTask(mixed)
+    mixed.data = str(tmp_path / "vd19")
+    generate(ValueDataConfig(out=mixed.data, size=19, batch=2, max_u=10, games=4,
+                             keep_sgf=False, resign=0.3, resign_after=2, played_out=0),
+             build_model("b1c8").eval(), progress=False)
+    task = ValueTask(mixed)
+    planes, z, (owner, known, margin) = task.next_batch()
+    assert planes.shape == (16, 49, 19, 19) and z.shape == known.shape == margin.shape == (16,)
+    assert not known[12:].any() and set(np.unique(z[12:])) <= {-1.0, 1.0}
+    assert not owner[12:].any() and not margin[12:].any()
+    train_value(mixed, progress=False)  # and it trains
 
 
 def test_ownership_targets_add_up_to_the_final_count(tmp_path):

@@ -62,6 +62,8 @@ class TrainLoopConfig:
     eval_every: int = 250
     checkpoint_every: int = 100
     threads: int = 0  # torch threads in training (0 = torch's default)
+    kgs_train: str = ""  # a KGS shard folder (build-data) ...
+    kgs_mix: float = 0.0  # ... whose positions make this share of every training batch
     device: str = "cpu"  # the learner's device: cpu, cuda or auto
     # (c) gate: candidate against the current best, the search at fixed visits
     gate_visits: int = 400
@@ -84,8 +86,8 @@ FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_time
 # what may change for the stages not yet over: each over stage's file records what it
 # used (gen-NNN/data/config.json, gate.json), and a begun value-data run refuses others;
 # a gate's bounds and cap decide when it stops, never what a game plays
-PER_GENERATION = ("resign", "resign_after", "played_out", "gate_games", "gate_elo0",
-                  "gate_elo1", "promote_at")
+PER_GENERATION = ("resign", "resign_after", "played_out", "kgs_train", "kgs_mix",
+                  "gate_games", "gate_elo0", "gate_elo1", "promote_at")
 
 
 def cpu_seconds() -> float:
@@ -155,7 +157,8 @@ class Loop:
                                 batch_size=c.batch_size, lr=c.lr, warmup_steps=c.warmup_steps,
                                 val_every=c.val_every, eval_every=c.eval_every,
                                 checkpoint_every=c.checkpoint_every, threads=c.threads,
-                                seed=c.seed * 1000 + gen, device=c.device)
+                                seed=c.seed * 1000 + gen, device=c.device,
+                                kgs_train=c.kgs_train, kgs_mix=c.kgs_mix)
         train_value(tcfg, progress=self.progress)
         from tengen.nets.checkpoint import read_checkpoint
         meta = read_checkpoint(str(out / "best.pt"))["meta"]  # also when the run was over

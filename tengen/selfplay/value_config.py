@@ -40,6 +40,7 @@ class ValueTrainConfig(LoopConfig):
     kgs_positions: int = 8192
     train_on: str = "selfplay"  # selfplay (value-data batches) or kgs (kgs_train shards)
     kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
+    kgs_mix: float = 0.0  # self-play training: this share of every batch from kgs_train
     positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
     ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
     score_weight: float = 1.0  # the final-margin target's weight (self-play data; 0 = none)
@@ -57,8 +58,10 @@ class ValueTrainConfig(LoopConfig):
         super().__post_init__()
         if self.train_on not in ("selfplay", "kgs"):
             raise ValueError(f"train_on must be selfplay or kgs, not {self.train_on!r}")
-        if self.train_on == "kgs" and not self.kgs_train:
-            raise ValueError("train_on kgs needs kgs_train (a shard folder)")
+        if (self.train_on == "kgs" or self.kgs_mix > 0) and not self.kgs_train:
+            raise ValueError("train_on kgs and kgs_mix need kgs_train (a shard folder)")
+        if not 0 <= self.kgs_mix < 1:
+            raise ValueError(f"kgs_mix is a share of a batch, in [0, 1), not {self.kgs_mix}")
 
 
 __all__ = ["ValueDataConfig", "ValueTrainConfig"]
