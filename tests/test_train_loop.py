@@ -28,6 +28,8 @@ def loop_command(tmp_path: Path, out: Path, gnugo: str) -> list[str]:
             "--threads", "1", "--gate-visits", "8", "--gate-games", "2",
             "--promote-at", "0.5", "--anchor", gnugo, "--anchor-games", "1",
             "--anchor-visits", "8", "--jobs", "1", "--move-timeout", "120",
+            # generation 2's data judged by generation 1's candidate, which resigns games
+            "--resign", "0.45", "--resign-after", "2", "--played-out", "0.5",
             # one network pass at a time on the torch backend: the same moves each time
             "--engine-args", "--resign 0.03 --threads 1 --passes 1 --backend torch"]
 
@@ -98,6 +100,14 @@ def test_killed_in_every_stage_the_loop_ends_as_an_uninterrupted_one(tmp_path, g
         wb = read_checkpoint(str(killed / f"gen-{g:03d}" / "candidate.pt"))["model"]
         assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
     assert (straight / "elo.png").stat().st_size > 0
+    # resignation: generation 1's data by the priors net's own values, generation 2's by
+    # generation 1's candidate (its weights' checksum in the data run's settings)
+    from tengen.nets.checkpoint import load_checkpoint
+    from tengen.selfplay.value_data import _net_id
+    claims = [json.loads((straight / f"gen-{g:03d}" / "data" / "config.json").read_text())
+              for g in (1, 2)]
+    assert "judge" not in claims[0] and claims[0]["resign"] == 0.45
+    assert claims[1]["judge"] == _net_id(load_checkpoint(str(straight / "gen-001" / "candidate.pt"))[0])
 
 
 def test_elo_chain_adds_promotions_only():
