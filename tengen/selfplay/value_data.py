@@ -9,6 +9,12 @@ and share one outcome, so a network trained on all of them memorises games.
 ``positions_per_game`` K > 1 adds K-1 positions drawn from the rest of the RL phase, to
 measure that trade-off. A game that ends before move U is dropped (and counted).
 
+With ``resign`` > 0 a game stops once it is decided: after U, a judge network (the value
+net, or the RL policy's own value output) gives one side less than ``resign`` for
+``resign_after`` plies in a row; the game is scored B+R/W+R, its final owners and margin
+unknown. A ``played_out`` share plays on to the end regardless, recording where the rule
+fired, so that ``resignation_report`` counts the resigned games that would have been won.
+
 Games are stepped in lockstep like self-play: one batched forward pass per ply and
 network. Batches are written atomically (``batch-NNNNNN/records.npz`` with the kept
 positions' move numbers, beside the SGFs); rerunning continues after the last batch.
