@@ -6,8 +6,10 @@ global average pooling, two dense layers, tanh; optionally (``ownership``) a 1x1
 convolution of the same value features that predicts each point's final owner, KataGo's
 auxiliary target: 361 labels a position instead of one outcome, so the value features
 learn life and death from far fewer games; optionally (``score``) the final margin in
-points for the side to move, as a sum over the points of a 1x1 convolution of those
-features (a margin is a count of points, so each point adds its share). A checkpoint carries the config, the
+points for the side to move, from the same pooled features through its own two dense
+layers, in units of ``SCORE_UNIT`` points (so that its gradients are of the value's
+size: a sum over the points of a convolution, tried first, took 361 points' gradients
+into one weight and unsettled the value under SGD). A checkpoint carries the config, the
 feature set and training metadata with the weights, so loading needs nothing else.
 """
 from __future__ import annotations
@@ -19,6 +21,8 @@ from torch import nn
 import torch.nn.functional as F
 
 from tengen.nets.features import NUM_PLANES
+
+SCORE_UNIT = 20.0  # points: the score output's unit
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ class PolicyValueNet(nn.Module):
         if cfg.ownership:
             self.ownership_conv = nn.Conv2d(vc, 1, 1)
         if cfg.score:
-            self.score_conv = nn.Conv2d(vc, 1, 1)
+            self.score_fc = nn.Sequential(nn.Linear(vc, cfg.value_hidden), nn.ReLU(inplace=True),
+                                          nn.Linear(cfg.value_hidden, 1))
 
     def trunk(self, x: torch.Tensor) -> torch.Tensor:
         return self.tower(self.stem(x))
@@ -86,9 +91,10 @@ class PolicyValueNet(nn.Module):
         """Trunk features -> value (N,), ownership logits (N, n*n) and the margin in
         points (N,), both for the side to move, each None when the net lacks it."""
         f = self.value_conv(h)
-        value = torch.tanh(self.value_fc(f.mean(dim=(2, 3)))).squeeze(1)
+        pooled = f.mean(dim=(2, 3))
+        value = torch.tanh(self.value_fc(pooled)).squeeze(1)
         own = self.ownership_conv(f).flatten(1) if self.cfg.ownership else None
-        score = self.score_conv(f).sum(dim=(1, 2, 3)) if self.cfg.score else None
+        score = SCORE_UNIT * self.score_fc(pooled).squeeze(1) if self.cfg.score else None
         return value, own, score
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from tengen.engine.coords import apply_symmetry
-from tengen.nets.model import CONFIGS, build_model
+from tengen.nets.model import CONFIGS, SCORE_UNIT, build_model
 from tengen.nets.checkpoint import load_checkpoint
 from tengen.selfplay.value_config import ValueTrainConfig
 from tengen.nets.training_core import run
@@ -123,9 +123,6 @@ def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
     return float(((v - z) ** 2).mean()) if len(z) else 0.0
 
 
-SCORE_SCALE = 20.0  # points: the margin's loss is Huber's on this scale (quadratic within it)
-
-
 def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
     """The value, the ownership logits and the margin (None without that output), skipping the
     policy; with ``train_blocks`` N >= 0 the stem and all but the last N blocks run
@@ -207,8 +204,9 @@ class ValueTask:
                 loss_o = torch.nn.functional.binary_cross_entropy_with_logits(
                     own.float()[rows], target)
             if score is not None:
-                target = torch.from_numpy(margin).to(device)[rows] / SCORE_SCALE
-                loss_s = torch.nn.functional.huber_loss(score.float()[rows] / SCORE_SCALE,
+                # Huber's loss in the output's unit (quadratic within 20 points)
+                target = torch.from_numpy(margin).to(device)[rows] / SCORE_UNIT
+                loss_s = torch.nn.functional.huber_loss(score.float()[rows] / SCORE_UNIT,
                                                         target)
         loss = loss_v + self.cfg.ownership_weight * loss_o + self.cfg.score_weight * loss_s
         return loss, {"loss_value": loss_v.item(), "loss_ownership": loss_o.item(),
