@@ -128,13 +128,15 @@ def kgs(model, tally: Tally, archive: str, games: int, every: int) -> dict:
         seen["kept"] += 1
         black_owner = np.where(np.abs(j.ownership) >= 0.5, np.sign(j.ownership), 0).reshape(-1)
         planes, owners, margins, played = [], [], [], []
-        for upto in range(0, len(rec.moves), every):
-            s = rec.to_game_state(upto)
-            sign = 1 if s.to_play == BLACK else -1
-            planes.append(state_planes(s).astype(np.float32))
-            owners.append((sign * black_owner).astype(np.int8))
-            margins.append(sign * j.score)
-            played.append(upto)
+        s = rec.to_game_state(0)  # the setup stones; the moves replayed once, below
+        for upto, m in enumerate(rec.moves):
+            if upto % every == 0:
+                sign = 1 if s.to_play == BLACK else -1
+                planes.append(state_planes(s).astype(np.float32))
+                owners.append((sign * black_owner).astype(np.int8))
+                margins.append(sign * j.score)
+                played.append(upto)
+            s.play(m.loc, m.pla)
         tally.add(model, np.stack(planes), np.stack(owners), np.array(margins), played)
     return seen
 

@@ -93,29 +93,29 @@ def _owner_known(ex: Examples) -> np.ndarray:
     return np.ones(len(ex), bool) if ex.owner_known is None else ex.owner_known
 
 
-def predict_values(model, planes, n: int, device="cpu", bf16=False,
-                   batch: int = 512) -> np.ndarray:
-    """The value of positions 0..n-1; ``planes(i, j)`` gives the planes of i..j-1, so
-    only a batch is unpacked at a time."""
-    out = []
+def predict_heads(model, planes, n: int, device="cpu", bf16=False, batch: int = 512):
+    """The value of positions 0..n-1 and, when the net has that output, their score (the
+    final margin in points for the side to move; else None), in one pass that skips the
+    policy; ``planes(i, j)`` gives the planes of i..j-1, so only a batch is unpacked at
+    a time."""
+    values, margins = [], []
     with torch.no_grad():
         for i in range(0, n, batch):
             x = torch.from_numpy(planes(i, min(i + batch, n))).to(device, torch.float32)
             with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
-                _, v = model(x)
-            out.append(v.float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros(0, np.float32)
+                v, _, score = value_forward(model, x)
+            values.append(v.float().cpu().numpy())
+            if score is not None:
+                margins.append(score.float().cpu().numpy())
+    empty = np.zeros(0, np.float32)
+    return (np.concatenate(values) if values else empty,
+            (np.concatenate(margins) if margins else empty) if model.cfg.score else None)
 
 
-def predict_margins(model, planes, n: int, device="cpu", batch: int = 512) -> np.ndarray:
-    """The score output (the final margin in points for the side to move) of positions
-    0..n-1, ``planes`` as in ``predict_values``."""
-    out = []
-    with torch.no_grad():
-        for i in range(0, n, batch):
-            x = torch.from_numpy(planes(i, min(i + batch, n))).to(device, torch.float32)
-            out.append(value_forward(model, x)[2].float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros(0, np.float32)
+def predict_values(model, planes, n: int, device="cpu", bf16=False,
+                   batch: int = 512) -> np.ndarray:
+    """``predict_heads``' values alone."""
+    return predict_heads(model, planes, n, device, bf16, batch)[0]
 
 
 def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
@@ -216,15 +216,13 @@ class ValueTask:
         out = {}
         if self.val is not None:
             n = len(self.val)
-            v = predict_values(model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n,
-                               device, bf16)
+            v, margins = predict_heads(
+                model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n, device, bf16)
             err = (v - self.val.z) ** 2
             out["val_mse"] = float(err.mean())  # every held-out position
             out["val_mse_u"] = float(err[self.val.after_u].mean())  # AlphaGo's: s_{U+1} alone
-            if model.cfg.score:
-                known = _owner_known(self.val)
-                margins = predict_margins(
-                    model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n, device)
+            known = _owner_known(self.val)
+            if margins is not None:
                 out["val_score_error"] = float(  # mean absolute, in points
                     np.abs(margins - self.val.margin)[known].mean()) if known.any() else None
         if self.kgs is not None:
@@ -275,4 +273,4 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
 
 
 __all__ = ["ValueTrainConfig", "ValueTask", "train_value", "load_split", "value_mse", "predict_values",
-           "predict_margins", "value_forward", "with_heads"]
+           "predict_heads", "value_forward", "with_heads"]
