@@ -303,6 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(tv, ValueTrainConfig)
     tv.set_defaults(func=_train_value)
 
+    kf = sub.add_parser("kgs-finals", help="positions of KGS games that ended by count, "
+                        "with their judged final owners and margin (ownership and score "
+                        "targets for train-value)")
+    kf.add_argument("sources", nargs="+", help="archives or folders (never the validation one)")
+    kf.add_argument("--out", required=True, help="folder of batches (rerun to resume)")
+    kf.add_argument("--every", type=int, default=8, help="a position every N moves")
+    kf.add_argument("--games", type=int, default=0, help="first N counted games (0: all)")
+    kf.set_defaults(func=_kgs_finals)
+
     tl = sub.add_parser("train-loop", help="generations of self-play data, a candidate value "
                         "net, a gate against the best engine and an anchor match (rerun the "
                         "same command to resume)")
@@ -552,6 +561,17 @@ def _train_value(args: argparse.Namespace) -> int:
 
     from tengen.selfplay.value_train import ValueTrainConfig, train_value
     print(json.dumps(train_value(_config_from_args(ValueTrainConfig, args))))
+    return 0
+
+
+def _kgs_finals(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.selfplay.kgs_finals import build_finals
+    if any("2017_05" in src for src in args.sources):
+        from tengen.errors import UserError
+        raise UserError("KGS-2017_05 is the validation archive: it never trains a net")
+    print(json.dumps(build_finals(args.sources, args.out, args.every, args.games)))
     return 0
 
 

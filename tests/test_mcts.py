@@ -508,6 +508,50 @@ def test_kata_analyze_reports_scores_and_territory_for_the_player_to_move(tiny_p
     assert eng.handle_line("kata-analyze B 1 colour true").startswith("? unsupported")
 
 
+def test_kata_analyze_reads_the_nets_score_and_ownership_when_it_has_them():
+    """A net with ownership and score outputs: each move's scoreLead is the score output
+    of the position it leads to, the ownership the output at the root, both turned to
+    the analysed player's view (white here); the rollouts' would differ."""
+    import torch
+    from tengen.engine.coords import gtp_to_loc
+    from tengen.engine.gtp import GtpEngine
+    from tengen.nets.evaluator import SharedEvaluator
+    from tengen.nets.features import state_planes
+    from tengen.nets.model import build_model
+    from tengen.selfplay.value_train import value_forward, with_heads
+    torch.manual_seed(0)
+    model = with_heads(build_model("b1c8"), True, True).eval()
+    with torch.no_grad():  # a score output far from any count, so its source shows
+        model.score_fc[2].bias.fill_(2.0)
+    from tengen.nets.heads import NetHeads
+    evaluator = SharedEvaluator(model)
+    player = SearchPlayer(evaluator, SearchConfig(lam=0.5, visits=48, batch=8),
+                          RolloutPolicy(seed=3), ownership_rollouts=RolloutPolicy(seed=4),
+                          heads=NetHeads.of(evaluator))
+    eng = GtpEngine(player, size=9)
+    eng.state = from_ascii(WALLS, komi=7.5)
+    eng.state.play(gtp_to_loc("A1", 9))  # black played: white to move
+    moves, root, own = kata_stream(eng, "kata-analyze W 1 ownership true rootInfo true")
+
+    def net(state):
+        with torch.no_grad():
+            _, o, s = value_forward(model, torch.from_numpy(state_planes(state)[None]).float())
+        return np.tanh(o[0].numpy() / 2), float(s[0])  # the mover's view
+
+    for m in moves[:5]:
+        child = eng.state.copy()
+        child.play(gtp_to_loc(m["move"], 9))
+        # black moves next in the child: its margin is black's, white's lead its negation
+        assert float(m["scoreLead"]) == pytest.approx(-net(child)[1], abs=2e-3)
+    root_own, _ = net(eng.state)  # white to move: the mover's view is white's
+    assert np.allclose(own, root_own, atol=2e-4)
+    visits = np.array([float(m["visits"]) for m in moves])
+    leads = np.array([float(m["scoreLead"]) for m in moves])
+    assert float(root["scoreLead"]) == pytest.approx(np.dot(visits, leads) / visits.sum(),
+                                                     abs=0.05)
+    assert abs(float(root["scoreLead"]) + 1.5) > 10  # not the count the rollouts see
+
+
 DEAD_E1 = """
 . . . . . . . . .
 . . . . . . . . .

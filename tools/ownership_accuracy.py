@@ -15,13 +15,14 @@ the final margin, by game phase, on either of two kinds of finished games:
 
 Accuracy is the share of points, dame left out, whose predicted owner (the sign of the
 output) is the final one; beside it a baseline that needs no network: a stone's point
-owned by its colour, an empty point counted as a miss. Score error: the mean absolute
+owned by its colour, an empty point counted as a miss; with ``--rollouts N`` (KGS), the
+mean final ownership and margin of N rollouts of each position, as tengen's analysis
+reads them from its search's rollouts. Score error: the mean absolute
 difference in points between the score output and the final margin (for the side to
 move, komi in), beside the error of the best constant guess (the median margin).
 """
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -29,63 +30,91 @@ import numpy as np
 import torch
 
 from tengen.nets.checkpoint import load_checkpoint
-from tengen.selfplay.records import value_examples
-from tengen.selfplay.value_train import batch_files, value_forward
+from tengen.selfplay.value_train import batch_files, read_batch, value_forward
 
 PHASES = ((0, 50), (50, 150), (150, 10_000))
-COUNTED = re.compile(r"^[BW]\+\d")
 
 
 class Tally:
-    def __init__(self):
-        self.own = {p: [0, 0, 0] for p in PHASES}  # net right, baseline right, points
-        self.score = {p: ([], []) for p in PHASES}  # predicted margins, final margins
+    """Right points and score errors by phase, for each predictor: ``net`` (the outputs),
+    ``stones`` (a stone's point owned by its colour, no score) and, with ``--rollouts``,
+    ``rollouts`` (the rollout policy's mean final ownership and margin, which is what
+    tengen's analysis showed before the net had these outputs)."""
 
-    def add(self, model, planes, owners, margins, moves_played, known=None):
+    def __init__(self):
+        self.own = {}  # (predictor, phase) -> [right, points]
+        self.score = {}  # (predictor, phase) -> ([predicted margins], [final margins])
+
+    def add(self, model, planes, owners, margins, moves_played, known=None, rollouts=None):
         """A batch of positions: planes (N, 49, n, n), final owners (N, n*n) for the
-        side to move (0: unknown or dame), final margins (N,) for the side to move."""
+        side to move (0: unknown or dame), final margins (N,) for the side to move;
+        ``rollouts``: (ownership (N, n*n), margins (N,)) for the side to move."""
         with torch.no_grad():
             _, own, score = value_forward(model, torch.from_numpy(planes).float())
         n2 = owners.shape[1]
         # plane 0: the mover's stones, plane 1: the opponent's (features.py)
-        stones = planes[:, 0].reshape(-1, n2).astype(np.int8) - \
-            planes[:, 1].reshape(-1, n2).astype(np.int8)
+        preds = {"stones": (planes[:, 0].reshape(-1, n2).astype(np.int8)
+                            - planes[:, 1].reshape(-1, n2).astype(np.int8), None)}
+        if own is not None or score is not None:
+            preds["net"] = (None if own is None else np.sign(own.numpy()),
+                            None if score is None else score.numpy())
+        if rollouts is not None:
+            preds["rollouts"] = (np.sign(rollouts[0]), rollouts[1])
         for k, played in enumerate(moves_played):
             phase = next(p for p in PHASES if p[0] <= played < p[1])
-            if own is not None:
-                counted = owners[k] != 0
-                pred = np.sign(own[k].numpy())
-                self.own[phase][0] += int((pred[counted] == owners[k][counted]).sum())
-                self.own[phase][1] += int((stones[k][counted] == owners[k][counted]).sum())
-                self.own[phase][2] += int(counted.sum())
-            if score is not None and (known is None or known[k]):
-                self.score[phase][0].append(float(score[k]))
-                self.score[phase][1].append(float(margins[k]))
+            counted = owners[k] != 0
+            for name, (pred_own, pred_score) in preds.items():
+                if pred_own is not None:
+                    tally = self.own.setdefault((name, phase), [0, 0])
+                    tally[0] += int((pred_own[k][counted] == owners[k][counted]).sum())
+                    tally[1] += int(counted.sum())
+                if pred_score is not None and (known is None or known[k]):
+                    pair = self.score.setdefault((name, phase), ([], []))
+                    pair[0].append(float(pred_score[k]))
+                    pair[1].append(float(margins[k]))
 
     def report(self) -> dict:
         out = {}
-        every = list(self.score.values())
-        median = float(np.median([m for _, ms in every for m in ms])) if any(
-            ms for _, ms in every) else 0.0
+        finals = [m for (name, _), (_, ms) in self.score.items() if name == "net" or
+                  name == "rollouts" for m in ms]
+        median = float(np.median(finals)) if finals else 0.0
+        names = sorted({name for name, _ in self.own} | {name for name, _ in self.score})
         for phase in PHASES + (None,):
             a, b = phase or (0, 10_000)
-            name = "all" if phase is None else (f"moves {a + 1}-{b}" if b < 10_000
-                                                else f"moves {a + 1}+")
-            owns = [self.own[phase]] if phase else list(self.own.values())
-            net, base, points = (sum(v[i] for v in owns) for i in range(3))
+            label = "all" if phase is None else (f"moves {a + 1}-{b}" if b < 10_000
+                                                 else f"moves {a + 1}+")
             row = {}
-            if points:
-                row.update(points=points, ownership=round(net / points, 4),
-                           stones_baseline=round(base / points, 4))
-            pairs = [self.score[phase]] if phase else every
-            pred = np.array([x for p, _ in pairs for x in p])
-            final = np.array([x for _, m in pairs for x in m])
-            if len(pred):
-                row.update(positions=len(pred),
-                           score_error=round(float(np.abs(pred - final).mean()), 2),
-                           constant_guess_error=round(float(np.abs(median - final).mean()), 2))
-            out[name] = row
+            for name in names:
+                keys = [(name, phase)] if phase else [(name, p) for p in PHASES]
+                owns = [self.own[k] for k in keys if k in self.own]
+                right, points = sum(v[0] for v in owns), sum(v[1] for v in owns)
+                if points:
+                    row["points"] = points
+                    row[f"{name}_ownership"] = round(right / points, 4)
+                pairs = [self.score[k] for k in keys if k in self.score]
+                pred = np.array([x for p, _ in pairs for x in p])
+                final = np.array([x for _, m in pairs for x in m])
+                if len(pred):
+                    row["positions"] = len(pred)
+                    row[f"{name}_score_error"] = round(float(np.abs(pred - final).mean()), 2)
+                    row["constant_guess_error"] = round(
+                        float(np.abs(median - final).mean()), 2)
+            out[label] = row
         return out
+
+
+def rollout_estimates(state, rollouts, count: int, seed: int):
+    """The rollout policy's mean final ownership (n*n) and margin from ``count`` rollouts
+    of the position, both for the side to move (komi in)."""
+    from tengen.engine.board import BLACK, PASS
+    from tengen.engine.playout import new_rng
+    b, n = state.board, state.size
+    rollouts.rng = new_rng(seed)
+    margin, own, _ = rollouts.run_arrays(b.B, b.meta, b.zob, state.to_play, PASS, 0,
+                                         state.komi, count)
+    sign = 1 if state.to_play == BLACK else -1
+    own = own.reshape(n + 2, n + 2)[1:-1, 1:-1].reshape(-1)
+    return sign * own, sign * margin
 
 
 def self_play(model, tally: Tally, data: str, val_every: int) -> None:
@@ -93,7 +122,7 @@ def self_play(model, tally: Tally, data: str, val_every: int) -> None:
         number = int(path.parent.name.split("-")[1])
         if number % val_every != val_every - 1:
             continue
-        ex = value_examples(str(path))
+        ex = read_batch(path)
         known = ex.owner_known if ex.owner_known is not None else np.ones(len(ex), bool)
         for i in range(0, len(ex), 256):
             idx = np.arange(i, min(i + 256, len(ex)))
@@ -101,43 +130,33 @@ def self_play(model, tally: Tally, data: str, val_every: int) -> None:
             tally.add(model, ex.unpack(idx), owners, ex.margin[idx], ex.played[idx], known[idx])
 
 
-def kgs(model, tally: Tally, archive: str, games: int, every: int) -> dict:
+def kgs(model, tally: Tally, archive: str, games: int, every: int, rollouts: int = 0) -> dict:
     """Judged final positions of counted KGS games; returns what was kept and skipped."""
     from tengen.engine.board import BLACK
     from tengen.engine.judge.judgment import Judge
-    from tengen.engine.sgf import iter_sgf_files, parse_sgf
     from tengen.nets.features import state_planes
+    from tengen.selfplay.kgs_finals import game_positions, judged_games
+    seen = {"kept": 0, "unreadable": 0, "judged_otherwise": 0}
     judge = Judge()
-    seen = {"kept": 0, "not_counted": 0, "unreadable": 0, "judged_otherwise": 0}
-    for _, data in iter_sgf_files(archive):
+    for _, game in judged_games([archive], judge, seen):
+        if game is None:
+            continue
+        planes, owners, margins, played, estimates = [], [], [], [], []
+        for s, upto, _ in game_positions(game, every):
+            sign = 1 if s.to_play == BLACK else -1
+            planes.append(state_planes(s).astype(np.float32))
+            owners.append((sign * game.black_owner).astype(np.int8))
+            margins.append(sign * game.score)
+            played.append(upto)
+            if rollouts:
+                estimates.append(rollout_estimates(s, judge.rollouts, rollouts,
+                                                   seed=len(estimates)))
+        by_rollouts = (np.stack([o for o, _ in estimates]),
+                       np.array([m for _, m in estimates])) if estimates else None
+        tally.add(model, np.stack(planes), np.stack(owners), np.array(margins), played,
+                  rollouts=by_rollouts)
         if seen["kept"] >= games:
             break
-        try:
-            rec = parse_sgf(data)
-            if rec.size != 19 or not COUNTED.match((rec.result or "").strip().upper()):
-                seen["not_counted"] += 1
-                continue
-            final = rec.to_game_state()
-        except Exception:  # a corrupt record is skipped and counted
-            seen["unreadable"] += 1
-            continue
-        j = judge(final)
-        if not j.wins(rec.winner()):
-            seen["judged_otherwise"] += 1
-            continue
-        seen["kept"] += 1
-        black_owner = np.where(np.abs(j.ownership) >= 0.5, np.sign(j.ownership), 0).reshape(-1)
-        planes, owners, margins, played = [], [], [], []
-        s = rec.to_game_state(0)  # the setup stones; the moves replayed once, below
-        for upto, m in enumerate(rec.moves):
-            if upto % every == 0:
-                sign = 1 if s.to_play == BLACK else -1
-                planes.append(state_planes(s).astype(np.float32))
-                owners.append((sign * black_owner).astype(np.int8))
-                margins.append(sign * j.score)
-                played.append(upto)
-            s.play(m.loc, m.pla)
-        tally.add(model, np.stack(planes), np.stack(owners), np.array(margins), played)
     return seen
 
 
@@ -149,6 +168,8 @@ def main() -> int:
     ap.add_argument("--kgs", default=None, help="a KGS archive (the validation one)")
     ap.add_argument("--games", type=int, default=200, help="counted KGS games to judge")
     ap.add_argument("--every", type=int, default=10, help="a KGS position every N moves")
+    ap.add_argument("--rollouts", type=int, default=0,
+                    help="KGS: also score N rollouts a position (analysis without the heads)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if bool(args.data) == bool(args.kgs):
@@ -164,7 +185,7 @@ def main() -> int:
         self_play(model, tally, args.data, args.val_every)
     else:
         out["kgs"] = args.kgs
-        out["games"] = kgs(model, tally, args.kgs, args.games, args.every)
+        out["games"] = kgs(model, tally, args.kgs, args.games, args.every, args.rollouts)
     out.update(tally.report())
     text = json.dumps(out, indent=1)
     print(text)

@@ -74,7 +74,7 @@ class Player:
                 visits: int | None = None) -> None:
         raise NotImplementedError  # only players declaring ANALYSIS
 
-    def move_infos(self) -> list:
+    def move_infos(self, scores: bool = True) -> list:
         return []
 
     def close(self) -> None:

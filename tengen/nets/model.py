@@ -93,9 +93,14 @@ class PolicyValueNet(nn.Module):
         f = self.value_conv(h)
         pooled = f.mean(dim=(2, 3))
         value = torch.tanh(self.value_fc(pooled)).squeeze(1)
+        return (value, *self.aux_heads(f, pooled))
+
+    def aux_heads(self, f: torch.Tensor, pooled: torch.Tensor):
+        """Value features (and their pooled mean) -> ownership logits and margin, each None
+        when the net lacks that output."""
         own = self.ownership_conv(f).flatten(1) if self.cfg.ownership else None
         score = SCORE_UNIT * self.score_fc(pooled).squeeze(1) if self.cfg.score else None
-        return value, own, score
+        return own, score
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (N, planes, n, n) -> policy logits (N, n*n + 1), value in [-1, 1] (N,)."""

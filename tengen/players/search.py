@@ -12,6 +12,7 @@ from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.search.state import SimState
 from tengen.engine.search.timecontrol import TimePolicy
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator, SplitEvaluator
+from tengen.nets.heads import NetHeads
 from tengen.nets.int8 import Int8Gate
 from tengen.nets.checkpoint import load_checkpoint
 
@@ -36,7 +37,8 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     player = SearchPlayer(evaluator, cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 or cfg.score_weight > 0 else None,
                           TimePolicy(default_move_time=move_time),
-                          judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)))
+                          judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)),
+                          heads=NetHeads.of(evaluator))
     if warm_up:  # compile or load every kernel a move needs, and prime torch, now:
         g = GameState(9)  # a clock announced to GTP waits for this, not the first move
         s = SimState.from_game(g)
@@ -59,7 +61,7 @@ def build_search_players(count: int, net: str, cfg: SearchConfig, **kw) -> list[
     return [first] + [
         SearchPlayer(first.mcts.evaluator, cfg,
                      RolloutPolicy(w, seed=seed + 2 * k) if cfg.lam > 0 or cfg.score_weight > 0
-                     else None, TimePolicy(), judge=first.judge)
+                     else None, TimePolicy(), judge=first.judge, heads=first.heads)
         for k in range(1, count)]
 
 

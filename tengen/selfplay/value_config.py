@@ -45,6 +45,7 @@ class ValueTrainConfig(LoopConfig):
     ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
     score_weight: float = 1.0  # the final-margin target's weight (self-play data; 0 = none)
     train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
+    heads_only: bool = False  # only the ownership and score outputs train: the policy and value stay bit-identical, so the engine that plays is unchanged
     steps: int = 20_000
     batch_size: int = 256
     lr: float = 0.01
@@ -60,6 +61,9 @@ class ValueTrainConfig(LoopConfig):
             raise ValueError(f"train_on must be selfplay or kgs, not {self.train_on!r}")
         if (self.train_on == "kgs" or self.kgs_mix > 0) and not self.kgs_train:
             raise ValueError("train_on kgs and kgs_mix need kgs_train (a shard folder)")
+        if self.heads_only and (self.train_on == "kgs" or self.kgs_mix > 0):
+            raise ValueError("heads_only trains on counted self-play games; KGS positions "
+                             "carry no final owners or margins")
         if not 0 <= self.kgs_mix < 1:
             raise ValueError(f"kgs_mix is a share of a batch, in [0, 1), not {self.kgs_mix}")
 

@@ -35,10 +35,19 @@ from tengen.selfplay.records import Examples, value_examples
 
 
 def batch_files(data: str) -> list[Path]:
+    """Each folder's batches: value-data records, or judged KGS finals (``kgs_finals``)."""
     files = []
     for folder in data.split(","):
-        files += sorted(Path(folder).glob("batch-*/records.npz"))
+        files += sorted(list(Path(folder).glob("batch-*/records.npz"))
+                        + list(Path(folder).glob("batch-*/examples.npz")))
     return files
+
+
+def read_batch(path: Path, per_game: int = 0) -> Examples:
+    if path.name == "examples.npz":  # positions written as they are (KGS finals)
+        from tengen.selfplay.kgs_finals import load_examples
+        return load_examples(str(path))
+    return value_examples(str(path), per_game)
 
 
 def load_split(cfg: ValueTrainConfig) -> tuple[Examples, Examples]:
@@ -49,9 +58,9 @@ def load_split(cfg: ValueTrainConfig) -> tuple[Examples, Examples]:
         number = int(path.parent.name.split("-")[1])
         held = number % cfg.val_every == cfg.val_every - 1
         if held:
-            val.append(value_examples(str(path)))
+            val.append(read_batch(path))
         elif cfg.train_on == "selfplay":
-            train.append(value_examples(str(path), cfg.positions_per_game))
+            train.append(read_batch(path, cfg.positions_per_game))
     if cfg.train_on == "kgs":
         return None, concat(val) if val else None
     if not train or not val:
@@ -123,11 +132,19 @@ def value_mse(model, planes, z: np.ndarray, device, bf16=False) -> float:
     return float(((v - z) ** 2).mean()) if len(z) else 0.0
 
 
-def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
+def value_forward(model, x: torch.Tensor, train_blocks: int = -1, heads_only: bool = False):
     """The value, the ownership logits and the margin (None without that output), skipping the
     policy; with ``train_blocks`` N >= 0 the stem and all but the last N blocks run
     frozen (no gradients, batch norms on their running statistics), which also makes a
-    step several times cheaper."""
+    step several times cheaper; ``heads_only`` freezes everything but the ownership and
+    score outputs, so the policy and value stay exactly as they were."""
+    if heads_only:
+        model.eval()  # frozen batch norms: their running statistics must not move
+        with torch.no_grad():
+            f = model.value_conv(model.trunk(x))
+            pooled = f.mean(dim=(2, 3))
+            value = torch.tanh(model.value_fc(pooled)).squeeze(1)
+        return (value, *model.aux_heads(f, pooled))
     frozen = len(model.tower) - train_blocks if train_blocks >= 0 else 0
     if frozen:
         model.stem.eval()
@@ -142,12 +159,15 @@ def value_forward(model, x: torch.Tensor, train_blocks: int = -1):
 
 class ValueTask:
     step_fields = ["loss_value", "loss_ownership", "loss_score"]
-    eval_fields = ["val_mse", "val_mse_u", "kgs_mse", "val_score_error"]
+    eval_fields = ["val_mse", "val_mse_u", "kgs_mse", "val_score_error", "val_ownership"]
 
     def __init__(self, cfg: ValueTrainConfig):
         self.cfg = cfg
         self.train, self.val = load_split(cfg)
         self.rng = np.random.default_rng(cfg.seed)
+        self.counted = np.flatnonzero(_owner_known(self.train)) if self.train else None
+        if cfg.heads_only and not len(self.counted):
+            raise ValueError(f"{cfg.data}: heads_only needs counted games (every one resigned)")
         self.kgs_train = (KgsPositions(cfg.kgs_train)
                           if cfg.train_on == "kgs" or cfg.kgs_mix > 0 else None)
         if cfg.kgs_mix > 0 and self.kgs_train.shards.size != self.train.size:
@@ -181,7 +201,10 @@ class ValueTask:
                  np.concatenate([margin, np.zeros(kgs, margin.dtype)])))
 
     def selfplay_batch(self, size: int):
-        idx = self.rng.integers(len(self.train), size=size)
+        if self.cfg.heads_only:  # counted games alone: the value is not trained
+            idx = self.counted[self.rng.integers(len(self.counted), size=size)]
+        else:
+            idx = self.rng.integers(len(self.train), size=size)
         planes = self.train.unpack(idx)
         k = int(self.rng.integers(8))  # one of the 8 symmetries per batch
         n = self.train.size
@@ -193,7 +216,7 @@ class ValueTask:
     def loss(self, model, batch, device):
         planes, z, finals = batch
         v, own, score = value_forward(model, torch.from_numpy(planes).to(device, torch.float32),
-                                      self.cfg.train_blocks)
+                                      self.cfg.train_blocks, self.cfg.heads_only)
         loss_v = ((v.float() - torch.from_numpy(z).to(device)) ** 2).mean()
         loss_o = loss_s = torch.zeros((), device=device)
         if finals is not None and finals[1].any():  # KGS batches: no finals at all
@@ -220,15 +243,36 @@ class ValueTask:
                 model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n, device, bf16)
             err = (v - self.val.z) ** 2
             out["val_mse"] = float(err.mean())  # every held-out position
-            out["val_mse_u"] = float(err[self.val.after_u].mean())  # AlphaGo's: s_{U+1} alone
+            if self.val.after_u.any():  # AlphaGo's: s_{U+1} alone (KGS finals have none)
+                out["val_mse_u"] = float(err[self.val.after_u].mean())
             known = _owner_known(self.val)
-            if margins is not None:
-                out["val_score_error"] = float(  # mean absolute, in points
-                    np.abs(margins - self.val.margin)[known].mean()) if known.any() else None
+            if model.cfg.ownership and known.any():
+                out["val_ownership"] = self._ownership_accuracy(model, known, device, bf16)
+            if margins is not None and known.any():  # mean absolute, in points
+                out["val_score_error"] = float(np.abs(margins - self.val.margin)[known].mean())
         if self.kgs is not None:
             planes, z = self.kgs
             out["kgs_mse"] = value_mse(model, lambda i, j: planes[i:j], z, device, bf16)
         return out
+
+    def _ownership_accuracy(self, model, known, device, bf16, batch: int = 512) -> float:
+        """Share of the counted held-out games' points (dame left out) whose predicted
+        owner is the final one."""
+        rows = np.flatnonzero(known)
+        right = total = 0
+        with torch.no_grad():
+            for i in range(0, len(rows), batch):
+                idx = rows[i:i + batch]
+                x = torch.from_numpy(self.val.unpack(idx)).to(device, torch.float32)
+                with torch.autocast(torch.device(device).type, dtype=torch.bfloat16,
+                                    enabled=bf16):
+                    own = value_forward(model, x)[1]
+                final = self.val.ownership[idx].astype(np.int8)
+                pred = np.sign(own.float().cpu().numpy())
+                counted = final != 0
+                right += int((pred[counted] == final[counted]).sum())
+                total += int(counted.sum())
+        return right / max(total, 1)
 
     def sampler_state(self):
         return self.rng.bit_generator.state
@@ -255,6 +299,9 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     task = ValueTask(cfg)
     if task.val is None:  # KGS alone: its validation positions pick best.pt
         cfg = replace(cfg, best_metric="kgs_mse")
+    if cfg.heads_only and cfg.best_metric == "val_mse":  # the value cannot change
+        cfg = replace(cfg, best_metric="val_score_error" if cfg.score_weight > 0
+                      else "val_ownership", best_higher=cfg.score_weight <= 0)
     if cfg.model:
         torch.manual_seed(cfg.seed)
         model, start = build_model(CONFIGS[cfg.model]), f"scratch:{cfg.model}"
@@ -266,6 +313,9 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     if own or score:
         torch.manual_seed(cfg.seed)  # the new outputs' initial weights: a rerun is the same run
         model = with_heads(model, own, score)
+    if cfg.heads_only:
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith(("ownership_", "score_")))
     meta = {"value_net": True, "start": start, "train_config": asdict(cfg),
             "train_positions": (len(task.kgs_train.known) if cfg.train_on == "kgs"
                                 else len(task.train))}

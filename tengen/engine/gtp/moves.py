@@ -120,7 +120,7 @@ class MoveCommands(CommandGroup):
     def _info_line(self, player) -> str:
         size = self.g.size
         parts = []
-        for k, m in enumerate(player.move_infos()):
+        for k, m in enumerate(player.move_infos(scores=False)):
             pv = " ".join(loc_to_gtp(loc, size) for loc in m.pv)
             parts.append(f"info move {loc_to_gtp(m.loc, size)} visits {m.visits} "
                          f"winrate {round(m.winrate * 10000)} prior {round(m.prior * 10000)} "

@@ -25,7 +25,7 @@ class SearchPlayer(Player):
 
     def __init__(self, evaluator: Evaluator, cfg: SearchConfig | None = None, rollouts=None,
                  time_policy: TimePolicy | None = None, ownership_rollouts=None,
-                 judge: Judge | None = None):
+                 judge: Judge | None = None, heads=None):
         self.cfg = cfg or SearchConfig()
         self.mcts = MCTS(evaluator, self.cfg, rollouts)
         self.time_policy = time_policy or TimePolicy()
@@ -33,6 +33,8 @@ class SearchPlayer(Player):
         self.resign = ResignRule(self.cfg.resign_threshold, self.cfg.resign_min_moves)
         self.rng = np.random.default_rng(self.cfg.seed)  # for moves drawn with a temperature
         self._root_key = None  # (size, komi, setup, moves) the tree's root stands for
+        self._root_game = None  # the GameState the root stands for, when its side moves
+        self.heads = heads  # the net's ownership and score outputs (nets.heads.NetHeads)
 
     # ------------------------------------------------------------------ tree
 
@@ -49,6 +51,7 @@ class SearchPlayer(Player):
                 played = [loc for _, loc in moves[len(old):]]
         self.mcts.set_root(s, played, allow_pass)
         self._root_key = (key, moves)
+        self._root_game = state if pla == state.to_play else None
         return s
 
     # ------------------------------------------------------------------ playing
@@ -218,19 +221,45 @@ class SearchPlayer(Player):
         if final_report:
             report()
 
-    def move_infos(self) -> list[MoveInfo]:
-        return self.mcts.move_infos()
+    def move_infos(self, scores: bool = True) -> list[MoveInfo]:
+        """The root's moves, most visited first; with ``scores``, each move's margin is the
+        score output's for the position it leads to where the net has one (else the
+        mean margin of the rollouts below it)."""
+        infos = self.mcts.move_infos()
+        if scores and infos and self._net_scores():
+            children = []
+            for m in infos:
+                child = self._root_game.copy()
+                child.play(m.loc, self._root_game.to_play)
+                children.append(child)
+            for m, (_, margin) in zip(infos, self.heads.estimate(children)):
+                m.score_mean = margin
+                m.score_stdev = m.score_stdev or 0.0  # the rollouts' spread, where any
+        return infos
 
     def root_info(self) -> dict:
         """The whole search: visits, win rate for the player to move, and the (mean,
-        stdev) black-minus-white margin below the root (None without rollouts)."""
+        stdev) black-minus-white margin below the root: the visit-weighted mean of its
+        moves' score outputs where the net has them, else the rollouts' (None without)."""
         m = self.mcts
-        return {"visits": int(m.root.visits), "winrate": m.root_winrate(),
-                "score": m.root_score()}
+        score = m.root_score()
+        if self._net_scores():
+            infos = self.move_infos()
+            visits = np.array([i.visits for i in infos], float)
+            if visits.sum() > 0:
+                mean = float(np.dot(visits, [i.score_mean for i in infos]) / visits.sum())
+                score = (mean, score[1] if score else 0.0)
+        return {"visits": int(m.root.visits), "winrate": m.root_winrate(), "score": score}
 
     def ownership(self):
-        """Each point's expected owner, black +1 to white -1, A19 first, row by row."""
+        """Each point's expected owner, black +1 to white -1, A19 first, row by row: the
+        net's ownership output where it has one, else the mean over the rollouts."""
+        if self.heads is not None and self.heads.ownership and self._root_game is not None:
+            return self.heads.estimate([self._root_game])[0][0]
         return self.mcts.ownership()
+
+    def _net_scores(self) -> bool:
+        return self.heads is not None and self.heads.score and self._root_game is not None
 
     def close(self) -> None:
         self.mcts.close()
