@@ -2,6 +2,7 @@
 gradient from the earlier SL net), by name wherever a checkpoint is taken; each stronger
 than the earlier SL net (``checkpoints/sl-b6c64/latest.pt``) when both sample their moves."""
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_names_resolve_to_the_shipped_files_unless_a_file_has_that_name(tmp_path
 def test_the_rl_net_is_the_sl_architecture_and_says_where_it_came_from():
     sl, _ = load_checkpoint("sl")
     rl, state = load_checkpoint("rl")
-    assert rl.cfg == sl.cfg
+    assert rl.cfg == replace(sl.cfg, ownership=False, score=False, aux_channels=0)
     meta = state["meta"]
     assert meta["stage"] == "rl" and meta["iteration"] > 0  # provenance; its strength is
     # measured by playing (test_each_shipped_policy_beats_the_earlier_sl_net_...)
@@ -65,6 +66,55 @@ def test_the_shipped_sl_net_predicts_held_out_kgs_moves(kgs_dir):
     assert r["positions"] > 2000 and r["top1"] >= 0.46 and r["top5"] >= 0.75
     _, state = load_checkpoint("sl")
     assert state["meta"]["model"] == "b6c64"  # its provenance is kept with it
+
+
+def test_the_shipped_nets_ownership_and_score_read_held_out_kgs_finals(kgs_dir):
+    """Measured here on the first 12 counted games of the validation archive, judged: its
+    ownership beats a stones-only reading and its score a constant guess (the whole
+    archive's figures are in its metadata), and its policy and value weights are the
+    ones its provenance names."""
+    import hashlib
+
+    import numpy as np
+    from conftest import VALIDATION_ARCHIVE
+    from tengen.engine.board import BLACK
+    from tengen.engine.judge.judgment import Judge
+    from tengen.nets.features import state_planes
+    from tengen.selfplay.kgs_finals import game_positions, judged_games
+    from tengen.selfplay.value_train import HEADS, value_forward
+    model, state = load_checkpoint("sl")
+    assert model.cfg.ownership and model.cfg.score
+    h = hashlib.sha256()
+    for k, v in sorted(state["model"].items()):
+        if not k.startswith(HEADS):
+            h.update(k.encode())
+            h.update(v.contiguous().numpy().tobytes())
+    assert h.hexdigest() == state["meta"]["heads"]["played_weights_sha256"]
+    right = stones = points = 0
+    errors, guesses = [], []
+    seen = {"kept": 0, "judged_otherwise": 0, "unreadable": 0}
+    for _, game in judged_games([str(kgs_dir / VALIDATION_ARCHIVE)], Judge(), seen):
+        if game is None:
+            continue
+        for s, upto, _ in game_positions(game, 10, first=100):
+            sign = 1 if s.to_play == BLACK else -1
+            planes = state_planes(s)
+            with torch.no_grad():
+                _, own, score = value_forward(model, torch.from_numpy(planes[None]).float())
+            final = sign * game.black_owner
+            counted = final != 0
+            right += int((np.sign(own[0].numpy())[counted] == final[counted]).sum())
+            mine = planes[0].reshape(-1).astype(int) - planes[1].reshape(-1).astype(int)
+            stones += int((mine[counted] == final[counted]).sum())
+            points += int(counted.sum())
+            errors.append(abs(float(score[0]) - sign * game.score))
+            guesses.append(abs(sign * game.score))
+        if seen["kept"] == 12:
+            break
+    assert points > 20_000
+    assert right / points > 0.8 > stones / points  # moves 101+ (whole archive: 0.742 for
+    # moves 51-150, 0.917 after)
+    assert np.mean(errors) < np.mean(guesses)
 
 
 @pytest.mark.slow

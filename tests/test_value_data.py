@@ -16,7 +16,8 @@ from tengen.nets.model import build_model
 from tengen.nets.checkpoint import load_checkpoint, save_checkpoint
 from tengen.selfplay.records import load_records, value_examples
 from tengen.selfplay.value_data import ValueDataConfig, generate, play_value_games
-from tengen.selfplay.value_train import ValueTrainConfig, train_value, value_forward, with_heads
+from tengen.selfplay.value_train import (HEADS, ValueTrainConfig, train_value, value_forward,
+                                         with_heads)
 from helpers import batch_contents
 
 
@@ -232,24 +233,26 @@ def test_head_only_training_leaves_the_policy_untouched(tmp_path):
     assert changed and all(k.startswith("value_") for k in changed), changed
 
 
-def test_heads_only_training_keeps_the_played_engine_bit_identical(tmp_path):
+@pytest.mark.parametrize("aux", [0, 4])
+def test_heads_only_training_keeps_the_played_engine_bit_identical(tmp_path, aux):
     """Ownership and score outputs trained beside a shipped net must not move one weight
     or batch-norm statistic the policy and value read: the engine that plays is the same."""
     data, start = tiny_value_data(tmp_path, 16)
     cfg = ValueTrainConfig(out=str(tmp_path / "heads"), data=str(data), net=start,
                            val_every=2, steps=60, batch_size=32, lr=0.05, warmup_steps=2,
-                           eval_every=60, threads=1, heads_only=True)
+                           eval_every=60, threads=1, heads_only=True, aux_channels=aux)
     metrics = train_value(cfg, progress=False)
     before = torch.load(start, weights_only=False)["model"]
     after = torch.load(tmp_path / "heads" / "latest.pt", weights_only=False)
     assert after["config"]["ownership"] and after["config"]["score"]
     new = {k for k in after["model"] if k not in before}
-    assert new and all(k.startswith(("ownership_", "score_")) for k in new)
+    assert new and all(k.startswith(HEADS) for k in new)
+    assert any(k.startswith("aux_conv") for k in new) == bool(aux)
     assert all(torch.equal(before[k], after["model"][k]) for k in before)
     net, _ = load_checkpoint(str(tmp_path / "heads" / "latest.pt"))
     old, _ = load_checkpoint(start)
     torch.manual_seed(cfg.seed)  # the heads as the run drew them, untrained
-    untrained = with_heads(old, True, True).eval()
+    untrained = with_heads(old, True, True, aux).eval()
     train = value_examples(str(sorted(data.glob("batch-*/records.npz"))[0]))
     x = torch.from_numpy(train.unpack(np.arange(len(train)))).float()
     with torch.no_grad():

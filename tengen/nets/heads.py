@@ -48,8 +48,9 @@ class NetHeads:
                 x = torch.from_numpy(np.stack([state_planes(states[k]) for k in todo])).float()
                 with torch.no_grad():
                     model = self.model
-                    f = model.value_conv(model.trunk(x.to(next(model.parameters()).device)))
-                    own, score = model.aux_heads(f, f.mean(dim=(2, 3)))
+                    h = model.trunk(x.to(next(model.parameters()).device))
+                    f = model.value_conv(h)
+                    own, score = model.aux_heads(h, f, f.mean(dim=(2, 3)))
                 for j, k in enumerate(todo):
                     s = states[k]
                     sign = 1.0 if s.to_play == BLACK else -1.0

@@ -35,6 +35,7 @@ class ModelConfig:
     value_hidden: int = 128
     ownership: bool = False  # the auxiliary ownership output (value training)
     score: bool = False  # the auxiliary final-margin output (value training)
+    aux_channels: int = 0  # > 0: those outputs read their own 3x3 convolution of the trunk
 
 
 CONFIGS = {
@@ -78,10 +79,14 @@ class PolicyValueNet(nn.Module):
                                         nn.ReLU(inplace=True))
         self.value_fc = nn.Sequential(nn.Linear(vc, cfg.value_hidden), nn.ReLU(inplace=True),
                                       nn.Linear(cfg.value_hidden, 1))
+        ac = cfg.aux_channels or vc
+        if cfg.aux_channels:
+            self.aux_conv = nn.Sequential(nn.Conv2d(c, ac, 3, padding=1, bias=False),
+                                          nn.BatchNorm2d(ac), nn.ReLU(inplace=True))
         if cfg.ownership:
-            self.ownership_conv = nn.Conv2d(vc, 1, 1)
+            self.ownership_conv = nn.Conv2d(ac, 1, 1)
         if cfg.score:
-            self.score_fc = nn.Sequential(nn.Linear(vc, cfg.value_hidden), nn.ReLU(inplace=True),
+            self.score_fc = nn.Sequential(nn.Linear(ac, cfg.value_hidden), nn.ReLU(inplace=True),
                                           nn.Linear(cfg.value_hidden, 1))
 
     def trunk(self, x: torch.Tensor) -> torch.Tensor:
@@ -93,11 +98,18 @@ class PolicyValueNet(nn.Module):
         f = self.value_conv(h)
         pooled = f.mean(dim=(2, 3))
         value = torch.tanh(self.value_fc(pooled)).squeeze(1)
-        return (value, *self.aux_heads(f, pooled))
+        return (value, *self.aux_heads(h, f, pooled))
 
-    def aux_heads(self, f: torch.Tensor, pooled: torch.Tensor):
-        """Value features (and their pooled mean) -> ownership logits and margin, each None
-        when the net lacks that output."""
+    def aux_heads(self, h: torch.Tensor, f: torch.Tensor, pooled: torch.Tensor):
+        """Trunk features ``h``, value features ``f`` and their pooled mean -> ownership
+        logits and margin, each None when the net lacks that output. They read the value
+        features, or with ``aux_channels`` their own convolution of the trunk (trained
+        beside a frozen net, the value's 1x1 features alone kept too little of who owns
+        each point: 0.876 of the points of judged KGS finals after move 150, where 128
+        rollouts get 0.922)."""
+        if self.cfg.aux_channels:
+            f = self.aux_conv(h)
+            pooled = f.mean(dim=(2, 3))
         own = self.ownership_conv(f).flatten(1) if self.cfg.ownership else None
         score = SCORE_UNIT * self.score_fc(pooled).squeeze(1) if self.cfg.score else None
         return own, score

@@ -45,6 +45,7 @@ class ValueTrainConfig(LoopConfig):
     ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
     score_weight: float = 1.0  # the final-margin target's weight (self-play data; 0 = none)
     train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)
+    aux_channels: int = 0  # new ownership/score outputs read their own 3x3 convolution of the trunk with this many channels (0: the value's features)
     heads_only: bool = False  # only the ownership and score outputs train: the policy and value stay bit-identical, so the engine that plays is unchanged
     steps: int = 20_000
     batch_size: int = 256

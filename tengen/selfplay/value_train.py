@@ -103,22 +103,25 @@ def _owner_known(ex: Examples) -> np.ndarray:
 
 
 def predict_heads(model, planes, n: int, device="cpu", bf16=False, batch: int = 512):
-    """The value of positions 0..n-1 and, when the net has that output, their score (the
-    final margin in points for the side to move; else None), in one pass that skips the
-    policy; ``planes(i, j)`` gives the planes of i..j-1, so only a batch is unpacked at
-    a time."""
-    values, margins = [], []
+    """The value of positions 0..n-1, their score (the final margin in points for the
+    side to move) and the sign of their ownership output (int8, +1: the mover's), the
+    last two None where the net lacks that output (or n is 0), in one pass that skips the policy;
+    ``planes(i, j)`` gives the planes of i..j-1, so only a batch is unpacked at a time."""
+    values, margins, owners = [], [], []
     with torch.no_grad():
         for i in range(0, n, batch):
             x = torch.from_numpy(planes(i, min(i + batch, n))).to(device, torch.float32)
             with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
-                v, _, score = value_forward(model, x)
+                v, own, score = value_forward(model, x)
             values.append(v.float().cpu().numpy())
             if score is not None:
                 margins.append(score.float().cpu().numpy())
+            if own is not None:
+                owners.append(np.sign(own.float().cpu().numpy()).astype(np.int8))
     empty = np.zeros(0, np.float32)
     return (np.concatenate(values) if values else empty,
-            (np.concatenate(margins) if margins else empty) if model.cfg.score else None)
+            (np.concatenate(margins) if margins else empty) if model.cfg.score else None,
+            np.concatenate(owners) if owners else None)
 
 
 def predict_values(model, planes, n: int, device="cpu", bf16=False,
@@ -140,11 +143,14 @@ def value_forward(model, x: torch.Tensor, train_blocks: int = -1, heads_only: bo
     score outputs, so the policy and value stay exactly as they were."""
     if heads_only:
         model.eval()  # frozen batch norms: their running statistics must not move
+        if model.cfg.aux_channels:
+            model.aux_conv.train()  # the outputs' own convolution learns (loss() alone comes here)
         with torch.no_grad():
-            f = model.value_conv(model.trunk(x))
+            h = model.trunk(x)
+            f = model.value_conv(h)
             pooled = f.mean(dim=(2, 3))
             value = torch.tanh(model.value_fc(pooled)).squeeze(1)
-        return (value, *model.aux_heads(f, pooled))
+        return (value, *model.aux_heads(h, f, pooled))
     frozen = len(model.tower) - train_blocks if train_blocks >= 0 else 0
     if frozen:
         model.stem.eval()
@@ -239,40 +245,24 @@ class ValueTask:
         out = {}
         if self.val is not None:
             n = len(self.val)
-            v, margins = predict_heads(
+            v, margins, owners = predict_heads(
                 model, lambda i, j: self.val.unpack(np.arange(i, min(j, n))), n, device, bf16)
             err = (v - self.val.z) ** 2
             out["val_mse"] = float(err.mean())  # every held-out position
             if self.val.after_u.any():  # AlphaGo's: s_{U+1} alone (KGS finals have none)
                 out["val_mse_u"] = float(err[self.val.after_u].mean())
             known = _owner_known(self.val)
-            if model.cfg.ownership and known.any():
-                out["val_ownership"] = self._ownership_accuracy(model, known, device, bf16)
+            if owners is not None and known.any():  # of the counted games' points, dame out
+                final = self.val.ownership[known]
+                counted = final != 0
+                out["val_ownership"] = float((owners[known][counted] == final[counted]).sum()
+                                             / max(int(counted.sum()), 1))
             if margins is not None and known.any():  # mean absolute, in points
                 out["val_score_error"] = float(np.abs(margins - self.val.margin)[known].mean())
         if self.kgs is not None:
             planes, z = self.kgs
             out["kgs_mse"] = value_mse(model, lambda i, j: planes[i:j], z, device, bf16)
         return out
-
-    def _ownership_accuracy(self, model, known, device, bf16, batch: int = 512) -> float:
-        """Share of the counted held-out games' points (dame left out) whose predicted
-        owner is the final one."""
-        rows = np.flatnonzero(known)
-        right = total = 0
-        with torch.no_grad():
-            for i in range(0, len(rows), batch):
-                idx = rows[i:i + batch]
-                x = torch.from_numpy(self.val.unpack(idx)).to(device, torch.float32)
-                with torch.autocast(torch.device(device).type, dtype=torch.bfloat16,
-                                    enabled=bf16):
-                    own = value_forward(model, x)[1]
-                final = self.val.ownership[idx].astype(np.int8)
-                pred = np.sign(own.float().cpu().numpy())
-                counted = final != 0
-                right += int((pred[counted] == final[counted]).sum())
-                total += int(counted.sum())
-        return right / max(total, 1)
 
     def sampler_state(self):
         return self.rng.bit_generator.state
@@ -284,14 +274,19 @@ class ValueTask:
         pass
 
 
-def with_heads(model, ownership: bool, score: bool):
-    """The same network with fresh ownership and/or score outputs beside its weights."""
+def with_heads(model, ownership: bool, score: bool, aux_channels: int = 0):
+    """The same network with fresh ownership and/or score outputs beside its weights
+    (reading their own convolution of the trunk with ``aux_channels``)."""
     from tengen.nets.model import PolicyValueNet
     grown = PolicyValueNet(replace(model.cfg, ownership=model.cfg.ownership or ownership,
-                                   score=model.cfg.score or score))
+                                   score=model.cfg.score or score,
+                                   aux_channels=model.cfg.aux_channels or aux_channels))
     missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
-    assert not unexpected and all(k.startswith(("ownership_", "score_")) for k in missing)
+    assert not unexpected and all(k.startswith(HEADS) for k in missing)
     return grown
+
+
+HEADS = ("ownership_", "score_", "aux_")  # the auxiliary outputs' parameter names
 
 
 def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
@@ -312,10 +307,10 @@ def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:
     score = cfg.score_weight > 0 and cfg.train_on == "selfplay" and not model.cfg.score
     if own or score:
         torch.manual_seed(cfg.seed)  # the new outputs' initial weights: a rerun is the same run
-        model = with_heads(model, own, score)
+        model = with_heads(model, own, score, cfg.aux_channels)
     if cfg.heads_only:
         for name, p in model.named_parameters():
-            p.requires_grad_(name.startswith(("ownership_", "score_")))
+            p.requires_grad_(name.startswith(HEADS))
     meta = {"value_net": True, "start": start, "train_config": asdict(cfg),
             "train_positions": (len(task.kgs_train.known) if cfg.train_on == "kgs"
                                 else len(task.train))}
