@@ -29,10 +29,14 @@ class NetHeads:
     @classmethod
     def of(cls, evaluator) -> "NetHeads | None":
         """The heads of the evaluator's value network (else its only one), if it has any."""
-        for ev in (getattr(evaluator, "value", None), evaluator):
-            model = getattr(ev, "model", None)
-            if model is not None and (model.cfg.ownership or model.cfg.score):
-                return cls(model)
+        from tengen.nets.evaluator import SharedEvaluator, SplitEvaluator
+        if isinstance(evaluator, SplitEvaluator):
+            nets = [evaluator.value, evaluator.policy]
+        else:
+            nets = [evaluator] if isinstance(evaluator, SharedEvaluator) else []
+        for ev in nets:
+            if ev.model.cfg.ownership or ev.model.cfg.score:
+                return cls(ev.model)
         return None
 
     def estimate(self, states: list) -> list[Estimate]:
