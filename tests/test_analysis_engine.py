@@ -86,7 +86,7 @@ class Searched:
         loc = gtp_to_loc("E5", 9)
         return [MoveInfo(loc, 30, 0.7, 0.2, 0.6, [loc], -3.5, 10.0)]
 
-    def root_info(self):
+    def root_info(self, infos=None):
         return {"visits": 31, "winrate": 0.68, "score": (-3.0, 11.0)}
 
     def ownership(self):

@@ -75,8 +75,9 @@ class Tally:
 
     def report(self) -> dict:
         out = {}
-        finals = [m for (name, _), (_, ms) in self.score.items() if name == "net" or
-                  name == "rollouts" for m in ms]
+        # every predictor scored the same positions: one's finals are all of them
+        scorer = next((name for name, _ in self.score), None)
+        finals = [m for (name, _), (_, ms) in self.score.items() if name == scorer for m in ms]
         median = float(np.median(finals)) if finals else 0.0
         names = sorted({name for name, _ in self.own} | {name for name, _ in self.score})
         for phase in PHASES + (None,):

@@ -183,8 +183,8 @@ def response(job: Job, player, during: bool) -> dict:
     def rate(w: float) -> float:
         return round(1.0 - w if flip else w, 6)
 
-    infos = []
-    for k, m in enumerate(player.move_infos()):
+    infos, searched = [], player.move_infos()
+    for k, m in enumerate(searched):
         info = {"move": loc_to_gtp(m.loc, size), "visits": m.visits,
                 "edgeVisits": m.visits, "winrate": rate(m.winrate), "prior": round(m.prior, 6),
                 "lcb": rate(m.lcb),
@@ -195,7 +195,7 @@ def response(job: Job, player, during: bool) -> dict:
             info.update(scoreLead=lead, scoreMean=lead, scoreSelfplay=lead,
                         scoreStdev=round(m.score_stdev, 3))
         infos.append(info)
-    root = player.root_info()
+    root = player.root_info(searched)
     root_info = {"visits": root["visits"], "winrate": rate(root["winrate"]),
                  "utility": round(sign * (2 * root["winrate"] - 1), 6),
                  "currentPlayer": "B" if pla == BLACK else "W"}

@@ -33,6 +33,8 @@ from tengen.selfplay.value_config import ValueTrainConfig
 from tengen.nets.training_core import run
 from tengen.selfplay.records import Examples, value_examples
 
+HEADS = ("ownership_", "score_", "aux_")  # the auxiliary outputs' parameter names
+
 
 def batch_files(data: str) -> list[Path]:
     """Each folder's batches: value-data records, or judged KGS finals (``kgs_finals``)."""
@@ -285,8 +287,6 @@ def with_heads(model, ownership: bool, score: bool, aux_channels: int = 0):
     assert not unexpected and all(k.startswith(HEADS) for k in missing)
     return grown
 
-
-HEADS = ("ownership_", "score_", "aux_")  # the auxiliary outputs' parameter names
 
 
 def train_value(cfg: ValueTrainConfig, progress: bool = True) -> dict:

@@ -133,7 +133,8 @@ class MoveCommands(CommandGroup):
         finished games reached (no score head: ``docs/play.md``)."""
         size, sign = self.g.size, (1.0 if pla == BLACK else -1.0)
         parts = []
-        for k, m in enumerate(player.move_infos()):
+        infos = player.move_infos()
+        for k, m in enumerate(infos):
             fields = [f"info move {loc_to_gtp(m.loc, size)} visits {m.visits} "
                       f"edgeVisits {m.visits} utility {2 * m.winrate - 1:.6f} "
                       f"winrate {m.winrate:.6f}"]
@@ -148,7 +149,7 @@ class MoveCommands(CommandGroup):
         if not parts:
             return ""
         if opts["rootInfo"]:
-            root = player.root_info()
+            root = player.root_info(infos)
             fields = [f"rootInfo visits {root['visits']} winrate {root['winrate']:.6f} "
                       f"utility {2 * root['winrate'] - 1:.6f}"]
             if root["score"] is not None:

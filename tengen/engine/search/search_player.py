@@ -237,14 +237,15 @@ class SearchPlayer(Player):
                 m.score_stdev = m.score_stdev or 0.0  # the rollouts' spread, where any
         return infos
 
-    def root_info(self) -> dict:
+    def root_info(self, infos: list[MoveInfo] | None = None) -> dict:
         """The whole search: visits, win rate for the player to move, and the (mean,
         stdev) black-minus-white margin below the root: the visit-weighted mean of its
-        moves' score outputs where the net has them, else the rollouts' (None without)."""
+        moves' score outputs where the net has them, else the rollouts' (None without);
+        ``infos``: ``move_infos()`` as the caller just read them (else read here)."""
         m = self.mcts
         score = m.root_score()
         if self._net_scores():
-            infos = self.move_infos()
+            infos = self.move_infos() if infos is None else infos
             visits = np.array([i.visits for i in infos], float)
             if visits.sum() > 0:
                 mean = float(np.dot(visits, [i.score_mean for i in infos]) / visits.sum())
