@@ -5,8 +5,9 @@ answer (as Sabaki does when analysis is on), and to the answer of the first ``ge
 (with its default 5 s search) on 19x19.
 
 Cold: empty caches (Numba's compiled kernels and tengen's load cache), as after a fresh
-install; prepared: after ``tengen gtp --prepare`` filled them; warm: every later start.
-Prints one JSON object as its last line.
+install, where the first move is the stand-in's (the network's own move while the search
+compiles: ``tengen/players/stand_in.py``); prepared: after ``tengen gtp --prepare`` filled
+them; warm: every later start. Prints one JSON object as its last line.
 
 Usage: python benchmarks/bench_gtp_latency.py [--runs N]
 """
@@ -30,8 +31,9 @@ def tengen_gtp() -> list[str]:
 class Engine:
     def __init__(self, env):
         self.t0 = time.perf_counter()
+        self.err = tempfile.TemporaryFile()
         self.p = subprocess.Popen(tengen_gtp(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, env=env)
+                                  stderr=self.err, env=env)
 
     def send(self, line: str) -> None:
         self.p.stdin.write((line + "\n").encode())
@@ -50,8 +52,14 @@ class Engine:
             pass
         self.p.wait(timeout=60)
 
+    def stderr(self) -> str:
+        self.err.seek(0)
+        return self.err.read().decode(errors="replace")
 
-def one_start(env, what: str) -> dict:
+
+def one_start(env, what: str, second: bool = False) -> dict:
+    """``second``: then an analysis, which waits for the search to be loaded (on a cold
+    start: compiled, so the caches are full for the starts after it)."""
     e = Engine(env)
     e.send("protocol_version")
     t_proto = e.answer()
@@ -60,6 +68,15 @@ def one_start(env, what: str) -> dict:
     if what == "genmove":
         e.send("genmove b")
         out["first_genmove_s"] = round(e.answer(), 3)
+        e.p.stdout.readline()
+        if second:
+            e.send("lz-analyze w 10")
+            e.p.stdout.readline()  # "="
+            out["search_ready_s"] = round(e.answer(), 3)
+            e.send("name")
+        e.close()
+        out["first_move_by_stand_in"] = "the network's own move" in e.stderr()
+        return out
     else:
         e.send(f"{what} b 10")
         e.p.stdout.readline()  # "="
@@ -87,7 +104,7 @@ def main() -> None:
         env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(base, "numba"),
                    TENGEN_CACHE_DIR=os.path.join(base, "tengen"), OMP_WAIT_POLICY="PASSIVE")
         try:
-            first = one_start(env, "genmove")  # empty caches: compiles and fills them
+            first = one_start(env, "genmove", second=True)  # empty caches: fills them
             cold.append(first)
             warm.append(starts(env))
             shutil.rmtree(base)
@@ -101,7 +118,9 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
     def med(rows):
-        return {k: round(statistics.median(r[k] for r in rows), 3) for k in rows[0]}
+        return {k: (round(statistics.median(r[k] for r in rows), 3)
+                    if not isinstance(rows[0][k], bool) else sum(r[k] for r in rows))
+                for k in rows[0]}
     report({"cold": med(cold), "prepared": med(prepared), "warm": med(warm),
             "runs": args.runs}, args.json)
 

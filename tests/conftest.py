@@ -65,3 +65,18 @@ def shards(games_dir, tmp_path_factory):
     build_shard(str(games_dir), str(out / "train"), DataConfig())
     build_shard(str(games_dir), str(out / "val"), DataConfig())
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernels_compiled():
+    """Every kernel compiled once, as ``tengen gtp --prepare`` does after an install: a
+    ``tengen gtp`` a test starts then searches from its first move. (On an empty cache
+    its first moves would be the stand-in's: ``test_stand_in.py`` tests that on a cache
+    of its own.)"""
+    import subprocess
+
+    from helpers import tengen_cmd
+    from tengen.players.precompile import KernelPrecompile
+    if not KernelPrecompile.cached():
+        subprocess.run(tengen_cmd() + ["gtp", "--prepare"], check=True,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=900)

@@ -80,11 +80,83 @@ def test_gtp_prepare_fills_the_cache_a_start_then_reads(tmp_path):
     p = subprocess.run(cmd + ["--prepare"], env=env, capture_output=True, text=True,
                        timeout=600, stdin=subprocess.DEVNULL)
     assert p.returncode == 0 and "prepared in" in p.stderr, p.stderr[-2000:]
-    entries = list((tmp_path / "cache" / "nets").iterdir())
-    assert len(entries) == 1 and (entries[0] / "choice.json").exists()
-    stamp = (entries[0] / "choice.json").stat().st_mtime_ns
+    # the net's entry and the shipped file's (the one a start reads without torch)
+    entries = sorted((tmp_path / "cache" / "nets").iterdir())
+    assert len(entries) == 2 and all((e / "choice.json").exists() for e in entries)
+    assert [e.name.startswith("file-") for e in entries] == [False, True]
+    assert (entries[1] / "heads.onnx").exists()  # the shipped net's ownership and score
+    stamps = [(e / "choice.json").stat().st_mtime_ns for e in entries]
     p = subprocess.run(cmd, env=env, input="genmove b\nquit\n", capture_output=True,
                        text=True, timeout=600)
     assert p.returncode == 0 and p.stdout.startswith("= "), p.stderr[-2000:]
-    assert list((tmp_path / "cache" / "nets").iterdir()) == entries
-    assert (entries[0] / "choice.json").stat().st_mtime_ns == stamp  # read, not rewritten
+    assert sorted((tmp_path / "cache" / "nets").iterdir()) == entries
+    # read, not rewritten
+    assert [(e / "choice.json").stat().st_mtime_ns for e in entries] == stamps
+
+
+_SECOND_LOAD = """
+import json, sys
+import numpy as np
+from tengen.engine.game import GameState
+from tengen.nets.evaluator import EvaluatorConfig
+from tengen.nets.file_load import load_evaluator
+from tengen.nets.heads import NetHeads
+ev = load_evaluator(sys.argv[1], EvaluatorConfig(backend=sys.argv[2]), 1)
+x = np.load(sys.argv[3])
+logits, values = ev.router.forward(x)
+g = GameState(9)
+g.play(g.size * 2 + 2, g.to_play)
+own, margin = NetHeads.of(ev).estimate([g])[0]
+print(json.dumps({"torch": "torch" in sys.modules, "model": ev.model is not None,
+                  "notes": ev.router.notes, "logits": logits.tolist(),
+                  "values": values.tolist(), "own": own.tolist(), "margin": margin}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["onnx", "int8"])  # auto may time torch faster
+def test_a_file_loaded_before_loads_without_torch(cache, tmp_path, backend):
+    """The second load of a network file (a fresh process, as every start of ``tengen
+    gtp``) runs it from the file's cache entry without importing torch, and answers as
+    the first load did: priors, values, and the ownership and score outputs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tengen.engine.game import GameState
+    from tengen.nets.checkpoint import save_checkpoint
+    from tengen.nets.evaluator import EvaluatorConfig
+    from tengen.nets.file_load import load_evaluator
+    from tengen.nets.heads import NetHeads
+    from tengen.nets.model import CONFIGS, ModelConfig
+    from dataclasses import asdict
+    torch.manual_seed(3)
+    model = build_model(ModelConfig(**{**asdict(CONFIGS["b1c8"]), "ownership": True,
+                                       "score": True, "aux_channels": 4})).eval()
+    path = tmp_path / "net.pt"
+    save_checkpoint(str(path), model)
+    first = load_evaluator(path, EvaluatorConfig(backend=backend), 1)
+    assert first.model is not None and "from the load cache" not in first.router.notes
+    x = planes()
+    np.save(tmp_path / "x.npy", x)
+    logits, values = first.router.forward(x)
+    g = GameState(9)
+    g.play(g.size * 2 + 2, g.to_play)
+    own, margin = NetHeads.of(first).estimate([g])[0]
+
+    def second():
+        p = subprocess.run([sys.executable, "-c", _SECOND_LOAD, str(path), backend,
+                            str(tmp_path / "x.npy")], capture_output=True, text=True,
+                           timeout=300, env=dict(os.environ))
+        assert p.returncode == 0, p.stderr[-2000:]
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    out = second()
+    assert out["torch"] is False and out["model"] is False
+    assert out["notes"][0] == "from the load cache"
+    assert np.allclose(out["logits"], logits, atol=1e-5)
+    assert np.allclose(out["values"], values, atol=1e-5)
+    assert np.allclose(out["own"], own, atol=1e-4) and abs(out["margin"] - margin) < 1e-3
+    # another file (here: the same weights saved again with other metadata) is loaded
+    # afresh, with torch
+    save_checkpoint(str(path), model, meta={"note": "changed"})
+    assert second()["torch"] is True

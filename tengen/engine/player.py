@@ -77,6 +77,12 @@ class Player:
     def move_infos(self, scores: bool = True) -> list:
         return []
 
+    def move_while_loading(self, state: GameState, pla: int,
+                           clock: Clock) -> MoveChoice | None:
+        """A move for a genmove that finds the player still loading past the move's time
+        (a fresh install's first start), or None: then ``choose`` as usual."""
+        return None
+
     def close(self) -> None:
         """Release threads and the like (GTP calls it when the session ends)."""
 
@@ -124,7 +130,10 @@ class BackgroundPlayer(Player):
     for it. A load error surfaces at the first genmove (as one ``?`` answer). Abilities
     are those of the player ``ready()`` returns."""
 
-    def __init__(self, factory, name: str = "player"):
+    def __init__(self, factory, name: str = "player", stand_in=None, budget=None):
+        """``stand_in()``: a ``players.stand_in.StandIn`` (or None) started with the load;
+        ``budget(state, pla, clock)``: the move's seconds, or None where no clock limits
+        it (then a genmove waits for the load)."""
         import threading
 
         self.name = name
@@ -132,12 +141,16 @@ class BackgroundPlayer(Player):
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load, args=(factory,), daemon=True)
         self._started = False
+        self._make_stand_in, self._budget = stand_in, budget
+        self._stand_in = None
 
     def start(self) -> None:
         """Begin loading (the GTP loop calls this once its first answer is out: a loading
         thread holds the GIL through long imports and would delay that answer)."""
         if not self._started:
             self._started = True
+            if self._make_stand_in is not None:
+                self._stand_in = self._make_stand_in()
             self._thread.start()
 
     def _load(self, factory) -> None:
@@ -145,6 +158,30 @@ class BackgroundPlayer(Player):
             self._player = factory()
         except BaseException as e:  # reported when a move is asked for
             self._error = e
+        if self._stand_in is not None:
+            self._stand_in.close()
+
+    def move_while_loading(self, state: GameState, pla: int,
+                           clock: Clock) -> MoveChoice | None:
+        """Wait for the load until the move's time is up; if it is still running, the
+        stand-in's move (as soon as it has one). None once loaded, without a stand-in or
+        a budget: the loaded player then chooses, with whatever time is left."""
+        import time
+        self.start()
+        stand_in = self._stand_in
+        if stand_in is None or not self._thread.is_alive() or self._budget is None:
+            return None
+        budget = self._budget(state, pla, clock)
+        if budget is None:
+            return None
+        stand_in.ask(state)
+        start = clock.move_start if clock.move_start is not None else time.monotonic()
+        self._thread.join(timeout=max(0.0, start + budget - time.monotonic()))
+        while self._thread.is_alive() and stand_in.alive:
+            loc = stand_in.answer(timeout=0.05)
+            if loc is not None and state.is_legal(loc, pla):
+                return MoveChoice(loc)
+        return None
 
     def wait(self) -> None:
         """Block until loading ends, however it ends (errors surface at ``ready``)."""
@@ -163,5 +200,7 @@ class BackgroundPlayer(Player):
 
     def close(self) -> None:
         # a load still running is not waited for: its thread is a daemon
+        if self._stand_in is not None:
+            self._stand_in.close()
         if self._player is not None and not self._thread.is_alive():
             self._player.close()

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import torch
 
 from tengen.nets.int8 import Int8Gate
 from tengen.nets.onnx_backend import OnnxNet, measure_routes, route_for
@@ -34,13 +33,14 @@ class NetBackend(Protocol):
 class TorchBackend:
     name = "torch"
 
-    def __init__(self, model, device: torch.device, bf16: bool = False):
+    def __init__(self, model, device: "torch.device", bf16: bool = False):
         self.model, self.device, self.bf16 = model, device, bf16
 
-    @torch.no_grad()
     def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import torch
         x = torch.from_numpy(planes).to(self.device).float()
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16,
+                                             enabled=self.bf16):
             logits, value = self.model(x)
         return logits.float().cpu().numpy(), value.float().cpu().numpy().reshape(-1)
 
@@ -63,12 +63,37 @@ class Router:
     routes: dict[int, str]  # {batch size: backend}, see onnx_backend.route_for
     int8_check: tuple[float, float] | None = None  # (top moves kept, largest value gap)
     notes: list[str] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # what building it said on stderr
+
+    @classmethod
+    def from_saved(cls, saved, threads: int = 0, torch_backend=None) -> "Router":
+        """The ONNX Runtime backends of a load cache entry (``load_cache.Saved``), and
+        torch's where one is given; the notes its first load said, said again."""
+        kept = {"torch": torch_backend} if torch_backend is not None else {}
+        kept["onnx"] = OnnxBackend(OnnxNet(None, threads, graph=saved.fp32), "onnx")
+        if saved.int8 is not None:
+            kept["int8"] = OnnxBackend(OnnxNet(None, threads, graph=saved.int8), "int8")
+        for note in saved.notes:
+            print(note, file=sys.stderr)
+        return cls(kept, saved.routes, saved.int8_check, ["from the load cache"],
+                   list(saved.notes))
+
+    @property
+    def threads(self) -> int:
+        """ONNX Runtime's threads a pass (0 where only torch runs)."""
+        onnx = self.backends.get("onnx")
+        return onnx.net.threads if onnx is not None else 0
+
+    def graphs(self) -> tuple[bytes | None, bytes | None]:
+        """The fp32 and int8 graphs kept (None where absent)."""
+        return tuple(self.backends[k].net.graph if k in self.backends else None
+                     for k in ("onnx", "int8"))
 
     def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.backends[route_for(self.routes, len(planes))].forward(planes)
 
 
-def build_router(model, device: torch.device, backend: str = "torch", bf16: bool = False,
+def build_router(model, device: "torch.device", backend: str = "torch", bf16: bool = False,
                  int8_gate: Int8Gate | None = None) -> Router:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be torch, onnx, int8 or auto, not {backend!r}")
@@ -77,16 +102,13 @@ def build_router(model, device: torch.device, backend: str = "torch", bf16: bool
     if backend == "torch" or device.type != "cpu" or bf16:
         return only_torch
     gate = int8_gate or Int8Gate()
+    import torch
+
     from tengen.nets.load_cache import LoadCache
     cache = LoadCache.for_model(model, backend, gate, torch.get_num_threads())
     saved = cache.read() if cache else None
     if saved is not None:  # this net on this machine was loaded before: no export, no timing
-        kept = {"torch": torch_backend, "onnx": OnnxBackend(OnnxNet(None, graph=saved.fp32), "onnx")}
-        if saved.int8 is not None:
-            kept["int8"] = OnnxBackend(OnnxNet(None, graph=saved.int8), "int8")
-        for note in saved.notes:  # what the first load said, said again
-            print(note, file=sys.stderr)
-        return Router(kept, saved.routes, saved.int8_check, ["from the load cache"])
+        return Router.from_saved(saved, torch_backend=torch_backend)
     try:
         onnx = OnnxNet(model)
     except Exception as e:  # ImportError, or a model the exporter cannot take
@@ -104,9 +126,10 @@ def build_router(model, device: torch.device, backend: str = "torch", bf16: bool
         if int8 is not None:
             kept["int8"] = OnnxBackend(int8, "int8")
         routes = {1: "int8"} if backend == "int8" else measure_routes(model, onnx, int8=int8)
-        router = Router(kept, routes, check)
+        router = Router(kept, routes, check, said=said)
     if cache:
-        cache.write(onnx.graph, None if int8 is None else int8.graph, router.routes, check, said)
+        cache.write(onnx.graph, None if int8 is None else int8.graph, router.routes, check, said,
+                    threads=onnx.threads)
     return router
 
 

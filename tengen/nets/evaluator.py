@@ -9,7 +9,8 @@ caller never hands its work to another thread, and many callers share forward pa
 started it (a search with batches in flight keeps one core busy per pass).
 CPU or CUDA, with bf16 autocast where it is asked for, or on CPUs ONNX Runtime in fp32 or
 with its int8 tower where it measures faster (``backend``: ``tengen.nets.onnx_backend``,
-``tengen.nets.int8``).
+``tengen.nets.int8``). Built from a load cache entry (``tengen.nets.file_load``) it runs
+without a model, and without torch.
 """
 from __future__ import annotations
 
@@ -17,13 +18,11 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
-from tengen.nets.backends import build_router
-from tengen.nets.device import resolve_device
+from tengen.nets.backends import Router, build_router
 from tengen.nets.features import NUM_PLANES, state_planes
+from tengen.nets.heads import TorchHeads
 from tengen.nets.int8 import Int8Gate
-from tengen.nets.model import PolicyValueNet
 
 
 @dataclass
@@ -59,12 +58,20 @@ def planes_of(states) -> np.ndarray:
 class SharedEvaluator:
     """The tree search's ``Evaluator`` and the players' network, thread-safe."""
 
-    def __init__(self, model: PolicyValueNet, cfg: EvaluatorConfig | None = None):
+    def __init__(self, model, cfg: EvaluatorConfig | None = None,
+                 router: Router | None = None, heads=None):
+        """``model`` (a ``PolicyValueNet``), or None with the ``router`` (and ``heads``,
+        ``nets.heads.OnnxHeads``) a load cache entry gave."""
         self.cfg = cfg or EvaluatorConfig()
-        self.device = resolve_device(self.cfg.device)
-        self.model = model.to(self.device).eval()
-        self.router = build_router(self.model, self.device, self.cfg.backend, self.cfg.bf16,
-                                   self.cfg.int8_gate)
+        if model is None:
+            self.device, self.model, self.router, self.heads = None, None, router, heads
+        else:
+            from tengen.nets.device import resolve_device
+            self.device = resolve_device(self.cfg.device)
+            self.model = model.to(self.device).eval()
+            self.router = router or build_router(self.model, self.device, self.cfg.backend,
+                                                 self.cfg.bf16, self.cfg.int8_gate)
+            self.heads = TorchHeads.of(self.model)
         self._pending: list[_Request] = []
         self._queue_lock = threading.Lock()
         if self.cfg.parallel < 1:
@@ -138,7 +145,7 @@ class SharedEvaluator:
         try:
             planes = np.concatenate([r.planes for r in batch])
             logits, values = self.router.forward(planes)
-            probs = torch.softmax(torch.from_numpy(logits).float(), dim=1).numpy()
+            probs = _softmax(logits)
             values = values.astype(np.float32)
             with self._queue_lock:  # passes may finish at once
                 self.stats["forward_passes"] += 1
@@ -156,6 +163,11 @@ class SharedEvaluator:
         finally:
             for r in batch:
                 r.done.set()
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits.astype(np.float32) - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
 
 
 class SplitEvaluator:

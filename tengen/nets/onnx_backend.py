@@ -14,13 +14,13 @@ import time
 import warnings
 
 import numpy as np
-import torch
 
 from tengen.nets.features import NUM_PLANES
 
 
 def export_onnx(model) -> bytes:
     """The model as an ONNX graph (every batch and board size)."""
+    import torch
     buf = io.BytesIO()
     x = torch.zeros(1, NUM_PLANES, 19, 19)
     with warnings.catch_warnings(), torch.no_grad():
@@ -41,7 +41,11 @@ class OnnxNet:
         import onnxruntime as ort
         self.graph = graph or export_onnx(model)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or torch.get_num_threads()
+        if not threads:  # torch's own count, as the routes were timed with
+            import torch
+            threads = torch.get_num_threads()
+        self.threads = threads
+        opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3  # errors only: stderr is the GUI's console
         self.session = ort.InferenceSession(self.graph, opts,
@@ -69,6 +73,7 @@ def measure_routes(model, onnx: OnnxNet, batches=(1, 8), size: int = 19,
     ``tolerance`` anywhere (``int8`` has passed its own gate, ``int8.agreement``)."""
     rng = np.random.default_rng(0)
     routes = {}
+    import torch
 
     def run_torch(p):
         with torch.no_grad():

@@ -101,15 +101,33 @@ def build_player(o: PlayerOptions, judge=None):
         player.warm_up()
         return player
 
-    def load_search():
-        threads()
+    def load_search():  # torch's threads are set where it loads (nets.file_load)
         from tengen.players.search import build_search_player
         return build_search_player(str(path), search_config(o), o.rollout_weights,
                                    move_time=o.move_time, seed=o.seed, judge=judge,
-                                   value_net=o.value_net, backend=o.backend)
+                                   value_net=o.value_net, backend=o.backend,
+                                   torch_threads=o.torch_threads)
     if o.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
-    return BackgroundPlayer(load_search, name="mcts")
+    return BackgroundPlayer(load_search, name="mcts", stand_in=lambda: _stand_in(path),
+                            budget=_move_budget(o))
+
+
+def _stand_in(path):
+    """The network's move while a first start compiles its kernels (None on later starts)."""
+    from tengen.players.stand_in import StandIn, first_start
+    return StandIn(str(path)) if first_start() else None
+
+
+def _move_budget(o: PlayerOptions):
+    """The search's own time budget for a move; None with a visit count and no clock."""
+    def budget(state, pla, clock):
+        from tengen.engine.search.timecontrol import TimePolicy, move_budget
+        if o.visits is not None and clock.main_time is None:
+            return None
+        return move_budget(clock, pla, len(state.board.empties()),
+                           TimePolicy(default_move_time=o.move_time))
+    return budget
 
 
 __all__ = ["PlayerOptions", "build_player", "check_files", "search_config", "FileOptionError"]

@@ -47,11 +47,11 @@ class PolicyPlayer(Player):
     def warm_up(self, size: int = 19) -> None:
         """One evaluation and one judgment's rollout, so every kernel is compiled (or
         loaded) and torch is primed before the first move, not in the middle of a game."""
-        from tengen.engine.rollout.precompile import RolloutPrecompile
-        rollouts_ready = RolloutPrecompile()
+        from tengen.players.precompile import KernelPrecompile
+        kernels = KernelPrecompile()
+        kernels.wait()
         g = GameState(size)
         self.evaluate(g)
-        rollouts_ready.wait()
         self.judge.rollouts.run(g, 1)
 
     def evaluate(self, state: GameState) -> tuple[np.ndarray, float]:

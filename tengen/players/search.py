@@ -7,48 +7,54 @@ from tengen.engine.game import GameState
 from tengen.engine.judge.judgment import Judge
 from tengen.engine.search.mcts import SearchConfig
 from tengen.engine.rollout.policy import RolloutPolicy, load_weights
-from tengen.engine.rollout.precompile import RolloutPrecompile
+from tengen.players.precompile import KernelPrecompile, warm_board
 from tengen.engine.search.search_player import SearchPlayer
 from tengen.engine.search.state import SimState
 from tengen.engine.search.timecontrol import TimePolicy
-from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator, SplitEvaluator
+from tengen.nets.evaluator import EvaluatorConfig, SplitEvaluator
+from tengen.nets.file_load import load_evaluator
 from tengen.nets.heads import NetHeads
 from tengen.nets.int8 import Int8Gate
-from tengen.nets.checkpoint import load_checkpoint
 
 
 def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None = None,
                         move_time: float = 5.0, seed: int = 0, warm_up: bool = True,
                         device: str = "cpu", judge: Judge | None = None,
-                        value_net: str | None = None, backend: str = "torch") -> SearchPlayer:
+                        value_net: str | None = None, backend: str = "torch",
+                        torch_threads: int = 0) -> SearchPlayer:
     """``value_net``: take leaf values from this network, priors from ``net``;
-    ``backend``: ``EvaluatorConfig.backend``."""
-    rollouts_ready = RolloutPrecompile() if warm_up else None
+    ``backend``: ``EvaluatorConfig.backend``; ``torch_threads``: as the player set them
+    (0: torch's own count), part of the load cache's key."""
+    kernels = KernelPrecompile() if warm_up else None  # compiling beside the net's load
+    if kernels is not None and kernels.compiling:
+        warm_board()  # the kernels a GTP command runs, here first
     ecfg = EvaluatorConfig(device=device, backend=backend, parallel=cfg.in_flight)
     if not value_net:
-        evaluator = SharedEvaluator(load_checkpoint(net)[0], ecfg)
+        evaluator = load_evaluator(net, ecfg, torch_threads)
     else:  # each network's int8 is judged on the output the search takes from it
         evaluator = SplitEvaluator(
-            SharedEvaluator(load_checkpoint(net)[0],
-                            replace(ecfg, int8_gate=Int8Gate(max_value_diff=float("inf")))),
-            SharedEvaluator(load_checkpoint(value_net)[0],
-                            replace(ecfg, int8_gate=Int8Gate(min_same_top=0.0))))
+            load_evaluator(net, replace(ecfg, int8_gate=Int8Gate(max_value_diff=float("inf"))),
+                           torch_threads),
+            load_evaluator(value_net, replace(ecfg, int8_gate=Int8Gate(min_same_top=0.0)),
+                           torch_threads))
+    if kernels is not None:
+        kernels.wait()
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(evaluator, cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 or cfg.score_weight > 0 else None,
                           TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)),
                           heads=NetHeads.of(evaluator))
-    if warm_up:  # compile or load every kernel a move needs, and prime torch, now:
+    if warm_up:  # load every kernel a move needs, and prime the network, now:
         g = GameState(9)  # a clock announced to GTP waits for this, not the first move
         s = SimState.from_game(g)
-        player.mcts.evaluator.evaluate([s])  # board and feature kernels, here...
+        player.mcts.evaluator.evaluate([s])
         s.moves()
-        rollouts_ready.wait()  # ...while the rollout kernels compile beside them
         player.mcts.set_root(SimState.from_game(g))
         player.mcts.search(visits=2 * cfg.batch)
         player.mcts.set_root(SimState.from_game(g))  # forget the warm-up tree
         player.judge.rollouts.run(g, 1)
+        kernels.done()
     return player
 
 

@@ -44,15 +44,22 @@ class MoveCommands(CommandGroup):
     def _genmove(self, pla: int, *, cleanup: bool = False, **stream) -> str:
         g = self.g
         g.clock.move_start = time.monotonic()
-        player = g.player.ready()
-        cleanup = cleanup and CLEANUP in player.abilities  # else an ordinary move
-        choice = player.choose(g.state, pla, g.clock, cleanup=cleanup, **stream)
+        choice = None if cleanup or stream else g.player.move_while_loading(g.state, pla,
+                                                                            g.clock)
+        stood_in = choice is not None
+        if choice is None:
+            player = g.player.ready()
+            cleanup = cleanup and CLEANUP in player.abilities  # else an ordinary move
+            choice = player.choose(g.state, pla, g.clock, cleanup=cleanup, **stream)
         loc = choice.loc
         spent = time.monotonic() - g.clock.move_start
         g.clock.used[pla] = g.clock.used.get(pla, 0.0) + spent
         # One line a move on stderr, as Leela Zero and KataGo do: Sabaki's console and
         # the arena's engine logs then show what the engine believed at every move.
         print(self._summary(pla, choice, spent), file=sys.stderr, flush=True)
+        if stood_in:
+            print("tengen: the network's own move: the search is still compiling its kernels "
+                  "(first start after an install)", file=sys.stderr, flush=True)
         if loc == RESIGN:
             return "resign"
         if not g.state.is_legal(loc, pla):  # a player bug must not reach the board

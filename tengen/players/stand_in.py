@@ -1,0 +1,147 @@
+"""The network's own move while a fresh install's search is still compiling.
+
+The first start after an install compiles the search's Numba kernels: about 29 s of CPU
+(``benchmarks/bench_first_start.py``), longer than a move's time. So a first start also
+runs this stand-in: a second process with Numba's JIT off (the board and the features in
+plain Python take milliseconds a position) that loads the network with torch and names
+the network's best sensible move for any position sent to it. A genmove that arrives
+before the search is ready waits for it until the move's time is up, then plays the
+stand-in's move (and says so on stderr). Every later start finds the kernels cached and
+starts no stand-in.
+
+Protocol (one JSON object a line each way): ``{"id", "size", "komi", "black", "white",
+"moves": [[loc, pla], ...]}`` in, ``{"id", "loc"}`` out, after a first ``{"ready": true}``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+
+from tengen.engine.board import BLACK, PASS, WHITE
+from tengen.engine.game import GameState
+
+
+def position(state: GameState) -> dict:
+    """What the stand-in needs to rebuild ``state``: the stones before the first move, and
+    the moves (their order makes the history planes)."""
+    start = state.copy()
+    while start.moves:
+        start.undo()
+    colors = start.colors().reshape(-1)
+    return {"size": state.size, "komi": state.komi,
+            "black": [int(i) for i in (colors == BLACK).nonzero()[0]],
+            "white": [int(i) for i in (colors == WHITE).nonzero()[0]],
+            "moves": [[int(m.loc), int(m.pla)] for m in state.moves]}
+
+
+def rebuild(pos: dict) -> GameState:
+    from tengen.engine.coords import index_to_loc
+    g = GameState(pos["size"], pos["komi"])
+    for pla, key in ((BLACK, "black"), (WHITE, "white")):
+        if pos[key]:
+            g.place_setup(pla, [index_to_loc(i, g.size) for i in pos[key]])
+    for loc, pla in pos["moves"]:
+        g.play(loc, pla)
+    return g
+
+
+class StandIn:
+    """The client: starts the process at once (its torch import overlaps the compile)."""
+
+    def __init__(self, net: str):
+        env = dict(os.environ, NUMBA_DISABLE_JIT="1", OMP_NUM_THREADS="1")
+        self._answers: queue.Queue = queue.Queue()
+        self._asked = 0
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "tengen.players.stand_in", str(net)], env=env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, bufsize=1)
+        except OSError:
+            self._proc = None
+            return
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self._proc.stdout:
+            try:
+                self._answers.put(json.loads(line))
+            except ValueError:
+                pass
+        self._answers.put(None)  # it ended
+
+    def ask(self, state: GameState) -> None:
+        """Send a position; ``answer`` collects the move."""
+        proc = self._proc  # the loading thread may close it meanwhile
+        if proc is None:
+            return
+        self._asked += 1
+        try:
+            proc.stdin.write(json.dumps({"id": self._asked, **position(state)}) + "\n")
+            proc.stdin.flush()
+        except (OSError, ValueError):
+            self._proc = None
+
+    def answer(self, timeout: float) -> int | None:
+        """The move for the last position asked, or None (no answer within ``timeout``,
+        or the process failed)."""
+        if self._proc is None:
+            return None
+        try:
+            while True:
+                got = self._answers.get(timeout=max(0.0, timeout))
+                if got is None:
+                    self._proc = None
+                    return None
+                if got.get("id") == self._asked:  # not an answer to an earlier question
+                    return int(got["loc"])
+        except queue.Empty:
+            return None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
+
+def first_start() -> bool:
+    """Whether this installation's kernels have not been compiled yet (no start has
+    finished its warm-up since the kernel sources last changed)."""
+    from tengen.players.precompile import KernelPrecompile
+    return not KernelPrecompile.cached()
+
+
+def main(net: str) -> None:
+    import numpy as np
+    import torch
+
+    from tengen.engine.coords import locs_to_indices
+    from tengen.nets.checkpoint import load_checkpoint
+    from tengen.nets.features import state_planes
+    torch.set_num_threads(1)
+    model = load_checkpoint(net)[0].eval()
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        pos = json.loads(line)
+        g = rebuild(pos)
+        sensible = g.sensible_moves(g.to_play)
+        loc = PASS
+        if sensible:
+            with torch.no_grad():
+                logits, _ = model(torch.from_numpy(state_planes(g)[None]).float())
+            scores = logits[0].numpy()[locs_to_indices(np.asarray(sensible, np.int64), g.size)]
+            loc = int(sensible[int(np.argmax(scores))])
+        print(json.dumps({"id": pos["id"], "loc": loc}), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
