@@ -105,3 +105,32 @@ def test_sabaki_analysis_stream_interrupted_by_next_command():
     move = lines[-1].split()[1]
     assert r["genInfo"], "genmove_analyze streamed no info line"
     assert "O" in r["board"]["content"] or move == "pass"
+
+
+def test_kata_analyze_streams_katago_lines_from_a_fresh_engine():
+    """``kata-analyze`` sent right after the handshake, as a KataGo GUI (Lizzie, KaTrain)
+    does on attach: well-formed lines with the score lead and an ownership map.
+    (How soon the first comes is measured by ``benchmarks/bench_gtp_latency.py``.)"""
+    p = subprocess.Popen(tengen_cmd() + ["gtp"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        p.stdin.write("protocol_version\nkata-analyze b 10 ownership true\n")
+        p.stdin.flush()
+        assert p.stdout.readline() == "= 2\n" and p.stdout.readline() == "\n"
+        assert p.stdout.readline() == "=\n"
+        lines = [p.stdout.readline(), p.stdout.readline()]
+        p.stdin.write("name\n")
+        p.stdin.flush()
+    finally:
+        out, _ = p.communicate("quit\n", timeout=60)
+    assert "= tengen" in out
+    number = r"-?\d+(?:\.\d+)?"
+    move = (rf"info move (?:[A-HJ-T]\d+|pass) visits \d+ edgeVisits \d+ utility {number} "
+            rf"winrate {number} scoreMean {number} scoreStdev {number} scoreLead {number} "
+            rf"scoreSelfplay {number} prior {number} lcb {number} utilityLcb {number} "
+            rf"order \d+ pv(?: [A-HJ-T]\d+| pass)+")
+    for line in lines:
+        body, own = line.rstrip("\n").split(" ownership ")
+        assert re.fullmatch(rf"{move}(?: {move})*", body), body[:300]
+        values = [float(x) for x in own.split()]
+        assert len(values) == 361 and all(-1 <= v <= 1 for v in values)
