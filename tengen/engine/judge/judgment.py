@@ -309,14 +309,18 @@ def rollout_ownership(state, rollouts, count: int, seed: int) -> np.ndarray:
     return (total / 2).reshape(n + 2, n + 2)[1:-1, 1:-1].copy()
 
 
-def judge(state, rollouts, cfg: JudgeConfig | None = None) -> Judgment:
-    """Dead stones, seki, ownership and the count of ``state`` (a ``GameState``)."""
+def judge(state, rollouts, cfg: JudgeConfig | None = None,
+          ownership: np.ndarray | None = None) -> Judgment:
+    """Dead stones, seki, ownership and the count of ``state`` (a ``GameState``);
+    ``ownership``: (n, n), +1 black, to judge by instead of the rollouts' (another
+    estimate's verdict, as ``tools/judge_agreement.py`` compares them)."""
     cfg = cfg or JudgeConfig()
     n = state.size
     colors = state.colors()
     flat = colors.reshape(-1)
     nbs = _neighbours(n)
-    own = rollout_ownership(state, rollouts, cfg.rollouts, cfg.seed)
+    own = (rollout_ownership(state, rollouts, cfg.rollouts, cfg.seed) if ownership is None
+           else np.asarray(ownership, float).reshape(n, n))
     sure_alive = np.zeros((n, n), bool)
     sure_dead = np.zeros((n, n), bool)
     for pla in (BLACK, WHITE):
