@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from score_agreement import finished_records, winner  # noqa: E402
 
+from tengen.atomic import write_text  # noqa: E402
 from tengen.engine.game import score_string  # noqa: E402
 from tengen.engine.judge.judgment import Judge, judge  # noqa: E402
 from tengen.engine.sgf import read_sgf  # noqa: E402
@@ -65,10 +65,7 @@ def main(argv=None) -> int:
                         "exact": sum(r[f"{way}_exact"] for r in rows)}
     print(json.dumps(summary))
     if args.json:
-        tmp = f"{args.json}.tmp{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump({"summary": summary, "records": rows}, f, indent=1)
-        os.replace(tmp, args.json)
+        write_text(args.json, json.dumps({"summary": summary, "records": rows}, indent=1))
     return 0
 
 

@@ -83,6 +83,11 @@ class Player:
         (a fresh install's first start), or None: then ``choose`` as usual."""
         return None
 
+    @property
+    def loading(self) -> bool:
+        """Still loading in the background (pondering waits for the next move then)."""
+        return False
+
     def close(self) -> None:
         """Release threads and the like (GTP calls it when the session ends)."""
 
@@ -160,6 +165,10 @@ class BackgroundPlayer(Player):
             self._error = e
         if self._stand_in is not None:
             self._stand_in.close()
+
+    @property
+    def loading(self) -> bool:
+        return self._thread.is_alive()
 
     def move_while_loading(self, state: GameState, pla: int,
                            clock: Clock) -> MoveChoice | None:

@@ -115,7 +115,10 @@ class GtpEngine:
         self.player.close()
 
     def think_on_their_time(self) -> None:
-        """Search the position after our move until a command arrives."""
+        """Search the position after our move until a command arrives (not while a first
+        start still compiles: the next command must not wait for that)."""
+        if self.player.loading:
+            return
         player = self.player.ready()
         if ANALYSIS not in player.abilities or self.state.is_over() or self.input_waiting():
             return
