@@ -56,7 +56,7 @@ def test_katrain_queries_get_katago_shaped_answers(players):
         r for r in lines if r["id"] == "v").items()
     # what tengen does not do is a warning, and the query still runs
     warned = {r["field"] for r in lines if "warning" in r}
-    assert warned == {"includeMovesOwnership", "overrideSettings"}
+    assert warned == {"overrideSettings"}
     got = results(lines, "QUERY:1")
     assert [r["turnNumber"] for r in got] == [0, 2, 3]
     for r in got:
@@ -79,12 +79,14 @@ def test_katrain_queries_get_katago_shaped_answers(players):
 
 class Searched:
     """What a search player reports after a search: one move (white to move at E5 after
-    black's D4), a black-minus-white margin of -3.5 below it, white owning A9."""
+    black's D4), a black-minus-white margin of -3.5 below it, white owning A9 (after E5
+    too)."""
     def move_infos(self):
         from tengen.engine.coords import gtp_to_loc
         from tengen.engine.search.mcts import MoveInfo
         loc = gtp_to_loc("E5", 9)
-        return [MoveInfo(loc, 30, 0.7, 0.2, 0.6, [loc], -3.5, 10.0)]
+        return [MoveInfo(loc, 30, 0.7, 0.2, 0.6, [loc], -3.5, 10.0,
+                         ownership=[-1.0] + [0.5] * 80)]
 
     def root_info(self, infos=None):
         return {"visits": 31, "winrate": 0.68, "score": (-3.0, 11.0)}
@@ -97,7 +99,7 @@ class Searched:
     ("BLACK", 0.3, -3.5, -1.0), ("WHITE", 0.7, 3.5, 1.0), ("SIDETOMOVE", 0.7, 3.5, 1.0)])
 def test_every_figure_is_reported_from_the_perspective_asked(view, winrate, lead, a9):
     from tengen.analysis.json_engine import response
-    q = katrain_query("p", [["B", "D4"]], includePolicy=False, includeMovesOwnership=False)
+    q = katrain_query("p", [["B", "D4"]], includePolicy=False)
     q["overrideSettings"] = {"reportAnalysisWinratesAs": view}
     (job,), _ = parse_query(q, 10)
     assert job.state.to_play == WHITE
@@ -109,6 +111,7 @@ def test_every_figure_is_reported_from_the_perspective_asked(view, winrate, lead
     assert r["rootInfo"]["scoreLead"] == pytest.approx(3.0 if view != "BLACK" else -3.0)
     assert r["rootInfo"]["currentPlayer"] == "W"
     assert r["ownership"][0] == pytest.approx(a9) and len(r["ownership"]) == 81
+    assert m["ownership"][0] == pytest.approx(a9) and len(m["ownership"]) == 81  # moves'
 
 
 def test_bad_queries_are_answered_with_the_field_and_the_engine_goes_on(players):

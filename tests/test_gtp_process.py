@@ -109,12 +109,14 @@ def test_sabaki_analysis_stream_interrupted_by_next_command():
 
 def test_kata_analyze_streams_katago_lines_from_a_fresh_engine():
     """``kata-analyze`` sent right after the handshake, as a KataGo GUI (Lizzie, KaTrain)
-    does on attach: well-formed lines with the score lead and an ownership map.
+    does on attach: well-formed lines with the score lead, an ownership map, and one for
+    each move (``movesOwnership``, from the shipped net's ownership output).
     (How soon the first comes is measured by ``benchmarks/bench_gtp_latency.py``.)"""
     p = subprocess.Popen(tengen_cmd() + ["gtp"], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        p.stdin.write("protocol_version\nkata-analyze b 10 ownership true\n")
+        p.stdin.write("protocol_version\n"
+                      "kata-analyze b 10 ownership true movesOwnership true\n")
         p.stdin.flush()
         assert p.stdout.readline() == "= 2\n" and p.stdout.readline() == "\n"
         assert p.stdout.readline() == "=\n"
@@ -129,8 +131,15 @@ def test_kata_analyze_streams_katago_lines_from_a_fresh_engine():
             rf"winrate {number} scoreMean {number} scoreStdev {number} scoreLead {number} "
             rf"scoreSelfplay {number} prior {number} lcb {number} utilityLcb {number} "
             rf"order \d+ pv(?: [A-HJ-T]\d+| pass)+")
+    def board_map(text):
+        values = [float(x) for x in text.split()]
+        return len(values) == 361 and all(-1 <= v <= 1 for v in values)
     for line in lines:
         body, own = line.rstrip("\n").split(" ownership ")
-        assert re.fullmatch(rf"{move}(?: {move})*", body), body[:300]
-        values = [float(x) for x in own.split()]
-        assert len(values) == 361 and all(-1 <= v <= 1 for v in values)
+        assert board_map(own)
+        entries = body.split(" info ")
+        assert len(entries) >= 2
+        for entry in entries:
+            info, moves_own = entry.split(" movesOwnership ")
+            assert re.fullmatch(move, "info " + info.removeprefix("info ")), info[:300]
+            assert board_map(moves_own)

@@ -9,9 +9,9 @@ positions together. End of input: the queued analyses finish, then the engine ex
 
 What tengen cannot do is said, not hidden: rules that count territory are analysed by
 area (tengen's only rules) with a ``warning``; settings it does not have
-(``avoidMoves``, per-move ownership, most ``overrideSettings``) come back as warnings
-naming them. Scores and ownership come from the search's rollouts (there is no score
-head): ``docs/play.md`` says what they are worth.
+(``avoidMoves``, most ``overrideSettings``) come back as warnings naming them. Scores
+and ownership come from the network's outputs where it has them, else from the search's
+rollouts: ``docs/play.md`` says what they are worth.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ AREA_RULES = {"tromp-taylor", "chinese", "chinese-ogs", "chinese-kgs", "aga", "a
 # query fields read; the rest of KataGo's are answered with a warning
 KNOWN = {"id", "moves", "initialStones", "initialPlayer", "rules", "komi", "boardXSize",
          "boardYSize", "analyzeTurns", "maxVisits", "includeOwnership", "includePolicy",
+         "includeMovesOwnership",
          "overrideSettings", "reportDuringSearchEvery", "priority", "priorities", "action",
          "terminateId", "turnNumbers"}
 OVERRIDES = {"reportAnalysisWinratesAs", "maxTime", "maxVisits"}
@@ -58,6 +59,7 @@ class Job:
     perspective: str  # BLACK, WHITE or SIDETOMOVE
     max_time: float | None
     report_every: float | None
+    moves_ownership: bool = False
     stop: threading.Event = field(default_factory=threading.Event)
 
 
@@ -167,7 +169,8 @@ def parse_query(q: dict, default_visits: int) -> tuple[list[Job], list[dict]]:
             raise QueryError(f"Illegal move {turn + 1}: {e}", "moves") from None
         to_play = 3 - pla
     jobs = [Job(qid, t, states[t], visits, bool(q.get("includeOwnership")),
-                bool(q.get("includePolicy")), perspective, max_time, every)
+                bool(q.get("includePolicy")), perspective, max_time, every,
+                bool(q.get("includeMovesOwnership")))
             for t in turns]
     return jobs, warnings
 
@@ -183,6 +186,7 @@ def response(job: Job, player, during: bool) -> dict:
     def rate(w: float) -> float:
         return round(1.0 - w if flip else w, 6)
 
+    own_sign = {"BLACK": 1.0, "WHITE": -1.0, "SIDETOMOVE": 1.0 if pla == BLACK else -1.0}
     infos, searched = [], player.move_infos()
     for k, m in enumerate(searched):
         info = {"move": loc_to_gtp(m.loc, size), "visits": m.visits,
@@ -194,6 +198,9 @@ def response(job: Job, player, during: bool) -> dict:
             lead = round(margin_sign * m.score_mean, 3)
             info.update(scoreLead=lead, scoreMean=lead, scoreSelfplay=lead,
                         scoreStdev=round(m.score_stdev, 3))
+        if job.moves_ownership and m.ownership is not None:
+            info["ownership"] = [round(own_sign[job.perspective] * float(x), 4)
+                                 for x in m.ownership]
         infos.append(info)
     root = player.root_info(searched)
     root_info = {"visits": root["visits"], "winrate": rate(root["winrate"]),
@@ -208,8 +215,7 @@ def response(job: Job, player, during: bool) -> dict:
     if job.ownership:
         own = player.ownership()
         if own is not None:
-            s = {"BLACK": 1.0, "WHITE": -1.0, "SIDETOMOVE": 1.0 if pla == BLACK else -1.0}
-            out["ownership"] = [round(s[job.perspective] * float(x), 4) for x in own]
+            out["ownership"] = [round(own_sign[job.perspective] * float(x), 4) for x in own]
     if job.policy:
         out["policy"] = root_policy(player, size)
     return out

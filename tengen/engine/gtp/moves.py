@@ -102,7 +102,7 @@ class MoveCommands(CommandGroup):
         the player, the interval in seconds and the switches asked for."""
         pla, interval = self.g.state.to_play, 100
         rest = list(args)
-        opts = {"ownership": False, "rootInfo": False}
+        opts = {"ownership": False, "rootInfo": False, "movesOwnership": False}
         if rest and rest[0].lower() in ("b", "w", "black", "white"):
             pla = parse_color(rest.pop(0))
         if rest and rest[0][:1].isdigit():  # a number, or "3x": a syntax error
@@ -152,6 +152,8 @@ class MoveCommands(CommandGroup):
             pv = " ".join(loc_to_gtp(loc, size) for loc in m.pv)
             fields.append(f"prior {m.prior:.6f} lcb {m.lcb:.6f} "
                           f"utilityLcb {2 * m.lcb - 1:.6f} order {k} pv {pv}")
+            if opts["movesOwnership"] and m.ownership is not None:
+                fields.append("movesOwnership " + " ".join(f"{sign * x:.4f}" for x in m.ownership))
             parts.append(" ".join(fields))
         if not parts:
             return ""

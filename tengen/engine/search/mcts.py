@@ -136,6 +136,7 @@ class MoveInfo:
     pv: list[int]
     score_mean: float | None = None
     score_stdev: float | None = None
+    ownership: "np.ndarray | None" = None  # after this move, black +1 (the net's output)
 
 
 class MCTS:

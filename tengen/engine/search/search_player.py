@@ -224,17 +224,20 @@ class SearchPlayer(Player):
     def move_infos(self, scores: bool = True) -> list[MoveInfo]:
         """The root's moves, most visited first; with ``scores``, each move's margin is the
         score output's for the position it leads to where the net has one (else the
-        mean margin of the rollouts below it)."""
+        mean margin of the rollouts below it), and its ownership the ownership output's
+        there (KataGo's ``movesOwnership``; None without)."""
         infos = self.mcts.move_infos()
-        if scores and infos and self._net_scores():
+        if scores and infos and self.heads is not None and self._root_game is not None:
             children = []
             for m in infos:
                 child = self._root_game.copy()
                 child.play(m.loc, self._root_game.to_play)
                 children.append(child)
-            for m, (_, margin) in zip(infos, self.heads.estimate(children)):
-                m.score_mean = margin
-                m.score_stdev = m.score_stdev or 0.0  # the rollouts' spread, where any
+            for m, (own, margin) in zip(infos, self.heads.estimate(children)):
+                m.ownership = own
+                if margin is not None:
+                    m.score_mean = margin
+                    m.score_stdev = m.score_stdev or 0.0  # the rollouts' spread, where any
         return infos
 
     def root_info(self, infos: list[MoveInfo] | None = None) -> dict:
