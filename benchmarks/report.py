@@ -2,7 +2,8 @@
 JSON object as the last line for scripts, and with ``--json FILE`` the same object written
 to a file (atomically: a temporary file, then a rename).
 
-    from report import add_json_arg, report      # a sibling in benchmarks/
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/
+    from report import add_json_arg, report
 
     ap = argparse.ArgumentParser()
     add_json_arg(ap)

@@ -68,9 +68,9 @@ def wait(*procs: subprocess.Popen) -> None:
 
 
 def probe(models: list[str], device: str, batch: int, seconds: float) -> dict:
-    """Training samples/s of each model (``benchmarks/bench_train.py --probe``: random
+    """Training samples/s of each model (``benchmarks/speed/bench_train.py --probe``: random
     inputs, bf16, channels-last), in a child so the parent holds no GPU memory."""
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "bench_train.py"), "--probe", ",".join(models),
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "speed" / "bench_train.py"), "--probe", ",".join(models),
            "--device", device, "--batch", str(batch), "--seconds", str(seconds)]
     out = subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, text=True)
     if out.returncode != 0:

@@ -111,7 +111,7 @@ def test_kata_analyze_streams_katago_lines_from_a_fresh_engine():
     """``kata-analyze`` sent right after the handshake, as a KataGo GUI (Lizzie, KaTrain)
     does on attach: well-formed lines with the score lead, an ownership map, and one for
     each move (``movesOwnership``, from the shipped net's ownership output).
-    (How soon the first comes is measured by ``benchmarks/bench_gtp_latency.py``.)"""
+    (How soon the first comes is measured by ``benchmarks/startup/bench_gtp_latency.py``.)"""
     p = subprocess.Popen(tengen_cmd() + ["gtp"], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -101,7 +101,7 @@ def test_int8_tower_keeps_the_shipped_networks_answers(size):
     held-out shipped positions the shipped net must pass the evaluator's own gate; that
     share carries about 2 points of sampling error (shipped nets so far: 96.9%, 95.3%,
     93.8%; the distilled one keeps 96.2% on 21,000 validation positions with top-1 within
-    0.07 points of fp32, ``benchmarks/bench_backends.py --games 100``)."""
+    0.07 points of fp32, ``benchmarks/speed/bench_backends.py --games 100``)."""
     if not SHIPPED_NET.exists():
         pytest.skip("the shipped network is not in this checkout")
     model = load_checkpoint(str(SHIPPED_NET))[0]

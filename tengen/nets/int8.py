@@ -8,7 +8,7 @@ average (0.04 at most) instead of 0.2 with everything in int8. ``agreement`` is 
 gate the evaluator applies before it lets int8 play: the share of positions where int8
 and fp32 pick the same top move, and the largest value difference, on the shipped
 positions that calibration did not see (from the same 300 games, so not independent of
-it; the accuracy on the validation archive is ``benchmarks/bench_backends.py``'s job).
+it; the accuracy on the validation archive is ``benchmarks/speed/bench_backends.py``'s job).
 Both are checked on 19x19 positions only, and the answer is used at every board size.
 The shipped positions are ``build_calibration`` on KGS-2017_04 with its defaults.
 """

@@ -1,6 +1,6 @@
 """How many threads an engine runs, so that the search never oversubscribes its cores.
 
-Measured on 2 cores (`benchmarks/bench_mcts.py --batches 8`, shipped b6c64, README):
+Measured on 2 cores (`benchmarks/speed/bench_mcts.py --batches 8`, shipped b6c64, README):
 torch's default of one thread per core collapses as soon as anything else wants a core
 (its OpenMP threads spin at a barrier while one of them is descheduled): 239 → 63
 simulations/s for the value-only search beside one busy process, and the mixed

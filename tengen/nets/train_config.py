@@ -19,7 +19,7 @@ class LoopConfig:
     weight_decay: float = 1e-4
     eval_every: int = 1000
     checkpoint_every: int = 250
-    bf16: bool = False  # autocast on CPU (measure it: benchmarks/bench_train.py)
+    bf16: bool = False  # autocast on CPU (measure it: benchmarks/speed/bench_train.py)
     channels_last: bool = False
     device: str = "auto"
     threads: int = 0  # torch threads; 0 = torch's default

@@ -1,7 +1,7 @@
 """Compile the search's Numba kernels in other processes on a first start.
 
 On a fresh install Numba compiles each kernel once (about 29 s of CPU on this 2-core
-machine: ``benchmarks/bench_first_start.py``). Compiled inside the GTP process, LLVM holds
+machine: ``benchmarks/startup/bench_first_start.py``). Compiled inside the GTP process, LLVM holds
 the interpreter lock for seconds at a time and the process cannot answer even a
 stand-in's move. So a first start compiles them in two processes (the board, feature and
 tree kernels in one, the rollouts, the largest part, in the other), which write Numba's

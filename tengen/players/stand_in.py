@@ -1,7 +1,7 @@
 """The network's own move while a fresh install's search is still compiling.
 
 The first start after an install compiles the search's Numba kernels: about 29 s of CPU
-(``benchmarks/bench_first_start.py``), longer than a move's time. So a first start also
+(``benchmarks/startup/bench_first_start.py``), longer than a move's time. So a first start also
 runs this stand-in: a second process with Numba's JIT off (the board and the features in
 plain Python take milliseconds a position) that loads the network with torch and names
 the network's best sensible move for any position sent to it. A genmove that arrives

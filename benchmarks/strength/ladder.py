@@ -6,7 +6,7 @@ into --peers (``pachi``, ``katago`` and KataGo's g170 b6c96 test net as ``b6c96.
 Pachi 12.90 without its DCNN, KataGo 1.17.2 with its Eigen CPU backend. Rerun the same
 command to resume.
 
-    python benchmarks/ladder.py --peers ../peers --out benchmarks/results/ladder \\
+    python benchmarks/strength/ladder.py --peers ../peers --out benchmarks/results/ladder \\
         --rungs katago-b6c96-v1,pachi-5k --games 40
 """
 import argparse

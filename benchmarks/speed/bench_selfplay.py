@@ -1,11 +1,11 @@
 """Self-play throughput: games/hour and positions/s of batched self-play (both sides the
 same network, moves sampled, games played to the true end), as `tengen rl` plays them.
 
-    python benchmarks/bench_selfplay.py                      # b6c64 (shipped) and b4c48
-    python benchmarks/bench_selfplay.py --nets b6c64 --games 64 --workers 2
-    python benchmarks/bench_selfplay.py --device cuda --workers 1 --games 256
-    python benchmarks/bench_selfplay.py --nets b6c64 --ray local --workers 2   # Ray actors
-    python benchmarks/bench_selfplay.py --nets b6c64 --workers 1 --threads 1   # = 1 actor's work
+    python benchmarks/speed/bench_selfplay.py                      # b6c64 (shipped) and b4c48
+    python benchmarks/speed/bench_selfplay.py --nets b6c64 --games 64 --workers 2
+    python benchmarks/speed/bench_selfplay.py --device cuda --workers 1 --games 256
+    python benchmarks/speed/bench_selfplay.py --nets b6c64 --ray local --workers 2   # Ray actors
+    python benchmarks/speed/bench_selfplay.py --nets b6c64 --workers 1 --threads 1   # = 1 actor's work
 
 b6c64 is the shipped SL network; other configs have random weights, whose games differ
 in length from a trained network's, so compare them by positions/s. One warm-up game

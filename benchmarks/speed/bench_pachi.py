@@ -2,7 +2,7 @@
 
 Pachi is never a dependency: build it yourself from its public source (without its DCNN:
 the playout engine is enough), following its own README, then
-``python benchmarks/bench_pachi.py --pachi PATH/pachi``. Pachi's
+``python benchmarks/speed/bench_pachi.py --pachi PATH/pachi``. Pachi's
 ``montecarlo`` engine runs ``-t =N`` playouts for one ``genmove`` with no tree; the
 playouts per second come from the difference between N and 2N playouts, so start-up
 (pattern files, joseki) cancels out. ``playout=light`` is uniform random moves that keep
@@ -19,7 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 

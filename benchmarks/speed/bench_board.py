@@ -1,7 +1,7 @@
 """Board speed: random playouts per second (9x9, 19x19) and play+undo pairs per second.
 
 Single thread, after a warm-up that also compiles. Prints one JSON object as its last
-line. Usage: python benchmarks/bench_board.py [--seconds S]
+line. Usage: python benchmarks/speed/bench_board.py [--seconds S]
 """
 import argparse
 import platform
@@ -14,7 +14,11 @@ from numba import njit
 from tengen.engine.board import BLACK, Board, is_legal, new_record, play, undo
 from tengen.engine.playout import new_rng, playout_batch, random_move
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
 
 
 @njit(cache=True)

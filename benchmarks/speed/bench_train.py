@@ -2,8 +2,8 @@
 feature extraction positions/s, and policy evaluations/s at batch 1, 8 and 64.
 Prints one JSON object as its last line.
 
-Usage: python benchmarks/bench_train.py [--model b6c64] [--seconds 10] [--device cpu]
-       python benchmarks/bench_train.py --probe b10c128,b6c64 --device cuda --batch 1024
+Usage: python benchmarks/speed/bench_train.py [--model b6c64] [--seconds 10] [--device cpu]
+       python benchmarks/speed/bench_train.py --probe b10c128,b6c64 --device cuda --batch 1024
 """
 import argparse
 import time
@@ -18,7 +18,11 @@ from tengen.engine.playout import new_rng, random_move
 from tengen.nets.features import NUM_PLANES, batch_planes, pack_position
 from tengen.nets.model import CONFIGS, build_model
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
 
 
 def positions(count: int, size: int = 19):

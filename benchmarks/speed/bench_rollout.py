@@ -9,9 +9,12 @@ from tengen.engine.game import GameState
 from tengen.engine.rollout.policy import RolloutPolicy, load_weights
 from tengen.engine.rollout.train import evaluate
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+import sys
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 VAL = ROOT.parent / "shared" / "kgs" / "KGS-2017_05-19-847-.tar.gz"
 
 

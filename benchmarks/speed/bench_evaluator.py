@@ -4,7 +4,7 @@ One caller submitting batches of 1, 8, 64 and 256 19x19 positions (planes comput
 the caller, as in play), then several threads each submitting one position at a time,
 which the worker gathers into shared forward passes.
 
-    python benchmarks/bench_evaluator.py [--model PATH] [--seconds 3] [--bf16] [--device cpu]
+    python benchmarks/speed/bench_evaluator.py [--model PATH] [--seconds 3] [--bf16] [--device cpu]
 """
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ from tengen.nets import SHIPPED_NET
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 from tengen.nets.checkpoint import load_checkpoint
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
 
 
 def positions(count: int, moves: int = 60, seed: int = 0) -> list[GameState]:

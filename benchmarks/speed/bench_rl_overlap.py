@@ -1,8 +1,8 @@
 """RL iterations per hour with and without ``--overlap`` (the workers playing the next
 iteration's games while the learner trains on this one's), the same run otherwise.
 
-    python benchmarks/bench_rl_overlap.py --iterations 5 --batch-size 16 --workers 1
-    python benchmarks/bench_rl_overlap.py --ray local --workers 2
+    python benchmarks/speed/bench_rl_overlap.py --iterations 5 --batch-size 16 --workers 1
+    python benchmarks/speed/bench_rl_overlap.py --ray local --workers 2
 
 Each mode runs ``tengen rl`` from the shipped network in a fresh folder; the first
 iteration (nothing to overlap with, workers starting) and the last (the loop's closing

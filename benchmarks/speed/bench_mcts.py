@@ -3,7 +3,7 @@ simulations per second at batch 1, 8 and 16, for lam = 0.5 (rollouts in a worker
 beside the network) and lam = 0 (network only), and the share of search time spent
 outside network calls (``non_nn_fraction``). Prints one JSON object as its last line.
 
-    python benchmarks/bench_mcts.py --threads 1 --busy 1 --batches 8   # beside a busy core
+    python benchmarks/speed/bench_mcts.py --threads 1 --busy 1 --batches 8   # beside a busy core
 """
 import argparse
 import itertools
@@ -21,9 +21,12 @@ from tengen.nets import SHIPPED_NET
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 from tengen.nets.checkpoint import load_checkpoint
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+import sys
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 
 def measure(evaluator, lam, batch, seconds, state, in_flight=1):

@@ -2,7 +2,7 @@
 caches the machine code), so the first move of a fresh install waits for it. Times each
 group of kernels with an empty cache, then again with the cache it filled.
 
-    python benchmarks/bench_first_start.py
+    python benchmarks/startup/bench_first_start.py
 """
 import argparse
 import json
@@ -12,7 +12,10 @@ import subprocess
 import sys
 import tempfile
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
 
 STEPS = r'''
 import json, sys, time

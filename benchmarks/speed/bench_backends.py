@@ -6,8 +6,8 @@ positions/s through ``SharedEvaluator.evaluate_planes`` at batch 1 / 8 / 64 on r
 then top-1, top-5 and value MSE on every position of the first ``--games`` games of the
 validation archive, and how often each path picks the first path's top move.
 
-    python benchmarks/bench_backends.py --games 100 --threads 1
-    python benchmarks/bench_backends.py --net runs/value_vd32/best.pt --games 100
+    python benchmarks/speed/bench_backends.py --games 100 --threads 1
+    python benchmarks/speed/bench_backends.py --net runs/value_vd32/best.pt --games 100
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from tengen.nets.accuracy import archive_positions, rows_planes
 from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 from tengen.nets.checkpoint import load_checkpoint
 
-KGS = Path(os.environ.get("TENGEN_KGS_DIR", Path(__file__).parents[2] / "shared" / "kgs"))
+KGS = Path(os.environ.get("TENGEN_KGS_DIR", Path(__file__).parents[3] / "shared" / "kgs"))
 
 
 def speed(ev: SharedEvaluator, planes: np.ndarray, batch: int, seconds: float) -> float:

@@ -9,7 +9,7 @@ install, where the first move is the stand-in's (the network's own move while th
 compiles: ``tengen/players/stand_in.py``); prepared: after ``tengen gtp --prepare`` filled
 them; warm: every later start. Prints one JSON object as its last line.
 
-Usage: python benchmarks/bench_gtp_latency.py [--runs N]
+Usage: python benchmarks/startup/bench_gtp_latency.py [--runs N]
 """
 import argparse
 import os
@@ -20,7 +20,10 @@ import sys
 import tempfile
 import time
 
-from report import add_json_arg, report  # a sibling in benchmarks/
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/report.py
+from report import add_json_arg, report  # noqa: E402
 
 
 def tengen_gtp() -> list[str]:
