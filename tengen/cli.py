@@ -37,7 +37,7 @@ def _prepare(player) -> int:
     the load cache (the net's ONNX graphs, its int8 tower, the backend choice)."""
     import time
     t0 = time.perf_counter()
-    player.start()
+    player.start(stand_in=False)  # nothing to play: no stand-in
     player.ready()
     player.close()
     print(f"tengen: prepared in {time.perf_counter() - t0:.1f} s; the next start with these "

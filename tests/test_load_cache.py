@@ -101,7 +101,7 @@ from tengen.engine.game import GameState
 from tengen.nets.evaluator import EvaluatorConfig
 from tengen.nets.file_load import load_evaluator
 from tengen.nets.heads import NetHeads
-ev = load_evaluator(sys.argv[1], EvaluatorConfig(backend=sys.argv[2]), 1)
+ev = load_evaluator(sys.argv[1], EvaluatorConfig(backend=sys.argv[2]), int(sys.argv[4]))
 x = np.load(sys.argv[3])
 logits, values = ev.router.forward(x)
 g = GameState(9)
@@ -135,7 +135,8 @@ def test_a_file_loaded_before_loads_without_torch(cache, tmp_path, backend):
                                        "score": True, "aux_channels": 4})).eval()
     path = tmp_path / "net.pt"
     save_checkpoint(str(path), model)
-    first = load_evaluator(path, EvaluatorConfig(backend=backend), 1)
+    threads = torch.get_num_threads()  # as this process has it (a test leaves it alone)
+    first = load_evaluator(path, EvaluatorConfig(backend=backend), threads)
     assert first.model is not None and "from the load cache" not in first.router.notes
     x = planes()
     np.save(tmp_path / "x.npy", x)
@@ -146,7 +147,8 @@ def test_a_file_loaded_before_loads_without_torch(cache, tmp_path, backend):
 
     def second():
         p = subprocess.run([sys.executable, "-c", _SECOND_LOAD, str(path), backend,
-                            str(tmp_path / "x.npy")], capture_output=True, text=True,
+                            str(tmp_path / "x.npy"), str(threads)], capture_output=True,
+                           text=True,
                            timeout=300, env=dict(os.environ))
         assert p.returncode == 0, p.stderr[-2000:]
         return json.loads(p.stdout.strip().splitlines()[-1])

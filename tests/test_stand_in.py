@@ -25,6 +25,16 @@ def test_the_stand_in_rebuilds_the_game_with_its_history():
     assert np.array_equal(state_planes(h), state_planes(g))  # history planes too
 
 
+def test_the_stand_in_moves_for_the_side_asked():
+    """After handicap stones white moves first; a genmove may name either colour."""
+    g = GameState(19)
+    g.place_setup(1, [gtp_to_loc(v, 19) for v in ("D4", "Q16", "D16", "Q4")], handicap=True)
+    g.to_play = 2
+    assert rebuild(position(g)).to_play == 2
+    g.play(gtp_to_loc("K10", 19), 2)
+    assert rebuild(position(g)).to_play == 1 and rebuild(position(g, 2)).to_play == 2
+
+
 def test_a_first_start_plays_the_networks_move_while_it_compiles(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
                TENGEN_CACHE_DIR=str(tmp_path / "cache"))  # empty: as after an install

@@ -59,7 +59,7 @@ class Player:
                stop: Callable[[], bool] | None = None) -> MoveChoice:
         raise NotImplementedError
 
-    def start(self) -> None:
+    def start(self, stand_in: bool = True) -> None:
         """Begin loading (called once the first GTP answer is out)."""
 
     def wait(self) -> None:
@@ -149,12 +149,13 @@ class BackgroundPlayer(Player):
         self._make_stand_in, self._budget = stand_in, budget
         self._stand_in = None
 
-    def start(self) -> None:
+    def start(self, stand_in: bool = True) -> None:
         """Begin loading (the GTP loop calls this once its first answer is out: a loading
-        thread holds the GIL through long imports and would delay that answer)."""
+        thread holds the GIL through long imports and would delay that answer);
+        ``stand_in``: start the stand-in too, where there is one (not for ``--prepare``)."""
         if not self._started:
             self._started = True
-            if self._make_stand_in is not None:
+            if stand_in and self._make_stand_in is not None:
                 self._stand_in = self._make_stand_in()
             self._thread.start()
 
@@ -183,13 +184,13 @@ class BackgroundPlayer(Player):
         budget = self._budget(state, pla, clock)
         if budget is None:
             return None
-        stand_in.ask(state)
+        stand_in.ask(state, pla)
         start = clock.move_start if clock.move_start is not None else time.monotonic()
         self._thread.join(timeout=max(0.0, start + budget - time.monotonic()))
         while self._thread.is_alive() and stand_in.alive:
             loc = stand_in.answer(timeout=0.05)
-            if loc is not None and state.is_legal(loc, pla):
-                return MoveChoice(loc)
+            if loc is not None:  # an illegal one (a stand-in bug) leaves it to the search
+                return MoveChoice(loc) if state.is_legal(loc, pla) else None
         return None
 
     def wait(self) -> None:

@@ -18,9 +18,13 @@ from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
 def load_evaluator(path: str | Path, cfg: EvaluatorConfig, threads: int = 0) -> SharedEvaluator:
     """``path``: a checkpoint, or ``sl`` / ``rl``; ``threads``: the player's torch thread
     option (0: torch's own count)."""
+    import sys
+
     from tengen.nets import net_path
     from tengen.nets.load_cache import LoadCache
     path = net_path(path)
+    if not threads and "torch" in sys.modules:  # torch's count, as the caller left it
+        threads = sys.modules["torch"].get_num_threads()
     cache = None
     if cfg.device == "cpu" and cfg.backend in ("auto", "onnx", "int8") and not cfg.bf16:
         cache = LoadCache.for_file(Path(path), cfg.backend, cfg.int8_gate, threads)

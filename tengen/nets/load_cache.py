@@ -65,11 +65,14 @@ def entry_key(model, backend: str, gate, threads: int) -> str:
     return h.hexdigest()[:24]
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "-"
+def _version(*packages: str) -> str:
+    """The first of ``packages`` installed (ONNX Runtime ships under several names)."""
+    for package in packages:
+        try:
+            return f"{package} {metadata.version(package)}"
+        except metadata.PackageNotFoundError:
+            pass
+    return "-"
 
 
 def file_key(path: Path, backend: str, gate, threads: int) -> str:
@@ -78,11 +81,12 @@ def file_key(path: Path, backend: str, gate, threads: int) -> str:
     (0: torch's own count, which the environment's thread variables decide)."""
     h = hashlib.sha256(Path(path).read_bytes())
     here = Path(__file__).resolve().parent
-    for name in _CODE + ("heads.py",):
+    for name in _CODE + ("heads.py", "checkpoint.py", "../data/calibration.npz"):
         h.update((here / name).read_bytes())
     h.update(json.dumps([VERSION, "file", backend, repr(gate), threads,
                          [os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")],
-                         _version("torch"), _version("onnxruntime"), _cpu_model(),
+                         _version("torch"), _version("onnxruntime", "onnxruntime-gpu",
+                                                     "onnxruntime-openvino"), _cpu_model(),
                          os.cpu_count(), platform.machine()]).encode())
     return "file-" + h.hexdigest()[:24]
 

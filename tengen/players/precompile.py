@@ -19,11 +19,20 @@ from pathlib import Path
 
 def _marker() -> Path | None:
     """A file in this version's kernel cache that says the kernels of this installation
-    (Numba keys its cache by the source folder too) were all compiled there."""
+    (Numba keys its cache by the source folder too) were all compiled there, by this
+    Numba, llvmlite and Python (an upgrade of any makes Numba compile afresh)."""
+    from importlib import metadata
     folder = os.environ.get("NUMBA_CACHE_DIR")  # tengen.numba_cache sets it on import
     if not folder:
         return None
-    here = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:16]
+    versions = []
+    for package in ("numba", "llvmlite"):
+        try:
+            versions.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            versions.append("-")
+    what = [str(Path(__file__).resolve().parent), sys.version, *versions]
+    here = hashlib.sha256("\0".join(what).encode()).hexdigest()[:16]
     return Path(folder) / f"kernels-{here}.ready"
 
 
@@ -36,8 +45,7 @@ class KernelPrecompile:
             try:
                 self._procs.append(subprocess.Popen(
                     [sys.executable, "-m", "tengen.players.precompile", part],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    preexec_fn=_lower_priority))
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             except OSError:
                 pass  # then this process compiles them itself
 
@@ -70,7 +78,8 @@ class KernelPrecompile:
 
 
 def _lower_priority() -> None:
-    """The compiling processes yield the cores to the GTP process and its stand-in."""
+    """The compiling processes yield the cores to the GTP process and its stand-in (set
+    by the child itself: ``preexec_fn`` is unsafe in a process with threads)."""
     try:
         os.nice(10)
     except OSError:
@@ -103,6 +112,7 @@ class _Uniform:
 
 
 def _compile(part: str) -> None:
+    _lower_priority()
     from tengen.engine.game import GameState
     g = GameState(9)
     if part == "search":

@@ -10,7 +10,8 @@ stand-in's move (and says so on stderr). Every later start finds the kernels cac
 starts no stand-in.
 
 Protocol (one JSON object a line each way): ``{"id", "size", "komi", "black", "white",
-"moves": [[loc, pla], ...]}`` in, ``{"id", "loc"}`` out, after a first ``{"ready": true}``.
+"moves": [[loc, pla], ...], "to_play"}`` in, ``{"id", "loc"}`` out, after a first
+``{"ready": true}``.
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ from tengen.engine.board import BLACK, PASS, WHITE
 from tengen.engine.game import GameState
 
 
-def position(state: GameState) -> dict:
-    """What the stand-in needs to rebuild ``state``: the stones before the first move, and
-    the moves (their order makes the history planes)."""
+def position(state: GameState, pla: int | None = None) -> dict:
+    """What the stand-in needs to rebuild ``state``: the stones before the first move, the
+    moves (their order makes the history planes), and the side to move (``pla``, which
+    a GTP genmove names: after handicap stones, or out of turn)."""
     start = state.copy()
     while start.moves:
         start.undo()
@@ -35,7 +37,8 @@ def position(state: GameState) -> dict:
     return {"size": state.size, "komi": state.komi,
             "black": [int(i) for i in (colors == BLACK).nonzero()[0]],
             "white": [int(i) for i in (colors == WHITE).nonzero()[0]],
-            "moves": [[int(m.loc), int(m.pla)] for m in state.moves]}
+            "moves": [[int(m.loc), int(m.pla)] for m in state.moves],
+            "to_play": int(state.to_play if pla is None else pla)}
 
 
 def rebuild(pos: dict) -> GameState:
@@ -46,6 +49,7 @@ def rebuild(pos: dict) -> GameState:
             g.place_setup(pla, [index_to_loc(i, g.size) for i in pos[key]])
     for loc, pla in pos["moves"]:
         g.play(loc, pla)
+    g.to_play = pos["to_play"]
     return g
 
 
@@ -56,6 +60,8 @@ class StandIn:
         env = dict(os.environ, NUMBA_DISABLE_JIT="1", OMP_NUM_THREADS="1")
         self._answers: queue.Queue = queue.Queue()
         self._asked = 0
+        self._lock = threading.Lock()  # GTP's thread asks; the loading thread closes
+        self._closed = False
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "tengen.players.stand_in", str(net)], env=env,
@@ -74,28 +80,29 @@ class StandIn:
                 pass
         self._answers.put(None)  # it ended
 
-    def ask(self, state: GameState) -> None:
-        """Send a position; ``answer`` collects the move."""
-        proc = self._proc  # the loading thread may close it meanwhile
-        if proc is None:
-            return
-        self._asked += 1
-        try:
-            proc.stdin.write(json.dumps({"id": self._asked, **position(state)}) + "\n")
-            proc.stdin.flush()
-        except (OSError, ValueError):
-            self._proc = None
+    def ask(self, state: GameState, pla: int) -> None:
+        """Send a position and the side to move; ``answer`` collects the move."""
+        line = json.dumps({"id": self._asked + 1, **position(state, pla)}) + "\n"
+        with self._lock:
+            if not self.alive:
+                return
+            self._asked += 1
+            try:
+                self._proc.stdin.write(line)
+                self._proc.stdin.flush()
+            except (OSError, ValueError):
+                self._closed = True
 
     def answer(self, timeout: float) -> int | None:
         """The move for the last position asked, or None (no answer within ``timeout``,
         or the process failed)."""
-        if self._proc is None:
+        if not self.alive:
             return None
         try:
             while True:
                 got = self._answers.get(timeout=max(0.0, timeout))
-                if got is None:
-                    self._proc = None
+                if got is None:  # the process ended
+                    self._closed = True
                     return None
                 if got.get("id") == self._asked:  # not an answer to an earlier question
                     return int(got["loc"])
@@ -104,13 +111,20 @@ class StandIn:
 
     @property
     def alive(self) -> bool:
-        return self._proc is not None
+        return self._proc is not None and not self._closed
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            proc.kill()
-            proc.wait()
+        with self._lock:
+            self._closed = True
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+        if self._proc is not None:
+            self._proc.wait()
+            for f in (self._proc.stdin, self._proc.stdout):
+                try:
+                    f.close()
+                except (OSError, ValueError):
+                    pass
 
 
 def first_start() -> bool:
@@ -133,7 +147,7 @@ def main(net: str) -> None:
     for line in sys.stdin:
         pos = json.loads(line)
         g = rebuild(pos)
-        sensible = g.sensible_moves(g.to_play)
+        sensible = g.sensible_moves(g.to_play)  # the network reads the mover's view
         loc = PASS
         if sensible:
             with torch.no_grad():
