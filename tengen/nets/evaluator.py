@@ -177,6 +177,11 @@ class SplitEvaluator:
     def __init__(self, policy: SharedEvaluator, value: SharedEvaluator):
         self.policy, self.value = policy, value
 
+    @property
+    def heads(self):
+        """The value network's ownership and score outputs, else the policy network's."""
+        return self.value.heads if self.value.heads is not None else self.policy.heads
+
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         planes = planes_of(states)
         probs, _ = self.policy.evaluate_planes(planes)

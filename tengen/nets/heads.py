@@ -9,17 +9,21 @@ ownership.
 """
 from __future__ import annotations
 
-import io
 import threading
-import warnings
 from collections import OrderedDict
 
 import numpy as np
 
 from tengen.engine.board import BLACK
-from tengen.nets.features import NUM_PLANES
 
 Estimate = tuple  # (black-view ownership (n*n,) or None, black-minus-white margin or None)
+
+
+def _aux_outputs(model, x):
+    """The model's ownership logits and margin (each None where absent) of planes ``x``."""
+    h = model.trunk(x)
+    f = model.value_conv(h)
+    return model.aux_heads(h, f, f.mean(dim=(2, 3)))
 
 
 class TorchHeads:
@@ -39,9 +43,7 @@ class TorchHeads:
         model = self.model
         with torch.no_grad():
             x = torch.from_numpy(planes).float().to(next(model.parameters()).device)
-            h = model.trunk(x)
-            f = model.value_conv(h)
-            own, score = model.aux_heads(h, f, f.mean(dim=(2, 3)))
+            own, score = _aux_outputs(model, x)
         return (None if own is None else own.float().cpu().numpy(),
                 None if score is None else score.float().cpu().numpy())
 
@@ -57,30 +59,17 @@ class TorchHeads:
                 self.net = model  # a submodule: its weights go in as the graph's weights
 
             def forward(self, x):
-                h = self.net.trunk(x)
-                f = self.net.value_conv(h)
-                return tuple(o for o in self.net.aux_heads(h, f, f.mean(dim=(2, 3)))
-                             if o is not None)
-        buf = io.BytesIO()
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Aux().eval(), (torch.zeros(1, NUM_PLANES, 19, 19),), buf,
-                              input_names=["planes"], output_names=names, opset_version=17,
-                              dynamic_axes={"planes": {0: "n", 2: "h", 3: "w"},
-                                            **{k: {0: "n"} for k in names}},
-                              dynamo=False)
-        return buf.getvalue()
+                return tuple(o for o in _aux_outputs(self.net, x) if o is not None)
+        from tengen.nets.onnx_backend import export_graph
+        return export_graph(Aux(), {k: {0: "n"} for k in names})
 
 
 class OnnxHeads:
     """``TorchHeads`` on ONNX Runtime, from the graph ``TorchHeads.export`` wrote."""
 
     def __init__(self, graph: bytes, threads: int):
-        import onnxruntime as ort
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+        from tengen.nets.onnx_backend import session
+        self.session = session(graph, threads)
         names = [o.name for o in self.session.get_outputs()]
         self.ownership, self.score = "ownership" in names, "score" in names
         self._names = names
@@ -100,12 +89,10 @@ class NetHeads:
 
     @classmethod
     def of(cls, evaluator) -> "NetHeads | None":
-        """The heads of the evaluator's value network (else its only one), if it has any."""
-        split = hasattr(evaluator, "policy") and hasattr(evaluator, "value")  # SplitEvaluator
-        for ev in [evaluator.value, evaluator.policy] if split else [evaluator]:
-            if getattr(ev, "heads", None) is not None:
-                return cls(ev.heads)
-        return None
+        """The heads the evaluator has (``SharedEvaluator.heads``, ``SplitEvaluator.heads``),
+        if any."""
+        heads = getattr(evaluator, "heads", None)  # fakes in tests have none
+        return cls(heads) if heads is not None else None
 
     def estimate(self, states: list) -> list[Estimate]:
         """Each game state's expected final ownership (+1 black, row-major from A19 as

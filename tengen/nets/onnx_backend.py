@@ -18,38 +18,46 @@ import numpy as np
 from tengen.nets.features import NUM_PLANES
 
 
-def export_onnx(model) -> bytes:
-    """The model as an ONNX graph (every batch and board size)."""
+def export_graph(module, outputs: dict[str, dict[int, str]]) -> bytes:
+    """``module`` (planes in) as an ONNX graph for every batch and board size;
+    ``outputs``: each output's name and its dynamic axes."""
     import torch
     buf = io.BytesIO()
     x = torch.zeros(1, NUM_PLANES, 19, 19)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model.cpu().eval(), (x,), buf, input_names=["planes"],
-                          output_names=["logits", "value"], opset_version=17,
-                          dynamic_axes={"planes": {0: "n", 2: "h", 3: "w"},
-                                        "logits": {0: "n", 1: "moves"},
-                                        "value": {0: "n"}},
+        torch.onnx.export(module.cpu().eval(), (x,), buf, input_names=["planes"],
+                          output_names=list(outputs), opset_version=17,
+                          dynamic_axes={"planes": {0: "n", 2: "h", 3: "w"}, **outputs},
                           dynamo=False)
     return buf.getvalue()
+
+
+def export_onnx(model) -> bytes:
+    """The model as an ONNX graph (every batch and board size)."""
+    return export_graph(model, {"logits": {0: "n", 1: "moves"}, "value": {0: "n"}})
+
+
+def session(graph: bytes, threads: int):
+    """An ONNX Runtime session on the CPU: ``threads`` a pass, quiet on stderr."""
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3  # errors only: stderr is the GUI's console
+    return ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
 
 
 class OnnxNet:
     """``(logits, values)`` of float32 planes, as the model (or ``graph``) gives them."""
 
     def __init__(self, model, threads: int = 0, graph: bytes | None = None):
-        import onnxruntime as ort
         self.graph = graph or export_onnx(model)
-        opts = ort.SessionOptions()
         if not threads:  # torch's own count, as the routes were timed with
             import torch
             threads = torch.get_num_threads()
         self.threads = threads
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3  # errors only: stderr is the GUI's console
-        self.session = ort.InferenceSession(self.graph, opts,
-                                            providers=["CPUExecutionProvider"])
+        self.session = session(self.graph, threads)
 
     def __call__(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         logits, value = self.session.run(None, {"planes": planes.astype(np.float32)})
@@ -97,4 +105,4 @@ def route_for(routes: dict[int, str], n: int) -> str:
     return routes[next((b for b in sizes if b >= n), sizes[-1])]
 
 
-__all__ = ["OnnxNet", "export_onnx", "measure_routes", "route_for"]
+__all__ = ["OnnxNet", "session", "export_graph", "export_onnx", "measure_routes", "route_for"]

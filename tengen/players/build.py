@@ -115,8 +115,9 @@ def build_player(o: PlayerOptions, judge=None):
 
 def _stand_in(path):
     """The network's move while a first start compiles its kernels (None on later starts)."""
-    from tengen.players.stand_in import StandIn, first_start
-    return StandIn(str(path)) if first_start() else None
+    from tengen.players.precompile import KernelPrecompile
+    from tengen.players.stand_in import StandIn
+    return None if KernelPrecompile.cached() else StandIn(str(path))
 
 
 def _move_budget(o: PlayerOptions):

@@ -127,13 +127,6 @@ class StandIn:
                     pass
 
 
-def first_start() -> bool:
-    """Whether this installation's kernels have not been compiled yet (no start has
-    finished its warm-up since the kernel sources last changed)."""
-    from tengen.players.precompile import KernelPrecompile
-    return not KernelPrecompile.cached()
-
-
 def main(net: str) -> None:
     import numpy as np
     import torch
