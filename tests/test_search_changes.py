@@ -1,0 +1,47 @@
+"""benchmarks/strength/search_changes.py: each row's engine plays with the rule on and its
+opponent with it off, both otherwise the same command, as tengen's own parser reads them."""
+import importlib.util
+import shlex
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from tengen.cli import build_parser, player_options
+from tengen.players.build import search_config
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "strength" / "search_changes.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("search_changes", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def searched(command: str):
+    argv = shlex.split(command.format(seed=7))
+    assert argv[1:4] == ["-m", "tengen", "gtp"]
+    return search_config(player_options(build_parser().parse_args(argv[3:])))
+
+
+def test_each_row_turns_exactly_its_rule_on_in_the_engine_and_off_in_the_opponent():
+    sc = load_script()
+    default = searched(sc.base_command(400))
+    assert (default.visits, default.fpu, default.select) == (400, "average", "lcb")
+    assert default.c_puct_log == 0 and default.score_weight == 0
+    # what each rule changes in the search's configuration, rule on
+    on = {"fpu": {"fpu": "average"}, "lcb": {"select": "lcb"},
+          "cpuct-log": {"c_puct_log": 0.45}, "score": {"score_weight": 0.3}}
+    assert set(on) == set(sc.CHANGES)
+    for name, change in sc.CHANGES.items():
+        engine, opponent = (searched(c) for c in sc.commands(sc.base_command(400), change))
+        e, o = asdict(engine), asdict(opponent)
+        differ = {k for k in e if e[k] != o[k]}
+        assert differ and differ <= set(on[name]) | {"fpu_reduction"}, (name, differ)
+        for k, v in on[name].items():
+            assert e[k] == v and o[k] != v, name
+        # a rule on by default is the default engine itself; one off by default, the opponent
+        assert (e == asdict(default)) == change.default_on
+        assert (o == asdict(default)) != change.default_on
