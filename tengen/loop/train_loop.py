@@ -79,10 +79,20 @@ class TrainLoopConfig:
     jobs: int = 2  # match games in parallel
     engine_args: str = "--resign 0.03 --threads 1"  # more `tengen gtp` flags for every match engine
     move_timeout: float = 300.0  # seconds a match move may take before it is a fault
+    # "train": stop once the next candidate is trained, before its gate (a lent GPU
+    # machine makes the data and the candidate; the matches, whose engine commands name
+    # this machine's paths, stay where the loop lives: experiments/gpu_loop.py)
+    until: str = ""
+
+    def __post_init__(self):
+        if self.until not in ("", "train"):
+            raise ValueError(f"--until {self.until!r}: '' (every stage) or 'train'")
 
 
-# what may change between reruns of one loop without changing what it produces
-FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_timeout", "out")
+# what may change between reruns of one loop without changing what it produces (peers:
+# where the ladder's engines are; the anchor's name says which engine plays)
+FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_timeout", "out",
+        "until", "peers")
 # what may change for the stages not yet over: each over stage's file records what it
 # used (gen-NNN/data/config.json, gate.json), and a begun value-data run refuses others;
 # a gate's bounds and cap decide when it stops, never what a game plays
@@ -237,6 +247,9 @@ class Loop:
             data = self.stage(gen, "data", lambda: self.data(gen, candidate))
             train = self.stage(gen, "train", lambda: self.train(gen, best))
             candidate = str(self.gen_dir(gen) / train["candidate"])
+            if c.until == "train" and not (self.gen_dir(gen) / "gate.json").exists():
+                self.say(f"generation {gen}: candidate trained; stopping before its gate")
+                break
             gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate))
             if gen == 1:  # generation 0's anchor match waits for the first gate's verdict
                 rows.append(self.row(0, None, None, self.anchored(0, best), best))
