@@ -138,12 +138,16 @@ def test_faulty_engine_loses_with_the_right_reason(tmp_path, gnugo_cmd, mode, ki
     s = run_match(cfg, progress=False)
     assert s["failures"] == {kind: 2}
     assert s["failures_by_side"]["engine"] == {kind: 2}
-    # forfeits are never the headline: they are counted apart from the games on the board
-    assert s["losses"] == 0 and s["wins"] == 0 and s["forfeits"] == 2
-    assert s["forfeit_wins"] == {"engine": 0, "opponent": 2}
+    if kind == "illegal":  # an illegal move is the engine's own play: a loss that counts
+        assert s["losses"] == 2 and s["forfeits"] == 0 and s["play_losses"]["illegal"] == 2
+        assert s["by_color"]["black"]["losses"] + s["by_color"]["white"]["losses"] == 2
+    else:  # a crash, a hang or garbage says nothing of strength: counted apart
+        assert s["losses"] == 0 and s["wins"] == 0 and s["forfeits"] == 2
+        assert s["forfeit_wins"] == {"engine": 0, "opponent": 2}
+        assert s["by_color"]["black"]["games"] + s["by_color"]["white"]["games"] == 0
+        assert "forfeits (not counted above): 0 won by the engine, 2 by the opponent" \
+            in format_summary(s)
     assert s["with_forfeits"]["losses"] == 2
-    assert "forfeits (not counted above): 0 won by the engine, 2 by the opponent" \
-        in format_summary(s)
     for i in range(2):
         rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
         assert rec["failure"] == kind and rec["failed_side"] == "engine"
@@ -156,7 +160,9 @@ def test_clock_flags_a_slow_engine_and_sends_time_left(tmp_path, gnugo_cmd):
     # the fake answers an error to any genmove not preceded by its time_left
     cfg = config(tmp_path, gnugo_cmd, games=2, engine=f"{FAKE} slow", time="canadian 0 2 1")
     s = run_match(cfg, progress=False)
-    assert s["failures"] == {"time": 2} and s["forfeit_wins"]["opponent"] == 2
+    # a loss on time is the engine's own play: it counts, as in any tournament
+    assert s["failures"] == {"time": 2} and s["losses"] == 2 and s["forfeits"] == 0
+    assert s["play_losses"] == {"time": 2, "illegal": 0}
     for i in range(2):
         rec = json.loads((tmp_path / "match" / f"game-{i:04d}.json").read_text())
         assert rec["failed_side"] == "engine" and "out of time" in rec["detail"]
@@ -252,3 +258,19 @@ def test_opponent_crash_is_a_forfeit_kept_off_the_board():
     assert s["on_the_board"]["wins"] == 39 and s["with_forfeits"]["wins"] == 40
     assert round(s["wilson_low"], 3) == 0.910 < round(s["with_forfeits"]["wilson_low"], 3)
     assert "forfeits (not counted above): 1 won by the engine" in format_summary(s)
+
+def test_losses_on_time_count_and_every_figure_reads_the_same_games():
+    def rec(i, winner, failure=None, failed=None):
+        return {"index": i, "black": "engine" if i % 2 == 0 else "opponent",
+                "white": "opponent" if i % 2 == 0 else "engine", "winner": winner,
+                "result": "B+R", "reason": failure or "resign", "failure": failure,
+                "failed_side": failed, "moves": 200,
+                "seconds": {"engine": [1.0], "opponent": [0.5]}}
+    rs = [rec(0, "engine"), rec(1, "opponent"), rec(2, "engine", "crash", "opponent"),
+          rec(3, "engine", "time", "opponent"), rec(4, "opponent", "time", "engine")]
+    s = summarize(rs)
+    assert (s["wins"], s["losses"], s["forfeits"]) == (2, 2, 1)
+    assert s["play_losses"] == {"time": 2, "illegal": 0}
+    colours = s["by_color"]["black"], s["by_color"]["white"]
+    assert sum(c["games"] for c in colours) == 4 and sum(c["wins"] for c in colours) == 2
+    assert s["forfeit_wins"] == {"engine": 1, "opponent": 0}

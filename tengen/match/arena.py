@@ -224,16 +224,26 @@ def _tally(decided: list[dict]) -> dict:
             **match_stats(wins, losses, draws)}
 
 
+# faults that are a side's own play, as in any tournament: they count as losses
+PLAY_LOSSES = ("time", "illegal")
+
+
+def _counts(r: dict) -> bool:
+    return not r["failure"] or r["failure"] in PLAY_LOSSES
+
+
 def summarize(results: list[dict]) -> dict:
     """Counts for ``--engine``: games, wins, losses, draws, per colour, failures by kind."""
     decided = [r for r in results if r["winner"] in SIDES or r["reason"] == "score"]
     # a fault ends a game as a forfeit; a crash says nothing of strength, so the headline
-    # figures are the games decided on the board, and forfeits are counted apart
+    # figures are the games played out (on the board, or lost on the clock or by an illegal
+    # move: those are the side's own play), and the other forfeits are counted apart
     on_board = [r for r in decided if not r["failure"]]
-    tally = _tally(on_board)
+    counted = [r for r in decided if _counts(r)]
+    tally = _tally(counted)
     by_color = {}
     for color in ("black", "white"):
-        rs = [r for r in decided if r[color] == "engine"]
+        rs = [r for r in counted if r[color] == "engine"]
         by_color[color] = {"games": len(rs), "wins": sum(r["winner"] == "engine" for r in rs),
                            "losses": sum(r["winner"] == "opponent" for r in rs)}
     failures: dict[str, int] = {}
@@ -244,7 +254,7 @@ def summarize(results: list[dict]) -> dict:
             if r["failed_side"] in failures_by_side:
                 d = failures_by_side[r["failed_side"]]
                 d[r["failure"]] = d.get(r["failure"], 0) + 1
-    forfeits = {side: sum(r["winner"] == side for r in decided if r["failure"])
+    forfeits = {side: sum(r["winner"] == side for r in decided if not _counts(r))
                 for side in SIDES}
     secs = {}
     for s in SIDES:
@@ -252,7 +262,8 @@ def summarize(results: list[dict]) -> dict:
         secs[s] = round(sum(all_t) / len(all_t), 3) if all_t else None
     return {
         **tally, "games": len(results), "void": len(results) - len(decided),
-        "forfeits": len(decided) - len(on_board),
+        "forfeits": len(decided) - len(counted),
+        "play_losses": {k: sum(r["failure"] == k for r in counted) for k in PLAY_LOSSES},
         "by_color": by_color,
         "reasons": dict(Counter(r["reason"] for r in results)),
         "failures": failures, "failures_by_side": failures_by_side,
@@ -277,8 +288,8 @@ def plot_running_rate(results: list[dict], path: Path) -> None:
     xs, rate, lo, hi = [], [], [], []
     score = n = 0.0
     for r in results:
-        if r["winner"] is None and r["reason"] != "score":
-            continue  # void games do not count
+        if (r["winner"] is None and r["reason"] != "score") or not _counts(r):
+            continue  # void games and forfeits do not count
         n += 1
         score += 1.0 if r["winner"] == "engine" else 0.5 if r["winner"] is None else 0.0
         a, b = wilson_interval(score, int(n))
@@ -302,7 +313,7 @@ def plot_running_rate(results: list[dict], path: Path) -> None:
 def format_summary(s: dict) -> str:
     lines = [
         f"games {s['games']}: engine {s['wins']} wins, {s['losses']} losses, {s['draws']} draws"
-        f" on the board ({s.get('forfeits', 0)} forfeits apart, {s['void']} void)",
+        f" played ({s.get('forfeits', 0)} forfeits apart, {s['void']} void)",
         f"win rate {s['win_rate']:.3f}  [{s['wilson_low']:.3f}, {s['wilson_high']:.3f}] (Wilson 95%)",
         f"Elo {s['elo']:+.0f}  [{s['elo_low']:+.0f}, {s['elo_high']:+.0f}]",
         "as black: {games} games, {wins} wins; ".format(**s["by_color"]["black"])
