@@ -220,6 +220,20 @@ def test_time_commands_recorded():
     assert engine.clock.periods == 5 and engine.clock.byo_time == 30
 
 
+def test_a_new_game_keeps_the_time_settings_and_starts_a_fresh_clock():
+    # a controller that sends time_settings once and plays game after game: the second
+    # game must not start with the first game's time left (it moved at the floor)
+    from tengen.engine.player import Clock
+    from tengen.engine.search.timecontrol import TimePolicy, move_budget
+    fresh = move_budget(Clock(main_time=300.0), 1, 361, TimePolicy())
+    for new_game in ("clear_board", "boardsize 19"):
+        _, engine = answers(["time_settings 300 0 0", "genmove b", "time_left b 4 0",
+                             new_game])
+        clock = engine.clock
+        assert clock.main_time == 300 and clock.time_left == {} and clock.used == {}
+        assert move_budget(clock, 1, 361, TimePolicy()) == fresh > 1.0
+
+
 def test_list_and_known_commands_cover_the_required_set():
     required = ("protocol_version name version known_command list_commands quit boardsize "
                 "clear_board komi play genmove undo showboard final_score final_status_list "

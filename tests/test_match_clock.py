@@ -35,6 +35,12 @@ def test_japanese_byoyomi_keeps_a_period_used_within_it():
     assert not c.charge(7.0) and c.periods_left == 1  # one period ran out
     assert c.max_think() == 5
     assert c.charge(5.5) and c.flagged
+    # told the clock in standard GTP (one stone a period), the engine hears one stone
+    c = SideClock(TimeSystem.parse("byoyomi 10 5 2"))
+    c.standard_gtp = True
+    assert c.time_left() == (10, 0)
+    c.charge(12.0)
+    assert c.time_left() == (5, 1)
 
 
 def test_canadian_period_resets_after_its_stones():

@@ -132,6 +132,22 @@ def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     assert root.N[root.moves != PASS].sum() > 8  # the moves had a search of their own
 
 
+def test_a_refused_pass_searches_the_moves_within_half_the_safety_margin(monkeypatch):
+    """However late the pass rule's judgment ends (its rollouts on a large board), the
+    moves' search ends by the budget plus half the clock's safety margin; with time left
+    in the budget they get that time, and a short minimum share past it."""
+    import tengen.engine.search.search_player as sp_module
+    player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0))
+    half = player.time_policy.safety / 2
+    now = {"t": 1000.0}
+    monkeypatch.setattr(sp_module.time, "monotonic", lambda: now["t"])
+    assert player.refused_pass_deadline(1002.0, 2.0) == 1002.0  # the rest of the budget
+    now["t"] = 1002.0  # the budget spent: a small share more
+    assert 1002.0 < player.refused_pass_deadline(1002.0, 2.0) <= 1002.0 + half
+    now["t"] = 1002.9  # the judgment ran past the margin: no more than half of it
+    assert player.refused_pass_deadline(1002.0, 2.0) == 1002.0 + half
+
+
 def test_exploration_grows_with_visits_when_asked():
     mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0, c_puct=1.0, c_puct_log=0.45))
     assert mcts.c_explore(0) == pytest.approx(1.0)
@@ -255,6 +271,31 @@ def test_an_unclear_move_is_extended_only_with_main_time_to_spare(monkeypatch):
     for name in ("byo-yomi", "none"):
         t, budget, extended = used[name]
         assert not extended and t <= budget + 0.3, (name, t, budget)
+
+
+def test_a_move_stopped_early_is_not_then_extended(monkeypatch):
+    """A kept tree whose two best moves have 10,000 and 8,500 visits: the lead cannot be
+    caught in the budget, so the search stops at once; the runner-up's 85% must not then
+    extend it (it did, to twice the budget, with main time left)."""
+    import tengen.engine.search.mcts as mcts_module
+    from tengen.engine.search.timecontrol import TimePolicy
+    player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0),
+                          time_policy=TimePolicy(default_move_time=2.0),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    g = GameState(9)
+    player.analyze(g, BLACK, stop=lambda: False, report=lambda: None, report_every=100,
+                   visits=16, final_report=False)
+    root = player.mcts.root
+    a, b = np.argsort(-root.prior)[:2]
+    root.N[a], root.W[a], root.S[a] = 10000, 1000, 2500
+    root.N[b], root.W[b], root.S[b] = 8500, 0, 2125
+    tick = TickingClock(start=1000.0, limit=60.0)
+    monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+    clock = Clock(main_time=60.0, move_start=1000.0)
+    choice = player.choose(g, BLACK, clock)
+    assert player.timing["early_stop"] and not player.timing["extended"]
+    assert tick.now - 1000.0 <= player.timing["budget"] + 0.05
+    assert choice.loc == root.moves[a]
 
 
 # Black's area holds a lone dead white stone (E9): by the board as it stands it is alive

@@ -66,6 +66,9 @@ class SideClock:
         self.period_left = system.period  # canadian: seconds left in the current period
         self.stones_left = system.count if system.kind == "canadian" else 0
         self.flagged = False
+        # the engine was told Japanese byo-yomi as standard GTP (``gtp_command``: one
+        # stone a period), so its time_left must say one stone, not the periods left
+        self.standard_gtp = False
 
     @property
     def in_overtime(self) -> bool:
@@ -73,11 +76,12 @@ class SideClock:
 
     def time_left(self) -> tuple[float, int]:
         """GTP ``time_left`` arguments: seconds, and stones (0 in main time). In Japanese
-        byo-yomi the stones are the periods left, as KGS sends them."""
+        byo-yomi the stones are the periods left, as KGS sends them (one, to an engine
+        told the clock in standard GTP)."""
         if not self.in_overtime:
             return max(0.0, self.main_left), 0
         if self.system.kind == "byoyomi":
-            return self.system.period, self.periods_left
+            return self.system.period, 1 if self.standard_gtp else self.periods_left
         return max(0.0, self.period_left), self.stones_left
 
     def max_think(self) -> float | None:

@@ -98,13 +98,15 @@ def time_system(cfg: GameConfig) -> TimeSystem | None:
     return None
 
 
-def _announce_time(client: GtpClient, side: str, system: TimeSystem) -> None:
-    """kgs-time_settings where the engine knows it (byo-yomi needs it), else time_settings."""
+def _announce_time(client: GtpClient, side: str, system: TimeSystem) -> bool:
+    """kgs-time_settings where the engine knows it (byo-yomi needs it), else
+    time_settings; True when it was told in standard GTP."""
     try:
         kgs = client.send("known_command kgs-time_settings", timeout=30).strip() == "true"
     except GtpClientError:
         kgs = False
     _send(client, side, system.kgs_command() if kgs else system.gtp_command())
+    return not kgs
 
 
 class Abandoned(Exception):
@@ -140,7 +142,7 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
             _send(c, side, "clear_board")
             _send(c, side, f"komi {cfg.komi:g}")
             if system:
-                _announce_time(c, side, system)
+                clocks[side].standard_gtp = _announce_time(c, side, system)
         if cfg.handicap >= 2:
             _setup_handicap(state, clients, colors, cfg)
         _play_moves(state, clients, colors, cfg, res, comments, clocks, stop)

@@ -56,6 +56,9 @@ class SetupCommands(CommandGroup):
 
     def _new_game(self, size: int) -> None:
         self.g.state = GameState(size, self.g.komi)
+        # the time settings stay for the next game, the time spent and left do not
+        clock = self.g.clock
+        clock.time_left, clock.used, clock.move_start = {}, {}, None
 
     def _require_empty(self) -> None:
         if not self.g.state.is_empty() or self.g.state.moves:

@@ -83,7 +83,10 @@ class SearchPlayer(Player):
                          report=report, report_every=report_every)
         hard = now + move_budget_max(clock or Clock(), pla, len(state.board.empties()),
                                      self.time_policy, budget)
-        if timed and hard > time.monotonic() + 0.05 and self.unclear():
+        # a search that stopped because its move cannot be caught is not extended: the
+        # runner-up's share (kept visits of a reused tree among them) says nothing more
+        if (timed and not self.timing["early_stop"] and hard > time.monotonic() + 0.05
+                and self.unclear()):
             self.timing["extended"] = True  # searched on until clear or the extended limit
             self.mcts.search(deadline=hard, stop=lambda: not self.unclear(), report=report,
                              report_every=report_every)
@@ -146,8 +149,11 @@ class SearchPlayer(Player):
         """When the rule refuses the pass the search chose, the moves get what is left of
         the same budget (never a second one: under byo-yomi that lost on time), and at
         least a small share of it, taken from the clock's safety margin."""
-        extra = min(self.time_policy.refused_pass_share * budget, self.time_policy.safety / 2)
-        return max(deadline, time.monotonic() + extra)
+        policy = self.time_policy
+        extra = min(policy.refused_pass_share * budget, policy.safety / 2)
+        # never past half the safety margin beyond the budget, however long the pass
+        # rule's judgment took after the first search ended
+        return min(max(deadline, time.monotonic() + extra), deadline + policy.safety / 2)
 
     def _moves_visits_left(self) -> int | None:
         """Under a fixed visit budget, what the moves lack of it (the pass had the rest)."""
