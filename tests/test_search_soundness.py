@@ -97,6 +97,21 @@ def test_the_move_played_is_the_surest_not_the_most_explored():
     assert mcts.best_index() == 0
 
 
+def test_with_the_score_utility_the_move_played_is_the_surest_by_that_utility():
+    """A won endgame: 1,000 visits at 0.90 with a bigger lead (utility +0.3 a visit)
+    against 300 at 0.93 with none. Selection, which weighs the lead, made the first the
+    most visited; the bound on the win rate alone would play the second."""
+    node = lambda: root_with([1000, 300], [900.0, 279.0], [810.0 + 1.0, 259.47 + 0.3])
+    plain = MCTS(FakeEvaluator(), SearchConfig(lam=0.0))
+    plain.root = node()
+    assert plain.best_index() == 1
+    scored = MCTS(FakeEvaluator(), SearchConfig(lam=0.0, score_weight=0.3),
+                  rollouts=RolloutPolicy(seed=2))
+    scored.root = node()
+    scored.root.U[:] = [300.0, 0.0]
+    assert scored.best_index() == 0
+
+
 def test_lcb_widens_with_the_spread_of_the_values():
     mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0))
     calm = root_with([100], [50.0], [25.0 + 1.0])

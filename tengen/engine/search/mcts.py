@@ -512,6 +512,9 @@ class MCTS:
             return best
         # a child exploration alone made popular is not played over a surer one
         lcb = self.lcbs(root)
+        if self.cfg.score_weight > 0:  # the bound on the utility selection maximised
+            u = root.U / np.maximum(n, 1e-9)
+            lcb = lcb + np.where(n > 0, self.cfg.score_weight * u, 0.0)
         lcb[n < max(1.0, self.cfg.lcb_min_share * n[best])] = -np.inf
         if exclude_pass:
             lcb[root.moves == PASS] = -np.inf
