@@ -52,6 +52,8 @@ for line in sys.stdin:
         else:
             answer = f"{cols[genmoves % 9]}{1 + (genmoves // 9) % 9}"
     elif cmd == "final_score":
+        if mode == "die-at-score":
+            sys.exit(4)
         answer = "0"
     sys.stdout.write(f"={ident} {answer}\n\n")
     sys.stdout.flush()

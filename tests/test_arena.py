@@ -259,6 +259,15 @@ def test_opponent_crash_is_a_forfeit_kept_off_the_board():
     assert round(s["wilson_low"], 3) == 0.910 < round(s["with_forfeits"]["wilson_low"], 3)
     assert "forfeits (not counted above): 1 won by the engine" in format_summary(s)
 
+def test_a_crash_after_the_game_keeps_its_result_and_is_counted(tmp_path, gnugo_cmd):
+    s = run_match(config(tmp_path, gnugo_cmd, games=1, engine=f"{FAKE} die-at-score",
+                         max_moves=10), progress=False)
+    assert s["wins"] + s["losses"] + s["draws"] == 1 and s["forfeits"] == 0
+    assert s["after_game_faults"] == {"engine": 1, "opponent": 0}
+    rec = json.loads((tmp_path / "match" / "game-0000.json").read_text())
+    assert rec["after_game"] == {"engine": "crash"} and rec["failure"] is None
+
+
 def test_losses_on_time_count_and_every_figure_reads_the_same_games():
     def rec(i, winner, failure=None, failed=None):
         return {"index": i, "black": "engine" if i % 2 == 0 else "opponent",

@@ -268,6 +268,8 @@ def summarize(results: list[dict]) -> dict:
         "reasons": dict(Counter(r["reason"] for r in results)),
         "failures": failures, "failures_by_side": failures_by_side,
         "forfeit_wins": forfeits,
+        "after_game_faults": {side: sum(side in r.get("after_game", {}) for r in results)
+                              for side in SIDES},
         "on_the_board": _tally(on_board),
         "with_forfeits": _tally(decided),  # the old headline, for comparison only
         "seconds_per_move": secs,

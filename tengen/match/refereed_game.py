@@ -52,6 +52,9 @@ class GameResult:
     time_left: dict = field(default_factory=dict)  # side -> clock's (seconds, stones) at the end
     referee_score: str | None = None
     own_scores: dict = field(default_factory=dict)
+    # side -> fault kind of an engine that failed its final_score after the game was
+    # decided: the result stands, the fault is counted (arena summary: after_game_faults)
+    after_game: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
     commands: dict = field(default_factory=dict)  # side -> the command line that played
     sgf: str = ""
@@ -258,6 +261,8 @@ def _play_moves(state, clients, colors, cfg, res, comments, clocks=None, stop=No
             res.own_scores[side] = c.send("final_score", timeout=60)
         except GtpClientError as e:
             res.own_scores[side] = f"? {e}"
+            if e.kind != "error":  # an answer of "? ..." is an opinion, not a fault
+                res.after_game[side] = e.kind
     if res.reason != "max_moves":
         res.reason = "score"
     _referee(state, cfg, res, colors)
