@@ -112,6 +112,25 @@ def test_with_the_score_utility_the_move_played_is_the_surest_by_that_utility():
     assert scored.best_index() == 0
 
 
+def test_the_score_utility_centres_a_new_game_on_an_even_margin():
+    """The utility is centred on the margin the last search expected; a new game (here
+    with handicap stones, so its board is not empty) must not inherit the last game's."""
+    from tengen.engine.handicap import fixed_handicap
+    player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0, score_weight=0.3),
+                          rollouts=RolloutPolicy(seed=2))
+    g = GameState(9)
+    g.place_setup(BLACK, fixed_handicap(9, 3), handicap=True)
+    g.to_play = WHITE
+    player.mcts.score_center = 25.0  # what the previous game ended expecting
+    player._set_root(g, WHITE)
+    assert player.mcts.score_center == 0.0
+    g.play(g.board.empties()[0], WHITE)
+    g.play(g.board.empties()[0], BLACK)
+    player.mcts.score_center = 4.0  # within a game the centre carries over
+    player._set_root(g, WHITE)
+    assert player.mcts.score_center == 4.0
+
+
 def test_lcb_widens_with_the_spread_of_the_values():
     mcts = MCTS(FakeEvaluator(), SearchConfig(lam=0.0))
     calm = root_with([100], [50.0], [25.0 + 1.0])

@@ -50,6 +50,8 @@ class SearchPlayer(Player):
             if moves[:len(old)] == old:
                 played = [loc for _, loc in moves[len(old):]]
         self.mcts.set_root(s, played, allow_pass)
+        if len(moves) <= 1:  # a new game (handicap stones, or white's first move too)
+            self.mcts.score_center = 0.0
         self._root_key = (key, moves)
         self._root_game = state if pla == state.to_play else None
         return s
