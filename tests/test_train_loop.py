@@ -58,11 +58,11 @@ def outcome(out: Path) -> dict:
     for marker in sorted(out.glob("gen-*/*.json")):
         r = json.loads(marker.read_text())
         stages[f"{marker.parent.name}/{marker.name}"] = {
-            k: v for k, v in r.items() if k not in ("wall_s", "cpu_s")}
+            k: v for k, v in r.items() if k not in ("wall_s", "cpu_s", "runs")}
     rows = (out / "generations.csv").read_text().splitlines()
     header = rows[0].split(",")
-    col = header.index("cpu_hours")
-    table = [[c for i, c in enumerate(r.split(",")) if i != col] for r in rows]
+    timed = {i for i, name in enumerate(header) if "hour" in name}  # costs, not results
+    table = [[c for i, c in enumerate(r.split(",")) if i not in timed] for r in rows]
     return {"stages": stages, "table": table}
 
 
@@ -86,6 +86,10 @@ def test_killed_in_every_stage_the_loop_ends_as_an_uninterrupted_one(tmp_path, g
     assert r.returncode == 0, r.stderr[-3000:]
     a, b = outcome(straight), outcome(killed)
     assert a == b
+    # a killed stage's cost is every run's: the markers say how many runs each took
+    runs = [json.loads(m.read_text())["runs"] for m in killed.glob("gen-*/*.json")]
+    assert max(runs) >= 2 and all(r >= 1 for r in runs)
+    assert all(json.loads(m.read_text())["cpu_s"] > 0 for m in killed.glob("gen-*/*.json"))
     # the loop did what the test is about: a promotion, a later gate against it, anchors
     gates = [a["stages"][f"gen-{g:03d}/gate.json"] for g in (1, 2)]
     assert all(g["games"] == 2 for g in gates)

@@ -335,21 +335,24 @@ def test_worker_processes_play_the_same_batches_and_fill_holes(tmp_path):
     model = build_model("b1c8").eval()
     cfg = ValueDataConfig(out=str(tmp_path / "here"), size=7, batch=4, max_u=20, games=14,
                           keep_sgf=False)
-    generate(cfg, model, progress=False)
+    alone = generate(cfg, model, progress=False)
     here = batch_contents(tmp_path / "here")
     workers = SelfPlayWorkers(WorkersConfig(workers=2))
     try:
         cfg.out = str(tmp_path / "pool")
         result = generate(cfg, model, workers=workers, progress=False)
         pool = batch_contents(tmp_path / "pool")
-        assert result["games"] >= 14 and set(here) <= set(pool)  # workers may run one ahead
-        assert all(pool[k] == here[k] for k in here)
+        # the data are the same batches, however many workers played them
+        assert result["games"] == alone["games"] >= 14 and pool == here
         shutil.rmtree(tmp_path / "pool" / "batch-000001")  # a hole, as a kill leaves
+        # and a batch past the data, as a run with more workers out at a kill leaves
+        shutil.copytree(tmp_path / "pool" / "batch-000000", tmp_path / "pool" / "batch-000009")
         mtime = (tmp_path / "pool" / "batch-000002" / "records.npz").stat().st_mtime_ns
-        generate(cfg, model, workers=workers, progress=False)
+        again = generate(cfg, model, workers=workers, progress=False)
     finally:
         workers.close()
-    assert batch_contents(tmp_path / "pool") == pool
+    assert batch_contents(tmp_path / "pool") == pool and again["games"] == alone["games"]
+    assert (tmp_path / "pool" / "surplus" / "batch-000009" / "records.npz").exists()
     assert (tmp_path / "pool" / "batch-000002" / "records.npz").stat().st_mtime_ns == mtime
 
 

@@ -21,14 +21,13 @@ import csv
 import io
 import json
 import os
-import resource
 import shlex
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tengen.atomic import write_bytes, write_text
+from tengen.loop.meter import StageMeter
 from tengen.run_folder import claim
 
 
@@ -100,13 +99,6 @@ PER_GENERATION = ("resign", "resign_after", "played_out", "kgs_train", "kgs_mix"
                   "gate_games", "gate_elo0", "gate_elo1", "promote_at")
 
 
-def cpu_seconds() -> float:
-    """This process's and its finished children's CPU time (engines, workers)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 class Loop:
     def __init__(self, cfg: TrainLoopConfig, progress: bool = True):
         self.cfg, self.progress = cfg, progress
@@ -122,10 +114,11 @@ class Loop:
         if marker.exists():
             return json.loads(marker.read_text())
         self.say(f"generation {gen}: {name}")
-        wall, cpu = time.time(), cpu_seconds()
-        result = fn()
-        result["wall_s"] = round(time.time() - wall, 1)
-        result["cpu_s"] = round(cpu_seconds() - cpu, 1)
+        # what every run of the stage spent (a killed run's share up to its last half
+        # minute): the cost of a generation, however often it was resumed
+        with StageMeter(self.gen_dir(gen) / f"{name}.cost") as meter:
+            result = fn()
+        result.update(meter.totals())
         write_text(marker, json.dumps(result, indent=1))
         return result
 
@@ -267,11 +260,19 @@ class Loop:
         return self.stage(gen, "anchor", lambda: self.anchor(gen, best))
 
     def row(self, gen, data, train, anchor, best, gate=None) -> dict:
-        cpu = sum(r.get("cpu_s", 0) for r in (data, train, gate, anchor) if r)
+        stages = {"data": data, "train": train, "gate": gate, "anchor": anchor}
+        cpu = sum(r.get("cpu_s", 0) for r in stages.values() if r)
+        wall = sum(r.get("wall_s", 0) for r in stages.values() if r)
         row = {"generation": gen, "best": _rel(best, self.out) if best else "priors net",
                "data_games": data["games"] if data else 0,
                "val_mse": round(train["val_mse"], 4) if train and "val_mse" in train else "",
-               "cpu_hours": round(cpu / 3600, 3)}
+               "cpu_hours": round(cpu / 3600, 3), "wall_hours": round(wall / 3600, 3)}
+        # the cost: each stage's CPU hours (every run of it), data games per wall hour
+        for name, r in stages.items():
+            row[f"{name}_cpu_hours"] = round(r["cpu_s"] / 3600, 3) if r and "cpu_s" in r else ""
+        row["data_games_per_hour"] = (round(data["games"] / (data["wall_s"] / 3600), 1)
+                                      if data and data.get("wall_s") else "")
+        row["moves_per_game"] = data.get("moves_per_game", "") if data else ""
         for prefix, r in (("gate", gate), ("anchor", anchor)):
             for k in ("games", "wins", "win_rate", "wilson_low", "wilson_high", "elo",
                       "elo_low", "elo_high"):

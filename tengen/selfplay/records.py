@@ -132,8 +132,10 @@ def value_examples(path: str, per_game: int = 0) -> Examples:
                     lambda k, i, m: i in wanted[k])
     ex.after_u = np.array([m == u[k] for k in range(len(games)) for m in sorted(wanted[k])],
                           bool)
-    ex.owner_known = np.array([not resigned[k] for k in range(len(games)) for _ in wanted[k]],
-                              bool)
+    # a resigned game has no final owners, nor one stopped at the move cap (dead stones
+    # still on the board)
+    ex.owner_known = np.array([not resigned[k] and games[k].ended
+                               for k in range(len(games)) for _ in wanted[k]], bool)
     return ex
 
 

@@ -22,6 +22,8 @@ Local worker processes or Ray actors play whole batches, one each at a time.
 """
 from __future__ import annotations
 
+import itertools
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +58,9 @@ class _Resignation:
         self.loser = np.zeros(cfg.batch, np.int8)
         self.fired: dict[int, tuple[int, int]] = {}  # game -> (moves played, loser)
         # its own generator: the games' moves do not depend on resignation settings
-        draws = np.random.default_rng([seed, 7]).random(cfg.batch)
+        # (a spawn key of its own: no game's move stream, default_rng([seed, k]), is it)
+        own = np.random.SeedSequence(seed, spawn_key=(7,))
+        draws = np.random.default_rng(own).random(cfg.batch)
         self.play_on = draws < cfg.played_out
 
     def observe(self, k: int, pla: int, value: float) -> None:
@@ -107,7 +111,8 @@ def play_value_games(sl, rl, cfg: ValueDataConfig, seed: int,
                         resign.observe(k, pla, float(v))
                 for k, p in zip(group, probs):
                     states[k].play(sample_move(states[k], pla, p, t, rngs[k]), pla)
-                    if judged and resign.stops(k, ply):
+                    # a game that just ended keeps its count, not the judge's verdict
+                    if judged and not states[k].is_over() and resign.stops(k, ply):
                         resigned.add(k)
         active = [k for k in active if k not in resigned and not states[k].is_over()
                   and len(states[k].moves) < cap]
@@ -214,6 +219,18 @@ def resignation_report(out: Path) -> dict:
             "played_out_moves_after_firing": round(after_firing / after_u, 4) if after_u else None}
 
 
+def _prefix(counts: dict[int, int], games: int) -> int | None:
+    """The fewest batches 0..M-1, all written, whose games reach ``games`` (None: not
+    yet)."""
+    total = 0
+    for k in itertools.count():
+        if total >= games:
+            return k
+        if k not in counts:
+            return None
+        total += counts[k]
+
+
 def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = True,
              judge=None) -> dict:
     """Play batches until ``cfg.games`` games are kept. ``sl``, ``rl``: models (``rl``
@@ -234,7 +251,8 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
     claim(out, {**asdict(cfg), "sl": _net_id(sl), "rl": _net_id(rl),
                 **({"judge": _net_id(judge)} if judge is not None else {})},
           ("games", "out", "keep_sgf"), "value-data run", started=bool(done))
-    kept = sum(_batch_games(out / f"batch-{k:06d}" / "records.npz") for k in done)
+    counts = {k: _batch_games(out / f"batch-{k:06d}" / "records.npz") for k in done}
+    kept = sum(counts.values())
     if done and progress:
         print(f"value-data: resuming {out}: {len(done)} batches ({kept} games) written",
               file=sys.stderr)
@@ -246,26 +264,38 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
         from tqdm import tqdm
         bar = tqdm(total=cfg.games, initial=kept, unit="game", file=sys.stderr,
                    desc="value-data")
-    dropped, in_flight = 0, 0
+    dropped = 0
+    while _prefix(counts, cfg.games) is None:
+        in_flight: set[int] = set()
 
-    def jobs():  # read when a worker is free: stop once the batches out would be enough
-        nonlocal in_flight
-        number = 0
-        while kept + in_flight * cfg.batch < cfg.games:
-            if number not in done:
-                in_flight += 1
+        def jobs():  # read when a worker is free: batches 0, 1, ... not yet written, while
+            # those written and those out (counted full) fall short of the games asked
+            for number in itertools.count():
+                if number in in_flight or number in counts:
+                    continue
+                have = sum(counts.get(k, cfg.batch if k in in_flight else 0)
+                           for k in range(number))
+                if have >= cfg.games:
+                    return
+                in_flight.add(number)
                 yield (*nets, cfg, number)
-            number += 1
 
-    for (*_, number), (games, lost) in workers.imap(_value_batch, jobs()):
-        write_batch(cfg, number, games, lost)
-        in_flight -= 1
-        done.add(number)
-        kept += len(games)
-        dropped += lost
-        if bar:
-            bar.update(len(games))
-            bar.set_postfix(dropped=dropped)
+        for (*_, number), (games, lost) in workers.imap(_value_batch, jobs()):
+            write_batch(cfg, number, games, lost)
+            in_flight.discard(number)
+            counts[number] = len(games)
+            dropped += lost
+            if bar:
+                bar.update(len(games))
+                bar.set_postfix(dropped=dropped)
+    # the data are batches 0..M-1, the shortest run that holds the games asked: what
+    # batch k holds depends on k alone, so M does too, whatever the workers or kills did
+    m = _prefix(counts, cfg.games)
+    for k in sorted(k for k in counts if k >= m):  # played beyond it: set aside, kept
+        (out / "surplus").mkdir(exist_ok=True)
+        os.replace(out / f"batch-{k:06d}", out / "surplus" / f"batch-{k:06d}")
+    kept = sum(counts[k] for k in range(m))
+    done = set(range(m))
     if bar:
         bar.close()
     result = {"games": kept, "batches": len(done), "dropped_this_run": dropped}
