@@ -103,6 +103,15 @@ def test_training_overfits_and_resumes_exactly(shards, tmp_path):
     assert straight["val_top1"] == resumed["val_top1"]
     assert straight["val_top1"] > 3 / 362  # learned something: well above chance
     assert (tmp_path / "a" / "curves.png").exists() and (tmp_path / "a" / "best.pt").exists()
+    # resumed with another rate, it would be half one run and half another: refused
+    from tengen.nets.training_core import ResumeError
+    with pytest.raises(ResumeError, match="lr: 0.02 there, 0.03 now"):
+        train(TrainConfig(out=str(tmp_path / "b"), steps=40, **{**base, "lr": 0.03}),
+              progress=False)
+    # where and how long it runs may change (a longer --steps: a second cosine cycle)
+    more = train(TrainConfig(out=str(tmp_path / "b"), steps=41, threads=1, **base),
+                 progress=False)
+    assert more["step"] == 41
 
 
 def test_eval_policy_cli(shards, games_dir, tmp_path):

@@ -100,6 +100,26 @@ def refuse_silent_restart(out: Path, cfg: LoopConfig) -> None:
                           f"({', '.join(found)}). {_ways_on(out)}")
 
 
+# settings a resumed run may change: where and how fast it runs, how far (a longer
+# --steps is a second cosine cycle, docs/training.md), how often it checkpoints
+RESUME_FREE = ("out", "steps", "device", "threads", "max_minutes", "restart", "data_workers",
+               "checkpoint_every", "init", "name", "log_name")
+
+
+def refuse_other_settings(latest: Path, saved: dict | None, asked: dict | None) -> None:
+    """A run resumed with other data, rates or mixes would be half one run and half
+    another, and its checkpoints would name only the second: refuse, naming them.
+    Settings a checkpoint does not record (older code) are not compared."""
+    if not saved or not asked:
+        return
+    diffs = [f"{k}: {saved[k]!r} there, {asked[k]!r} now" for k in sorted(set(saved) & set(asked))
+             if k not in RESUME_FREE and saved[k] != asked[k]]
+    if diffs:
+        raise ResumeError(f"{latest} was trained with other settings ({'; '.join(diffs)}): "
+                          "give its settings to resume it, or rerun with --restart to start "
+                          "afresh here (its files are moved aside)")
+
+
 def set_aside(out: Path, cfg: LoopConfig) -> None:
     """--restart: move the earlier run's files into ``out/previous-N`` (nothing deleted)."""
     names = [cfg.log_name, "latest.pt", "best.pt", *RUN_FILES]
@@ -158,6 +178,8 @@ def run(task: Task, model, cfg: LoopConfig, meta: dict | None = None,
             raise ResumeError(f"cannot resume: {e}. {_ways_on(out)}") from None
         if ModelConfig(**state["config"]) != model.cfg:
             raise ValueError(f"{latest} holds a different model than the one asked for")
+        refuse_other_settings(latest, state["meta"].get("train_config"),
+                              (meta or {}).get("train_config"))
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         task.load_sampler_state(state["sampler"])
