@@ -119,5 +119,10 @@ def test_elo_chain_adds_promotions_only():
             {"promoted": True, "gate_elo": 50.0, "gate_elo_low": 10.0, "gate_elo_high": 90.0},
             {"promoted": False, "gate_elo": -20.0, "gate_elo_low": -60.0, "gate_elo_high": 5.0},
             {"promoted": True, "gate_elo": 30.0, "gate_elo_low": -5.0, "gate_elo_high": 70.0}]
-    assert elo_chain(rows) == [(0.0, 0.0, 0.0), (50.0, 10.0, 90.0), (50.0, 50.0, 50.0),
-                               (80.0, 45.0, 120.0)]
+    chain = elo_chain(rows)
+    assert chain[:3] == [(0.0, 0.0, 0.0), (50.0, 10.0, 90.0), (50.0, 10.0, 90.0)]
+    # two promotions: their intervals' half-widths add in quadrature, not the last alone
+    elo, low, high = chain[3]
+    assert elo == 80.0
+    assert abs(low - (80 - (40 ** 2 + 35 ** 2) ** 0.5)) < 1e-9
+    assert abs(high - (80 + (40 ** 2 + 40 ** 2) ** 0.5)) < 1e-9

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import shlex
 import sys
@@ -309,16 +310,17 @@ def _rel(path: str, root: Path) -> str:
 
 
 def elo_chain(rows: list[dict]) -> list[tuple[float, float, float]]:
-    """The best engine's Elo over generation 0's by adding each promotion's gate Elo
-    (with the gate's interval around it): (elo, low, high) per row."""
-    out, elo = [], 0.0
+    """The best engine's Elo over generation 0's by adding each promotion's gate Elo,
+    its interval the promotions' half-widths added in quadrature: (elo, low, high) per
+    row. Biased upward: only the gates that passed are added (a no-better candidate
+    passes some, with its luck), so the anchor row is the unbiased measure."""
+    out, elo, below, above = [], 0.0, 0.0, 0.0
     for r in rows:
         if r["promoted"]:
-            low, high = elo + r["gate_elo_low"], elo + r["gate_elo_high"]
             elo += r["gate_elo"]
-            out.append((elo, low, high))
-        else:
-            out.append((elo, elo, elo))
+            below += (r["gate_elo"] - r["gate_elo_low"]) ** 2
+            above += (r["gate_elo_high"] - r["gate_elo"]) ** 2
+        out.append((elo, elo - math.sqrt(below), elo + math.sqrt(above)))
     return out
 
 
@@ -335,7 +337,8 @@ def plot_elo(rows: list[dict], path: Path) -> None:
     for ax, xs, label in ((axes[0], gens, "generation"), (axes[1], hours, "CPU hours")):
         ax.errorbar(xs, [e for e, _, _ in chain],
                     yerr=[[e - lo for e, lo, _ in chain], [hi - e for e, _, hi in chain]],
-                    marker="o", capsize=3, label="best engine, by gates (over gen 0)")
+                    marker="o", capsize=3,
+                    label="best engine, by passed gates (over gen 0; biased up)")
         anch = [(x, r) for x, r in zip(xs, rows) if r["anchor_games"] != ""]
         if anch:
             ax.errorbar([x for x, _ in anch], [r["anchor_elo"] for _, r in anch],
