@@ -51,6 +51,7 @@ from gpu_distill import ROOT, child_env, log, python, tiny_net  # noqa: E402  (a
 
 PART = 15 << 20  # bytes a returned file holds (the device returns files of 16 MiB at most)
 MARKERS = ("data.json", "train.json", "gate.json", "anchor.json")
+RECORDED_ONLY = ("priors_id",)  # in the loop's config.json, not a flag
 
 
 def settings(loop: Path) -> dict:
@@ -135,7 +136,8 @@ def run(a) -> int:
         over["kgs_train"] = str(work / "kgs" / "train")
     args = []
     for k, v in {**cfg, **over}.items():
-        args += [f"--{k.replace('_', '-')}", str(v)]
+        if k not in RECORDED_ONLY:
+            args += [f"--{k.replace('_', '-')}", str(v)]
     cmd = [sys.executable, "-m", "tengen.cli", "train-loop", *args]
     log(" ".join(cmd[2:]))
     with open(work / "train-loop.log", "w") as lf:

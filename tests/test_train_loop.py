@@ -126,3 +126,19 @@ def test_elo_chain_adds_promotions_only():
     assert elo == 80.0
     assert abs(low - (80 - (40 ** 2 + 35 ** 2) ** 0.5)) < 1e-9
     assert abs(high - (80 + (40 ** 2 + 40 ** 2) ** 0.5)) < 1e-9
+
+
+def test_a_loop_refuses_a_priors_net_replaced_under_the_same_path(tmp_path):
+    from tengen.loop.train_loop import Loop, TrainLoopConfig
+    from tengen.run_folder import FolderError
+    net = tmp_path / "priors.pt"
+    torch.manual_seed(0)
+    save_checkpoint(str(net), build_model("b1c8"))
+    cfg = TrainLoopConfig(out=str(tmp_path / "loop"), net=str(net), size=9)
+    Loop(cfg, progress=False)
+    (tmp_path / "loop" / "gen-001").mkdir()  # the loop has begun
+    Loop(cfg, progress=False)  # the same weights: resumes
+    torch.manual_seed(1)
+    save_checkpoint(str(net), build_model("b1c8"))  # other weights, the same path
+    with pytest.raises(FolderError, match="priors_id"):
+        Loop(cfg, progress=False)
