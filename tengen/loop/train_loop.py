@@ -178,6 +178,7 @@ class Loop:
         write_bytes(candidate, (out / "best.pt").read_bytes())
         return {"candidate": candidate.name, "data": [_rel(f, self.out) for f in folders],
                 "start": _rel(best, self.out) if best else "priors net", "step": meta["step"],
+                "kgs_mix": c.kgs_mix, "kgs_train": c.kgs_train,
                 **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}
 
     def gate(self, gen: int, best: str | None, candidate: str) -> dict:
