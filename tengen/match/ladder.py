@@ -68,10 +68,12 @@ logToStderr = false
 """
 
 
-def katago(visits: int) -> Rung:
-    return Rung(f"katago-b6c96-v{visits}",
-                "{peers}/katago gtp -model {peers}/b6c96.bin.gz -config {out}/katago.cfg",
-                note=f"KataGo 1.17.2, Eigen CPU, g170 b6c96 test net, {visits} visits, 1 thread")
+def katago(visits: int | None) -> Rung:
+    """At a fixed number of visits, or (None) on the match's clock like tengen."""
+    name = f"katago-b6c96-v{visits}" if visits else "katago-b6c96-equal-time"
+    what = f"{visits} visits" if visits else "the match's clock"
+    return Rung(name, "{peers}/katago gtp -model {peers}/b6c96.bin.gz -config {out}/katago.cfg",
+                note=f"KataGo 1.17.2, Eigen CPU, g170 b6c96 test net, {what}, 1 thread")
 
 
 def pachi(playouts: int | None) -> Rung:
@@ -90,7 +92,8 @@ def gnugo(stones: int) -> Rung:
 
 
 RUNGS = {r.name: r for r in [gnugo(0), gnugo(3), gnugo(5), pachi(5000), pachi(20000),
-                             pachi(None), katago(1), katago(4), katago(16), katago(64)]}
+                             pachi(None), katago(1), katago(4), katago(16), katago(64),
+                             katago(None)]}
 
 
 def rung_config(cfg: LadderConfig, rung: Rung) -> ArenaConfig:
@@ -98,7 +101,8 @@ def rung_config(cfg: LadderConfig, rung: Rung) -> ArenaConfig:
     out.mkdir(parents=True, exist_ok=True)
     peers = os.path.abspath(cfg.peers)
     if "katago" in rung.name:
-        visits = int(rung.name.rsplit("-v", 1)[1])
+        # on the clock: no visit cap, KataGo's own time management under the match's clock
+        visits = int(rung.name.rsplit("-v", 1)[1]) if "-v" in rung.name else 10 ** 9
         (out / "katago.cfg").write_text(KATAGO_CFG.format(out=out.resolve(), visits=visits))
     opponent = rung.opponent.format(peers=peers, out=out.resolve())
     game = GameConfig(size=cfg.size, komi=cfg.komi, handicap=rung.handicap,
