@@ -164,6 +164,7 @@ def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     assert tick.now - 1000.0 < 3.0 - 0.3, f"the move took {tick.now - 1000.0:.2f} s of 3 s"
     root = player.mcts.root
     assert root.N[root.moves != PASS].sum() > 8  # the moves had a search of their own
+    assert choice.policy[-1] == 0 and abs(choice.policy.sum() - 1) < 1e-9  # no refused pass
 
 
 def test_a_refused_pass_searches_the_moves_within_half_the_safety_margin(monkeypatch):

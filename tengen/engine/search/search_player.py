@@ -169,8 +169,12 @@ class SearchPlayer(Player):
         """The root's visit counts as a distribution over network indices (pass last)."""
         root = self.mcts.root
         pi = np.zeros(size * size + 1)
-        if root.moves is not None and root.N.sum() > 0:
-            pi[locs_to_indices(root.moves, size)] = root.N / root.N.sum()
+        if root.moves is None:
+            return pi
+        # a pass the rule refused keeps its visits in the tree, not in what was chosen from
+        n = root.N if self.mcts.allow_pass else np.where(root.moves == PASS, 0.0, root.N)
+        if n.sum() > 0:
+            pi[locs_to_indices(root.moves, size)] = n / n.sum()
         return pi
 
     def _endgame(self, state: GameState, pla: int, cleanup: bool) -> int | None:
