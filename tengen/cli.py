@@ -121,7 +121,7 @@ def player_options(args: argparse.Namespace):
         visits=args.visits, lam=args.lam, c_puct=args.c_puct, c_puct_log=args.c_puct_log,
         fpu=args.fpu, select=args.select, score_weight=args.score_weight,
         score_scale=args.score_scale, batch=args.batch, backend=args.backend,
-        resign=args.resign)
+        resign=args.resign, time_management=args.time_management)
 
 
 def _plan_threads(args: argparse.Namespace):
@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--select", choices=("lcb", "visits"), default="lcb",
                    help="the move played: best lower confidence bound among well-visited "
                    "moves (default), or the most visited")
+    g.add_argument("--time-management", choices=("adaptive", "flat"), default="adaptive",
+                   help="adaptive (default): stop a move early once it cannot change, search "
+                   "on while it is unclear and main time is left; flat: every move its share")
     g.add_argument("--c-puct-log", type=float, default=0.0,
                    help="exploration grows as c-puct + this * log((N + 500) / 500) (0: off)")
     g.add_argument("--score-weight", type=float, default=0.0,

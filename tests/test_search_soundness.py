@@ -365,3 +365,13 @@ def test_a_game_the_tree_ends_is_counted_with_its_dead_stones_removed(rollouts, 
     if black_wins:
         assert margin == 1.5  # 45 - 36 - 7.5, as the referee counts it
     mcts.close()
+
+
+def test_time_management_flat_is_the_baseline_without_early_stop_or_extension():
+    from tengen.cli import build_parser, player_options
+    from tengen.players.build import time_policy
+    flat = time_policy(player_options(build_parser().parse_args(
+        ["gtp", "--time-management", "flat", "--move-time", "3"])))
+    assert not flat.early_stop and flat.extend == 0 and flat.default_move_time == 3
+    adaptive = time_policy(player_options(build_parser().parse_args(["gtp"])))
+    assert adaptive.early_stop and adaptive.extend > 0

@@ -36,6 +36,9 @@ class PlayerOptions:
     torch_threads: int = 0  # intra-op threads of each pass (0: leave torch's setting)
     backend: str = "auto"
     resign: float = 0.0
+    # adaptive: stop once the move cannot change, search on while it is unclear (main
+    # time); flat: every move its share of the clock (the measured baseline)
+    time_management: str = "adaptive"
 
 
 class FileOptionError(UserError):
@@ -106,7 +109,7 @@ def build_player(o: PlayerOptions, judge=None):
         return build_search_player(str(path), search_config(o), o.rollout_weights,
                                    move_time=o.move_time, seed=o.seed, judge=judge,
                                    value_net=o.value_net, backend=o.backend,
-                                   torch_threads=o.torch_threads)
+                                   torch_threads=o.torch_threads, time_policy=time_policy(o))
     if o.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts", stand_in=lambda: _stand_in(path),
@@ -120,15 +123,24 @@ def _stand_in(path):
     return None if KernelPrecompile.cached() else StandIn(str(path))
 
 
+def time_policy(o: PlayerOptions):
+    from tengen.engine.search.timecontrol import TimePolicy
+    if o.time_management not in ("adaptive", "flat"):
+        raise ValueError(f"time management {o.time_management!r}: adaptive or flat")
+    adaptive = o.time_management == "adaptive"
+    return TimePolicy(default_move_time=o.move_time, early_stop=adaptive,
+                      extend=TimePolicy.extend if adaptive else 0.0)
+
+
 def _move_budget(o: PlayerOptions):
     """The search's own time budget for a move; None with a visit count and no clock."""
     def budget(state, pla, clock):
-        from tengen.engine.search.timecontrol import TimePolicy, move_budget
+        from tengen.engine.search.timecontrol import move_budget
         if o.visits is not None and clock.main_time is None:
             return None
-        return move_budget(clock, pla, len(state.board.empties()),
-                           TimePolicy(default_move_time=o.move_time))
+        return move_budget(clock, pla, len(state.board.empties()), time_policy(o))
     return budget
 
 
-__all__ = ["PlayerOptions", "build_player", "check_files", "search_config", "FileOptionError"]
+__all__ = ["PlayerOptions", "build_player", "check_files", "search_config", "time_policy",
+           "FileOptionError"]

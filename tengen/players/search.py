@@ -21,10 +21,12 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                         move_time: float = 5.0, seed: int = 0, warm_up: bool = True,
                         device: str = "cpu", judge: Judge | None = None,
                         value_net: str | None = None, backend: str = "torch",
-                        torch_threads: int = 0) -> SearchPlayer:
+                        torch_threads: int = 0,
+                        time_policy: TimePolicy | None = None) -> SearchPlayer:
     """``value_net``: take leaf values from this network, priors from ``net``;
     ``backend``: ``EvaluatorConfig.backend``; ``torch_threads``: as the player set them
-    (0: torch's own count), part of the load cache's key."""
+    (0: torch's own count), part of the load cache's key; ``time_policy``: how the clock
+    is spent (default: the adaptive one, ``move_time`` seconds a move without a clock)."""
     kernels = KernelPrecompile() if warm_up else None  # compiling beside the net's load
     if kernels is not None and kernels.compiling:
         warm_board()  # the kernels a GTP command runs, here first
@@ -42,7 +44,7 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(evaluator, cfg,
                           RolloutPolicy(w, seed=seed) if cfg.lam > 0 or cfg.score_weight > 0 else None,
-                          TimePolicy(default_move_time=move_time),
+                          time_policy or TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)),
                           heads=NetHeads.of(evaluator))
     if warm_up:  # load every kernel a move needs, and prime the network, now:
