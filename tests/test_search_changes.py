@@ -45,3 +45,16 @@ def test_each_row_turns_exactly_its_rule_on_in_the_engine_and_off_in_the_opponen
         # a rule on by default is the default engine itself; one off by default, the opponent
         assert (e == asdict(default)) == change.default_on
         assert (o == asdict(default)) != change.default_on
+
+
+def test_the_table_gives_a_sweep_its_lower_bound_only():
+    sc = load_script()
+    from tengen.match.stats import match_stats
+    sweep = {"games": 13, "wins": 13, "losses": 0, "draws": 0, "forfeits": 0,
+             **match_stats(13, 0), "sprt": {"decision": "H1"}}
+    even = {"games": 20, "wins": 11, "losses": 9, "draws": 0, "forfeits": 0,
+            **match_stats(11, 9), "sprt": None}
+    text = sc.table([sc.row("fpu", sc.CHANGES["fpu"], sweep),
+                     sc.row("lcb", sc.CHANGES["lcb"], even)])
+    assert "| fpu | on | 13 | 13-0 | 1.00 [0.77, 1.00] | above +212 | H1 |" in text
+    assert "| lcb | on | 20 | 11-9 |" in text and "undecided" in text

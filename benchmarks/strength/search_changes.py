@@ -60,7 +60,7 @@ def row(name: str, change: Change, summary: dict) -> dict:
     return {"change": name, "default": "on" if change.default_on else "off",
             "note": change.note, **{k: summary.get(k) for k in (
                 "games", "wins", "losses", "draws", "forfeits", "win_rate", "wilson_low",
-                "wilson_high", "elo", "elo_low", "elo_high", "sprt")}}
+                "wilson_high", "elo", "elo_low", "elo_high", "elo_clipped", "sprt")}}
 
 
 def table(rows: list[dict]) -> str:
@@ -68,10 +68,20 @@ def table(rows: list[dict]) -> str:
            "|---|---|---|---|---|---|---|"]
     for r in rows:
         sprt = (r.get("sprt") or {}).get("decision") or "undecided"
+        # a sweep has no finite estimate: only its lower bound says anything
+        elo = (f"above {r['elo_low']:+.0f}" if r.get("elo_clipped") and r["losses"] == 0 else
+               f"below {r['elo_high']:+.0f}" if r.get("elo_clipped") else
+               f"{r['elo']:+.0f} [{r['elo_low']:+.0f}, {r['elo_high']:+.0f}]")
         out.append(f"| {r['change']} | {r['default']} | {r['games']} | {r['wins']}-{r['losses']} "
                    f"| {r['win_rate']:.2f} [{r['wilson_low']:.2f}, {r['wilson_high']:.2f}] "
-                   f"| {r['elo']:+.0f} [{r['elo_low']:+.0f}, {r['elo_high']:+.0f}] | {sprt} |")
+                   f"| {elo} | {sprt} |")
     return "\n".join(out)
+
+
+def write(out: Path, visits: int, rows: list[dict]) -> None:
+    write_text(out / "search_changes.json", json.dumps({"visits": visits, "rows": rows},
+                                                       indent=1))
+    write_text(out / "search_changes.md", table(rows) + "\n")
 
 
 def main() -> int:
@@ -85,6 +95,8 @@ def main() -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=31001)
     p.add_argument("--engine-args", default="", help="more `tengen gtp` flags for both sides")
+    p.add_argument("--table-only", action="store_true",
+                   help="rewrite the table from the rules' folders played so far")
     a = p.parse_args()
     names = [n for n in a.changes.split(",") if n]
     unknown = [n for n in names if n not in CHANGES]
@@ -95,6 +107,12 @@ def main() -> int:
     elo0, elo1 = (float(x) for x in a.sprt.split(","))
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    if a.table_only:
+        rows = [row(n, CHANGES[n], json.loads((out / n / "summary.json").read_text()))
+                for n in names if (out / n / "summary.json").exists()]
+        write(out, a.visits, rows)
+        print(table(rows))
+        return 0
     rows = []
     for name in names:
         engine, opponent = commands(base_command(a.visits, a.engine_args), CHANGES[name])
@@ -107,9 +125,7 @@ def main() -> int:
             print(f"search_changes: {e}", file=sys.stderr)
             return 130
         rows.append(row(name, CHANGES[name], summary))
-        write_text(out / "search_changes.json", json.dumps({"visits": a.visits, "rows": rows},
-                                                           indent=1))
-        write_text(out / "search_changes.md", table(rows) + "\n")
+        write(out, a.visits, rows)
     print(table(rows))
     return 0
 
