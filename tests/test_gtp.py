@@ -322,3 +322,18 @@ def test_session_end_closes_the_player():
     answers(["genmove b", "quit"], GtpEngine(search, size=9))
     with pytest.raises(RuntimeError):  # the rollout thread is gone
         pool.submit(print)
+
+
+def test_the_move_line_shows_the_played_moves_variation():
+    # the lower confidence bound may play the second most visited move: the line's
+    # principal variation is that move's, not the most visited one's
+    from tengen.engine.coords import gtp_to_loc
+    from tengen.engine.gtp.moves import MoveCommands
+    from tengen.engine.player import MoveChoice
+    from tengen.engine.search.mcts import MoveInfo
+    _, engine = answers(["boardsize 9"])
+    loc = lambda v: gtp_to_loc(v, 9)
+    infos = [MoveInfo(loc("E5"), 200, 0.45, 0.3, 0.40, [loc("E5"), loc("C3")]),
+             MoveInfo(loc("D4"), 120, 0.52, 0.2, 0.47, [loc("D4"), loc("F6")])]
+    line = MoveCommands(engine)._summary(1, MoveChoice(loc("D4"), None, 0.04, infos), 0.5)
+    assert " D4 " in line and line.endswith("pv D4 F6")

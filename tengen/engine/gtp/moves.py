@@ -78,7 +78,10 @@ class MoveCommands(CommandGroup):
         if choice.infos:
             top = ", ".join(f"{loc_to_gtp(m.loc, size)} {m.visits} {m.winrate:.3f}"
                             for m in choice.infos[:3])
-            pv = " ".join(loc_to_gtp(loc, size) for loc in choice.infos[0].pv[:8])
+            # the played move's line (the lower confidence bound may pick another than
+            # the most visited)
+            chosen = next((m for m in choice.infos if m.loc == choice.loc), choice.infos[0])
+            pv = " ".join(loc_to_gtp(loc, size) for loc in chosen.pv[:8])
             belief.append(f"top {top} pv {pv}")  # move, visits, winrate
         return format_move_line(len(self.g.state.moves) + 1, "BW"[pla - 1], move, spent,
                                 " ".join(belief))
