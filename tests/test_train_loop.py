@@ -107,11 +107,11 @@ def test_killed_in_every_stage_the_loop_ends_as_an_uninterrupted_one(tmp_path, g
     # resignation: generation 1's data by the priors net's own values, generation 2's by
     # generation 1's candidate (its weights' checksum in the data run's settings)
     from tengen.nets.checkpoint import load_checkpoint
-    from tengen.selfplay.value_data import _net_id
+    from tengen.selfplay.value_data import net_id
     claims = [json.loads((straight / f"gen-{g:03d}" / "data" / "config.json").read_text())
               for g in (1, 2)]
     assert "judge" not in claims[0] and claims[0]["resign"] == 0.45
-    assert claims[1]["judge"] == _net_id(load_checkpoint(str(straight / "gen-001" / "candidate.pt"))[0])
+    assert claims[1]["judge"] == net_id(load_checkpoint(str(straight / "gen-001" / "candidate.pt"))[0])
 
 
 def test_elo_chain_adds_promotions_only():

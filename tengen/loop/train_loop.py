@@ -109,8 +109,8 @@ class Loop:
         # the priors net by its weights, not its path: a file replaced between reruns
         # would change every later stage's engine
         from tengen.nets.checkpoint import load_checkpoint
-        from tengen.selfplay.value_data import _net_id
-        settings = {**asdict(cfg), "priors_id": _net_id(load_checkpoint(self.priors_net())[0])}
+        from tengen.selfplay.value_data import net_id
+        settings = {**asdict(cfg), "priors_id": net_id(load_checkpoint(self.priors_net())[0])}
         saved = self.out / "config.json"
         adopt = started and saved.exists() and "priors_id" not in saved.read_text()
         claim(self.out, settings, FREE + PER_GENERATION + (("priors_id",) if adopt else ()),

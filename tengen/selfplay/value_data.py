@@ -171,7 +171,7 @@ def write_batch(cfg: ValueDataConfig, number: int, games: list[ValueGame], dropp
                   "resign_loser": np.array([v.resign_loser for v in games], np.int8)})
 
 
-def _net_id(model) -> str | None:
+def net_id(model) -> str | None:
     """What identifies a network between runs: its weights' checksum."""
     if model is None:
         return None
@@ -248,8 +248,8 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
     out.mkdir(parents=True, exist_ok=True)
     done = {int(p.parent.name.split("-")[1]) for p in out.glob("batch-*/records.npz")}
     # batch k's games depend on k and these settings alone: a rerun with others would mix
-    claim(out, {**asdict(cfg), "sl": _net_id(sl), "rl": _net_id(rl),
-                **({"judge": _net_id(judge)} if judge is not None else {})},
+    claim(out, {**asdict(cfg), "sl": net_id(sl), "rl": net_id(rl),
+                **({"judge": net_id(judge)} if judge is not None else {})},
           ("games", "out", "keep_sgf"), "value-data run", started=bool(done))
     counts = {k: _batch_games(out / f"batch-{k:06d}" / "records.npz") for k in done}
     kept = sum(counts.values())
@@ -302,4 +302,4 @@ def generate(cfg: ValueDataConfig, sl, rl=None, workers=None, progress: bool = T
     return {**result, **resignation_report(out)} if cfg.resign > 0 else result
 
 
-__all__ = ["ValueDataConfig", "ValueGame", "play_value_games", "generate", "write_batch"]
+__all__ = ["ValueDataConfig", "ValueGame", "play_value_games", "generate", "write_batch", "net_id"]
