@@ -112,7 +112,10 @@ class Loop:
         from tengen.selfplay.value_data import net_id
         settings = {**asdict(cfg), "priors_id": net_id(load_checkpoint(self.priors_net())[0])}
         saved = self.out / "config.json"
-        adopt = started and saved.exists() and "priors_id" not in json.loads(saved.read_text())
+        try:  # an unreadable file is claim's to report
+            adopt = started and saved.exists() and "priors_id" not in json.loads(saved.read_text())
+        except ValueError:
+            adopt = False
         claim(self.out, settings, FREE + PER_GENERATION + (("priors_id",) if adopt else ()),
               "train-loop", started=started)
 
