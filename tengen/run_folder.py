@@ -20,8 +20,15 @@ def _flat(d: dict, prefix: str = "") -> dict:
         if isinstance(v, dict):
             out.update(_flat(v, f"{prefix}{k}."))
         else:
-            out[f"{prefix}{k}"] = v
+            out[f"{prefix}{k}"] = list(v) if isinstance(v, tuple) else v  # as JSON reads it
     return out
+
+
+def _differs(key: str, old: dict, new: dict) -> bool:
+    # a setting added since the folder's run, left off (None or empty), changes nothing
+    if key not in old and new.get(key) in (None, []):
+        return False
+    return old.get(key) != new.get(key)
 
 
 def claim(out: Path, config: dict, free: tuple[str, ...], what: str,
@@ -39,7 +46,7 @@ def claim(out: Path, config: dict, free: tuple[str, ...], what: str,
         new = _flat(config)
         diffs = [f"{k}: {old.get(k)!r} there, {new.get(k)!r} now"
                  for k in sorted(set(old) | set(new)) if k not in free
-                 and old.get(k) != new.get(k)]
+                 and _differs(k, old, new)]
         if diffs:
             raise FolderError(f"{out} holds another {what} ({'; '.join(diffs)}): give "
                               f"another --out, or the same settings to resume it")

@@ -8,6 +8,7 @@ usage: fake_gtp_engine.py MODE where MODE is
   resign   - resigns at its 2nd genmove (a legal ending, not a fault)
   slow     - wants time_left before every genmove (else answers an error), and thinks
              2.5 s on its 3rd genmove
+  sleepy   - a fixed-compute peer: thinks 2.5 s on its 3rd genmove, whatever the clock
 """
 import sys
 import time
@@ -25,6 +26,8 @@ for line in sys.stdin:
     answer = ""
     if cmd == "time_left":
         told_time = parts[-3:]
+    if cmd == "genmove" and mode == "sleepy" and genmoves == 2:
+        time.sleep(2.5)
     if cmd == "genmove" and mode == "slow":
         if told_time is None or told_time[0] != parts[-1]:
             sys.stdout.write(f"?{ident} genmove without time_left\n\n")

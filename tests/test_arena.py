@@ -25,7 +25,7 @@ def config(tmp_path, gnugo_cmd, **kw):
     # a fresh checkout's first genmove compiles every Numba kernel (bench_first_start.py):
     # on a busy machine that alone can take half a minute, so a hang here means 2 minutes
     game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=120)
-    for k in ("move_timeout", "max_moves", "handicap", "time", "move_time"):
+    for k in ("move_timeout", "max_moves", "handicap", "time", "move_time", "untimed"):
         if k in kw:
             setattr(game, k, kw.pop(k))
     return ArenaConfig(engine=kw.pop("engine", TENGEN), opponent=kw.pop("opponent", gnugo_cmd),
@@ -174,6 +174,20 @@ def test_clock_flags_a_slow_engine_and_sends_time_left(tmp_path, gnugo_cmd):
     assert s["failures"] == {}
     rec = json.loads((tmp_path / "b" / "match" / "game-0000.json").read_text())
     assert rec["time_left"]["engine"] == [2, 1]
+
+
+def test_a_fixed_compute_side_plays_off_the_clock(tmp_path, gnugo_cmd):
+    # a ladder peer at fixed playouts: its slow move is its own, not a loss on time
+    kw = dict(games=1, engine=gnugo_cmd, opponent=f"{FAKE} sleepy", time="canadian 0 2 1",
+              max_moves=12)
+    s = run_match(config(tmp_path / "on", gnugo_cmd, **kw), progress=False)
+    assert s["failures"] == {"time": 1}  # on the clock, its slow move loses
+    s = run_match(config(tmp_path / "off", gnugo_cmd, untimed=("opponent",), **kw),
+                  progress=False)
+    assert s["failures"] == {}
+    rec = json.loads((tmp_path / "off" / "match" / "game-0000.json").read_text())
+    assert max(rec["seconds"]["opponent"]) > 2.4 and "opponent" not in rec["time_left"]
+    assert "engine" in rec["time_left"]  # the other side stays on the clock
 
 
 def test_search_player_keeps_to_a_strict_clock(tmp_path, gnugo_cmd):

@@ -37,10 +37,13 @@ def test_rungs_give_every_game_its_seed_and_the_handicap_to_the_right_side(tmp_p
     assert "maxVisits = 16" in (tmp_path / "out" / "katago-b6c96-v16" / "katago.cfg").read_text()
     p = rung_config(cfg, RUNGS["pachi-5k"])
     assert p.opponent.split()[1:3] == ["-s", "{seed}"] and "-t =5000" in p.opponent
+    # fixed-compute peers play off the clock; tengen and equal-time peers on it
+    assert p.game.untimed == k.game.untimed == ("opponent",) and p.game.move_time == 2.0
     e = rung_config(cfg, RUNGS["katago-b6c96-equal-time"])  # on the clock, no visit cap
     assert "maxVisits = 1000000000" in (tmp_path / "out" / "katago-b6c96-equal-time"
                                         / "katago.cfg").read_text()
-    assert e.game.move_time == cfg.move_time == 2.0
+    assert e.game.move_time == cfg.move_time == 2.0 and e.game.untimed == ()
+    assert rung_config(cfg, RUNGS["pachi-equal-time"]).game.untimed == ()
     h = rung_config(cfg, RUNGS["gnugo10-h3"])
     assert h.game.handicap == 3 and h.engine_colour == "white"  # tengen gives the stones
 

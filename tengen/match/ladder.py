@@ -35,6 +35,9 @@ class Rung:
     handicap: int = 0
     engine_colour: str = "alternate"  # tengen's colour; "white" when it gives stones
     note: str = ""
+    # the peer plays at fixed playouts or visits: off the match's clock (only tengen is on
+    # it), or a slow peer would lose on time rows that are meant to measure its play
+    fixed_compute: bool = False
 
 
 @dataclass
@@ -73,7 +76,8 @@ def katago(visits: int | None) -> Rung:
     name = f"katago-b6c96-v{visits}" if visits else "katago-b6c96-equal-time"
     what = f"{visits} visits" if visits else "the match's clock"
     return Rung(name, "{peers}/katago gtp -model {peers}/b6c96.bin.gz -config {out}/katago.cfg",
-                note=f"KataGo 1.17.2, Eigen CPU, g170 b6c96 test net, {what}, 1 thread")
+                note=f"KataGo 1.17.2, Eigen CPU, g170 b6c96 test net, {what}, 1 thread",
+                fixed_compute=visits is not None)
 
 
 def pachi(playouts: int | None) -> Rung:
@@ -81,7 +85,8 @@ def pachi(playouts: int | None) -> Rung:
         return Rung("pachi-equal-time", "{peers}/pachi threads=1",
                     note="Pachi 12.90, no DCNN, one thread, the match's clock")
     return Rung(f"pachi-{playouts // 1000}k", f"{{peers}}/pachi -t ={playouts} threads=1",
-                note=f"Pachi 12.90, no DCNN, {playouts} playouts a move, one thread")
+                note=f"Pachi 12.90, no DCNN, {playouts} playouts a move, one thread",
+                fixed_compute=True)
 
 
 def gnugo(stones: int) -> Rung:
@@ -106,7 +111,8 @@ def rung_config(cfg: LadderConfig, rung: Rung) -> ArenaConfig:
         (out / "katago.cfg").write_text(KATAGO_CFG.format(out=out.resolve(), visits=visits))
     opponent = rung.opponent.format(peers=peers, out=out.resolve())
     game = GameConfig(size=cfg.size, komi=cfg.komi, handicap=rung.handicap,
-                      move_time=cfg.move_time, move_timeout=max(60.0, 10 * (cfg.move_time or 6)))
+                      move_time=cfg.move_time, move_timeout=max(60.0, 10 * (cfg.move_time or 6)),
+                      untimed=("opponent",) if rung.fixed_compute else ())
     return ArenaConfig(engine=cfg.engine, opponent=_seeded(opponent), games=cfg.games,
                        out=str(out), jobs=cfg.jobs, engine_colour=rung.engine_colour,
                        seed=cfg.seed, game=game)

@@ -33,6 +33,9 @@ class GameConfig:
     move_time: float | None = None  # seconds per move: short for time "canadian 0 T 1"
     time: str | None = None  # a clock the match keeps, e.g. "byoyomi 600 30 5" (match_clock)
     move_timeout: float = 60.0  # without a clock, a genmove taking longer than this is a hang
+    # sides that play at fixed compute (a peer at fixed playouts): off the clock, told no
+    # time settings, their seconds still recorded; move_timeout still catches a hang
+    untimed: tuple[str, ...] = ()
     max_moves: int | None = None  # default: 3 * size * size
     referee: str | None = None  # GTP command line of the counting referee
 
@@ -131,7 +134,8 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
     state = GameState(cfg.size, cfg.komi)
     comments: list[str | None] = []
     system = time_system(cfg)
-    clocks = {side: SideClock(system) for side in SIDES} if system else None
+    clocks = ({side: SideClock(system) for side in SIDES if side not in cfg.untimed}
+              if system else None)
     try:
         for side, cmd in (("engine", engine_cmd), ("opponent", opponent_cmd)):
             try:
@@ -144,7 +148,7 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
             _send(c, side, f"boardsize {cfg.size}")
             _send(c, side, "clear_board")
             _send(c, side, f"komi {cfg.komi:g}")
-            if system:
+            if system and side in clocks:
                 clocks[side].standard_gtp = _announce_time(c, side, system)
         if cfg.handicap >= 2:
             _setup_handicap(state, clients, colors, cfg)
@@ -231,7 +235,7 @@ def _play_moves(state, clients, colors, cfg, res, comments, clocks=None, stop=No
         side = colors[pla]
         other = colors[3 - pla]
         answer, dt = _timed_genmove(clients[side], side, pla, cfg,
-                                    clocks[side] if clocks else None)
+                                    clocks.get(side) if clocks else None)
         if answer.strip().lower() == "resign":  # not a move: no per-move time for it
             res.reason = "resign"
             res.winner = other
