@@ -60,3 +60,20 @@ def test_a_rung_end_to_end(tmp_path, gnugo_cmd):
     assert result["estimate"]["rungs"] == ["gnugo10"]
     assert (tmp_path / "out" / "ladder.png").stat().st_size > 1000
     assert "| gnugo10 | 2 |" in format_table(result["rows"], result["estimate"])
+
+
+def test_the_peer_build_script_says_what_it_lacks(tmp_path):
+    # a machine without cmake: the script names it and the Debian packages, builds nothing
+    import shutil
+    import subprocess
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "strength" / "build_peers.sh"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "git", "make", "cc", "c++", "nproc", "grep", "cp", "mkdir"):
+        if shutil.which(tool):
+            (bin_dir / tool).symlink_to(shutil.which(tool))
+    r = subprocess.run(["bash", str(script), str(tmp_path / "peers")], capture_output=True,
+                       text=True, env={"PATH": str(bin_dir)}, timeout=60)
+    assert r.returncode == 2 and "cmake" in r.stderr and "apt-get install" in r.stderr
+    assert not (tmp_path / "peers").exists()
