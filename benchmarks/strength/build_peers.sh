@@ -69,8 +69,9 @@ cp "$build/katago" "$PEERS/katago"
 cp "${KATAGO_NET:-$KATAGO_SRC/$NET}" "$PEERS/b6c96.bin.gz"
 
 # each peer answers GTP before the folder is called ready
-printf 'name\nversion\nquit\n' | (cd /tmp && "$PEERS/pachi" -t =100 2> /dev/null) | grep -q "^= 12.90" \
-    || { echo "build_peers: the built pachi does not answer GTP" >&2; exit 1; }
+answer=$(printf 'name\nversion\nquit\n' | (cd / && "$PEERS/pachi" -t =1000 2> /dev/null)) || true
+[[ "$answer" == *"= 12.90"* ]] \
+    || { echo "build_peers: the built pachi does not answer GTP from another folder" >&2; exit 1; }
 "$PEERS/katago" version > /dev/null \
     || { echo "build_peers: the built katago does not run" >&2; exit 1; }
 echo "build_peers: ready in $PEERS (pachi, katago, b6c96.bin.gz)"
