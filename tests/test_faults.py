@@ -133,6 +133,20 @@ def test_a_folder_holds_one_match(tmp_path, gnugo_cmd):
     assert s["games"] == 2
 
 
+def test_a_setting_added_since_a_folder_was_claimed_refuses_only_when_on(tmp_path):
+    # a folder from before a setting existed resumes while that setting is left off
+    from tengen.run_folder import claim
+    claim(tmp_path, {"games": 2, "game": {"komi": 7.5}}, (), "match", started=False)
+    claim(tmp_path, {"games": 2, "game": {"komi": 7.5, "untimed": ()}}, (), "match", True)
+    claim(tmp_path, {"games": 2, "game": {"komi": 7.5, "untimed": ()}}, (), "match", True)
+    old = tmp_path / "old"
+    old.mkdir()
+    claim(old, {"games": 2, "game": {"komi": 7.5}}, (), "match", started=False)
+    with pytest.raises(FolderError, match="untimed"):  # turned on: another run
+        claim(old, {"games": 2, "game": {"komi": 7.5, "untimed": ("opponent",)}}, (),
+              "match", True)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_a_match_and_keeps_every_game_it_wrote(tmp_path, gnugo_cmd, sig):
     out = tmp_path / "m"
