@@ -359,11 +359,12 @@ def test_time_budgets():
     # in a Canadian period with 5 stones in 20 s left
     c = Clock(main_time=600.0, byo_time=300.0, byo_stones=25)
     c.time_left[WHITE] = (20.0, 5)
-    assert move_budget(c, WHITE, 200, p) == pytest.approx(4 * 0.8 - 0.5)
+    # a short allowance keeps a share of itself back, not the whole safety
+    assert move_budget(c, WHITE, 200, p) == pytest.approx(4 * 0.8 - 0.4)
     # absolute time: spread over the moves left, never more than half the clock
     c = Clock(main_time=300.0)
     b = move_budget(c, BLACK, 300, p)
-    assert 0 < b <= 300 / 25 and b == pytest.approx(300 / 100 - 0.5)
+    assert 0 < b <= 300 / 25 and b == pytest.approx(300 / 100 - 0.3)
     c.used[BLACK] = 299.9
     assert move_budget(c, BLACK, 300, p) <= 0.1
     # Japanese byo-yomi: 30 s periods once main time is gone
@@ -374,6 +375,30 @@ def test_time_budgets():
     c = Clock(main_time=600.0, byo_time=30.0, periods=5)
     c.time_left[BLACK] = (120.0, 0)  # still in main time: spread it, plus a period
     assert move_budget(c, BLACK, 300, p) == pytest.approx(120 / 100 + 30 * 0.8 - 0.5)
+    # the ladder's 2 s a move (time_settings 0 2 1): 1.5 s of it, 0.2 + 0.3 s kept back
+    c = Clock(main_time=0.0, byo_time=2.0, byo_stones=1)
+    c.time_left[BLACK] = (2.0, 1)
+    assert move_budget(c, BLACK, 300, TimePolicy()) == pytest.approx(2 * 0.85 - 0.2)
+
+
+def test_time_saved_by_stopping_early_goes_where_it_can_be_spent():
+    from tengen.engine.search.timecontrol import saves_for_later
+    assert saves_for_later(Clock(), BLACK)  # no clock: a settled move is played at once
+    assert saves_for_later(Clock(main_time=300.0), BLACK)
+    per_move = Clock(main_time=0.0, byo_time=2.0, byo_stones=1)
+    assert not saves_for_later(per_move, BLACK)
+    per_move.time_left[BLACK] = (2.0, 1)
+    assert not saves_for_later(per_move, BLACK)
+    canadian = Clock(main_time=600.0, byo_time=300.0, byo_stones=25)
+    canadian.time_left[BLACK] = (120.0, 0)
+    assert saves_for_later(canadian, BLACK)
+    canadian.time_left[BLACK] = (20.0, 5)  # later stones of the period get it
+    assert saves_for_later(canadian, BLACK)
+    canadian.time_left[BLACK] = (4.0, 1)  # the period's last stone
+    assert not saves_for_later(canadian, BLACK)
+    japanese = Clock(main_time=600.0, byo_time=30.0, periods=5)
+    japanese.time_left[BLACK] = (30.0, 3)  # a period is kept or lost move by move
+    assert not saves_for_later(japanese, BLACK)
 
 
 def test_search_stops_at_its_deadline(monkeypatch):

@@ -172,8 +172,10 @@ def test_a_refused_pass_searches_the_moves_within_half_the_safety_margin(monkeyp
     moves' search ends by the budget plus half the clock's safety margin; with time left
     in the budget they get that time, and a short minimum share past it."""
     import tengen.engine.search.search_player as sp_module
+    from tengen.engine.search.timecontrol import margin
     player = SearchPlayer(FakeEvaluator(), SearchConfig(lam=0.0))
-    half = player.time_policy.safety / 2
+    half = margin(player.time_policy, 2.0) / 2
+    assert half == pytest.approx(0.1)  # a 2 s budget keeps a tenth back, not 0.6 s
     now = {"t": 1000.0}
     monkeypatch.setattr(sp_module.time, "monotonic", lambda: now["t"])
     assert player.refused_pass_deadline(1002.0, 2.0) == 1002.0  # the rest of the budget
@@ -279,6 +281,22 @@ def test_a_clear_move_stops_the_search_early(monkeypatch, early_stop):
     else:
         assert used > 0.9 * (5.0 - 0.6)
     assert choice.infos[0].loc == choice.loc
+
+
+def test_a_clear_move_uses_its_whole_period_when_the_saving_would_be_lost(monkeypatch):
+    """The same clear move under a 5 s period a move (time_settings 0 5 1): stopping
+    early would leave nothing to a later move, so the search keeps to its budget."""
+    import tengen.engine.search.mcts as mcts_module
+    from tengen.engine.search.timecontrol import TimePolicy, move_budget
+    tick = TickingClock(start=1000.0, limit=20.0)
+    monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+    player = SearchPlayer(_dominant(0.97), SearchConfig(lam=0.0), time_policy=TimePolicy(),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    clock = Clock(main_time=0.0, byo_time=5.0, byo_stones=1, move_start=1000.0)
+    clock.time_left[BLACK] = (5.0, 1)
+    player.choose(GameState(9), BLACK, clock)
+    budget = move_budget(clock, BLACK, 81, player.time_policy)
+    assert not player.timing["early_stop"] and budget - 0.05 <= tick.now - 1000.0 <= budget + 0.1
 
 
 def test_an_unclear_move_is_extended_only_with_main_time_to_spare(monkeypatch):

@@ -16,7 +16,8 @@ from tengen.engine.judge.judgment import Judge
 from tengen.engine.search.mcts import MCTS, Evaluator, MoveInfo, SearchConfig
 from tengen.engine.player import ANALYSIS, CLEANUP, RESIGN, Clock, MoveChoice, Player, sample_index
 from tengen.engine.search.state import SimState
-from tengen.engine.search.timecontrol import TimePolicy, move_budget, move_budget_max
+from tengen.engine.search.timecontrol import (TimePolicy, margin, move_budget, move_budget_max,
+                                              saves_for_later)
 
 
 class SearchPlayer(Player):
@@ -80,8 +81,10 @@ class SearchPlayer(Player):
                                                    and opponent_passed(state)))
         timed = self.cfg.visits is None and stop is None  # the clock decides, not visits
         self.timing = {"budget": budget, "early_stop": False, "extended": False}
+        settled = (self._settled_stop(now, deadline)
+                   if timed and saves_for_later(clock or Clock(), pla) else None)
         self.mcts.search(visits=self.cfg.visits, deadline=deadline,
-                         stop=self._settled_stop(now, deadline) if timed else stop,
+                         stop=settled if timed else stop,
                          report=report, report_every=report_every)
         hard = now + move_budget_max(clock or Clock(), pla, len(state.board.empties()),
                                      self.time_policy, budget)
@@ -152,10 +155,11 @@ class SearchPlayer(Player):
         the same budget (never a second one: under byo-yomi that lost on time), and at
         least a small share of it, taken from the clock's safety margin."""
         policy = self.time_policy
-        extra = min(policy.refused_pass_share * budget, policy.safety / 2)
+        half = margin(policy, budget) / 2
+        extra = min(policy.refused_pass_share * budget, half)
         # never past half the safety margin beyond the budget, however long the pass
         # rule's judgment took after the first search ended
-        return min(max(deadline, time.monotonic() + extra), deadline + policy.safety / 2)
+        return min(max(deadline, time.monotonic() + extra), deadline + half)
 
     def _moves_visits_left(self) -> int | None:
         """Under a fixed visit budget, what the moves lack of it (the pass had the rest)."""

@@ -17,12 +17,17 @@ from tengen.engine.player import Clock
 class TimePolicy:
     default_move_time: float = 5.0  # seconds per move when no time was announced
     safety: float = 0.6  # seconds kept back per move: process, pipes, the opponent's GUI
+    # ... but never more than this share of a short allowance: a 2 s period kept 0.6 s
+    # besides the fraction's 0.3 s, while a move's measured overrun is 0.02 s (99th pct.)
+    safety_share: float = 0.1
     fraction: float = 0.85  # share of a byo-yomi period used
     min_moves_left: int = 25  # main time is spread over at least this many own moves
     floor: float = 0.05
     refused_pass_share: float = 0.25  # see SearchPlayer.refused_pass_deadline
     # stop once the most visited move cannot be caught in the time left, at the rate so far
-    # (after this share of the budget); the time saved goes to later moves of main time
+    # (after this share of the budget), where the time saved is spent later (main time, a
+    # Canadian period's later stones) or no clock is kept (a GUI without time settings
+    # gets a settled move at once); in a per-move period the saving would be lost
     early_stop: bool = True
     early_stop_after: float = 0.1
     # with main time left, a move whose best is unclear at its budget may search up to
@@ -39,6 +44,24 @@ def _byo_allowance(clock: Clock) -> float:
     return clock.byo_time if clock.periods > 0 else 0.0
 
 
+def margin(policy: TimePolicy, allowance: float) -> float:
+    """Seconds kept back from a move allowed ``allowance`` seconds."""
+    return min(policy.safety, policy.safety_share * max(allowance, 0.0))
+
+
+def saves_for_later(clock: Clock, pla: int) -> bool:
+    """Whether a move that stops early leaves its time to a later move: with main time
+    left, or in a Canadian period with more stones to play; not in a per-move period
+    (Japanese byo-yomi, a period of one stone). True without a clock: see ``early_stop``."""
+    if clock.main_time is None:
+        return True
+    left = clock.time_left.get(pla)
+    if left is not None and left[1] > 0:  # in overtime
+        return clock.byo_stones > 0 and left[1] > 1
+    main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+    return main_left > 0 or clock.byo_stones > 1
+
+
 def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -> float:
     """Seconds to spend on this move, measured from when the genmove arrived."""
     if clock.main_time is None:
@@ -51,17 +74,18 @@ def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -
             per = left[0]
         else:  # Canadian: stones to play in the seconds left
             per = left[0] / left[1]
-        return max(policy.floor, per * policy.fraction - policy.safety)
+        return max(policy.floor, per * policy.fraction - margin(policy, per))
     main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
     byo = _byo_allowance(clock)
     if main_left <= 0:
         if byo <= 0:
             return policy.floor  # out of time already: move at once
-        return max(policy.floor, byo * policy.fraction - policy.safety)
+        return max(policy.floor, byo * policy.fraction - margin(policy, byo))
     moves_left = max(policy.min_moves_left, empty_points / 3)
     budget = main_left / moves_left + byo * policy.fraction
     cap = main_left * 0.5 + byo * policy.fraction  # never stake the whole clock on one move
-    return max(policy.floor, min(budget, cap) - policy.safety)
+    allowance = min(budget, cap)
+    return max(policy.floor, allowance - margin(policy, allowance))
 
 
 def move_budget_max(clock: Clock, pla: int, empty_points: int, policy: TimePolicy,
@@ -77,8 +101,9 @@ def move_budget_max(clock: Clock, pla: int, empty_points: int, policy: TimePolic
     main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
     if main_left <= 0:
         return budget
-    cap = main_left * 0.5 + _byo_allowance(clock) * policy.fraction - policy.safety
+    cap = main_left * 0.5 + _byo_allowance(clock) * policy.fraction
+    cap -= margin(policy, cap)
     return max(budget, min(budget * (1 + policy.extend), cap))
 
 
-__all__ = ["TimePolicy", "move_budget", "move_budget_max"]
+__all__ = ["TimePolicy", "margin", "move_budget", "move_budget_max", "saves_for_later"]
