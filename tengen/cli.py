@@ -119,7 +119,7 @@ def player_options(args: argparse.Namespace):
         player=args.player, net=args.net, value_net=args.value_net,
         rollout_weights=args.rollout_weights, seed=args.seed, move_time=args.move_time,
         visits=args.visits, lam=args.lam, c_puct=args.c_puct, c_puct_log=args.c_puct_log,
-        fpu=args.fpu, select=args.select, score_weight=args.score_weight,
+        fpu=args.fpu, select=args.select, lcb_z=args.lcb_z, score_weight=args.score_weight,
         score_scale=args.score_scale, batch=args.batch, backend=args.backend,
         resign=args.resign, time_management=args.time_management)
 
@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--select", choices=("lcb", "visits"), default="lcb",
                    help="the move played: best lower confidence bound among well-visited "
                    "moves (default), or the most visited")
+    g.add_argument("--lcb-z", type=float, default=3.0,
+                   help="standard errors below a move's mean its lower confidence bound "
+                   "lies (KataGo uses 5)")
     g.add_argument("--time-management", choices=("adaptive", "flat"), default="adaptive",
                    help="adaptive (default): stop a move early once it cannot change, search "
                    "on while it is unclear and main time is left; flat: every move its share")

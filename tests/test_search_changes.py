@@ -33,7 +33,8 @@ def test_each_row_turns_exactly_its_rule_on_in_the_engine_and_off_in_the_opponen
     assert default.c_puct_log == 0 and default.score_weight == 0
     # what each rule changes in the search's configuration, rule on
     on = {"fpu": {"fpu": "average"}, "lcb": {"select": "lcb"},
-          "cpuct-log": {"c_puct_log": 0.45}, "score": {"score_weight": 0.3}}
+          "cpuct-log": {"c_puct_log": 0.45}, "score": {"score_weight": 0.3},
+          "lcb-z5": {"lcb_z": 5.0}}
     assert set(on) == set(sc.CHANGES)
     for name, change in sc.CHANGES.items():
         engine, opponent = (searched(c) for c in sc.commands(sc.base_command(400), change))

@@ -39,6 +39,10 @@ CHANGES = {
                   "(off: the most visited)"),
     "cpuct-log": Change("--c-puct-log 0.45", False,
                         "c_puct grows as 1.5 + 0.45 log((N + 500) / 500), KataGo's constants"),
+    "lcb-z5": Change("--lcb-z 5", False,
+                     "the lower confidence bound 5 standard errors below the mean (KataGo's "
+                     "lcbStdevs), not 3: a lightly visited move whose mean has not yet met the "
+                     "opponent's best reply is picked less often"),
     "score": Change("--score-weight 0.3", False,
                     "score utility from the rollouts' margins, KataGo's dynamic weight 0.3"),
 }

@@ -29,6 +29,7 @@ class PlayerOptions:
     c_puct_log: float = 0.0
     fpu: str = "average"  # or "legacy" (ablations)
     select: str = "lcb"  # or "visits" (ablations)
+    lcb_z: float = 3.0
     score_weight: float = 0.0
     score_scale: float = 0.0
     batch: int = 8
@@ -51,7 +52,8 @@ def search_config(o: PlayerOptions):
     return SearchConfig(lam=o.lam, c_puct=o.c_puct, c_puct_log=o.c_puct_log, batch=o.batch,
                         visits=o.visits, resign_threshold=o.resign, seed=o.seed,
                         in_flight=o.in_flight, score_weight=o.score_weight,
-                        score_scale=o.score_scale, fpu=o.fpu, select=o.select, **extra)
+                        score_scale=o.score_scale, fpu=o.fpu, select=o.select, lcb_z=o.lcb_z,
+                        **extra)
 
 
 def check_files(o: PlayerOptions) -> None:
