@@ -379,6 +379,8 @@ def test_time_budgets():
     c = Clock(main_time=0.0, byo_time=2.0, byo_stones=1)
     c.time_left[BLACK] = (2.0, 1)
     assert move_budget(c, BLACK, 300, TimePolicy()) == pytest.approx(2 * 0.85 - 0.2)
+    from tengen.engine.search.timecontrol import margin
+    assert margin(TimePolicy(), 0.5) == 0.1 and margin(TimePolicy(), 30.0) == 0.6
 
 
 def test_time_saved_by_stopping_early_goes_where_it_can_be_spent():
@@ -396,6 +398,9 @@ def test_time_saved_by_stopping_early_goes_where_it_can_be_spent():
     assert saves_for_later(canadian, BLACK)
     canadian.time_left[BLACK] = (4.0, 1)  # the period's last stone
     assert not saves_for_later(canadian, BLACK)
+    spent = Clock(main_time=60.0, byo_time=300.0, byo_stones=25)
+    spent.used[BLACK] = 61.0  # no time_left: each stone gets a fixed share, none carries
+    assert not saves_for_later(spent, BLACK)
     japanese = Clock(main_time=600.0, byo_time=30.0, periods=5)
     japanese.time_left[BLACK] = (30.0, 3)  # a period is kept or lost move by move
     assert not saves_for_later(japanese, BLACK)

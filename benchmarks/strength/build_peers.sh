@@ -19,7 +19,7 @@ KATAGO_GIT=${KATAGO_GIT:-https://github.com/lightvector/KataGo}
 KATAGO_TAG=v1.17.2
 # KataGo's own repository commits this small net as a test model; the ladder's rungs use it
 NET=cpp/tests/models/g170-b6c96-s175395328-d26788732.bin.gz
-JOBS=${JOBS:-$(nproc)}
+JOBS=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 
 missing=()
 for tool in git make cc c++ cmake; do
@@ -45,8 +45,10 @@ checkout() {  # checkout URL TAG DIR: a clone at the tag, made once
 }
 
 echo "build_peers: Pachi $PACHI_TAG (no DCNN) ..."
-PACHI_SRC=${PACHI_SRC:-$PEERS/src/pachi}
-[ -n "${PACHI_SRC##$PEERS/src/*}" ] || checkout "$PACHI_GIT" "$PACHI_TAG" "$PACHI_SRC"
+if [ -z "${PACHI_SRC:-}" ]; then  # no tree given: our own clone
+    PACHI_SRC=$PEERS/src/pachi
+    checkout "$PACHI_GIT" "$PACHI_TAG" "$PACHI_SRC"
+fi
 make -C "$PACHI_SRC" -j"$JOBS" DCNN=0 JOSEKIFIX=0 > "$PEERS/pachi-build.log" 2>&1 \
     || { echo "build_peers: Pachi failed, see $PEERS/pachi-build.log" >&2; exit 1; }
 # Pachi reads its data files from the folder its command names (a symlink would not do)
@@ -55,8 +57,10 @@ for f in pachi joseki19.gtp patterns_mm.gamma patterns_mm.spat; do
 done
 
 echo "build_peers: KataGo $KATAGO_TAG (Eigen CPU backend) ..."
-KATAGO_SRC=${KATAGO_SRC:-$PEERS/src/katago}
-[ -n "${KATAGO_SRC##$PEERS/src/*}" ] || checkout "$KATAGO_GIT" "$KATAGO_TAG" "$KATAGO_SRC"
+if [ -z "${KATAGO_SRC:-}" ]; then
+    KATAGO_SRC=$PEERS/src/katago
+    checkout "$KATAGO_GIT" "$KATAGO_TAG" "$KATAGO_SRC"
+fi
 avx2=0
 grep -q avx2 /proc/cpuinfo 2> /dev/null && avx2=1
 build="$KATAGO_SRC/cpp/build"

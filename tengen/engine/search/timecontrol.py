@@ -46,7 +46,9 @@ def _byo_allowance(clock: Clock) -> float:
 
 def margin(policy: TimePolicy, allowance: float) -> float:
     """Seconds kept back from a move allowed ``allowance`` seconds."""
-    return min(policy.safety, policy.safety_share * max(allowance, 0.0))
+    # never under 0.1 s (the pass rule's judgment after a search may need it), nor over
+    # the full safety
+    return min(policy.safety, max(0.1, policy.safety_share * allowance))
 
 
 def saves_for_later(clock: Clock, pla: int) -> bool:
@@ -59,7 +61,8 @@ def saves_for_later(clock: Clock, pla: int) -> bool:
     if left is not None and left[1] > 0:  # in overtime
         return clock.byo_stones > 0 and left[1] > 1
     main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
-    return main_left > 0 or clock.byo_stones > 1
+    # out of main time with no time_left, each move gets a fixed share: nothing carries over
+    return main_left > 0
 
 
 def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -> float:
