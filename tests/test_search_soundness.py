@@ -167,6 +167,45 @@ def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     assert choice.policy[-1] == 0 and abs(choice.policy.sum() - 1) < 1e-9  # no refused pass
 
 
+def test_a_pass_to_judge_leaves_the_judgment_its_time_within_the_budget(monkeypatch):
+    """The pass rule judges the search's pass by rollouts after the search: on a slow
+    machine that took 0.7 s here (0.38 s past a 1.5 s budget in a real game). Once a
+    judgment has been timed, a search whose move is a pass stops early enough for the
+    next one to fit the budget; before, every judgment ran past the deadline."""
+    import tengen.engine.search.mcts as mcts_module
+    from tengen.engine.search.timecontrol import margin, move_budget
+    tick = TickingClock(start=1000.0, limit=30.0)
+    monkeypatch.setattr(mcts_module.time, "monotonic", tick)
+    player = SearchPlayer(FakeEvaluator(pass_prior=0.99), SearchConfig(lam=0.0),
+                          ownership_rollouts=RolloutPolicy(seed=2))
+    judge = player.judge
+
+    class SlowJudge:
+        def knows(self, state):
+            return judge.knows(state)
+
+        def __call__(self, state):
+            if not judge.knows(state):
+                tick.now += 0.7
+            return judge(state)
+    player.judge = SlowJudge()
+    rows = PASS_MIRAGE.strip("\n").split("\n")
+    other = "\n".join(rows[:-1] + ["X" + rows[-1][1:]])  # a new position to judge
+    used = []
+    for diagram in (PASS_MIRAGE, other):
+        g = from_ascii(diagram, komi=0.5, to_play=BLACK)
+        start = tick.now
+        clock = Clock(main_time=0.0, byo_time=3.0, byo_stones=1, move_start=start)
+        clock.time_left[BLACK] = (3.0, 1)
+        budget = move_budget(clock, BLACK, 81, player.time_policy)
+        choice = player.choose(g, BLACK, clock)
+        assert choice.loc != PASS
+        used.append(tick.now - start)
+    assert player.judge_seconds(9) >= 0.7 * 0.8  # the first judgment was timed
+    limit = budget + margin(player.time_policy, budget) / 2 + 0.05
+    assert used[1] <= limit, f"{used[1]:.2f} s, the budget {budget:.2f} s"
+
+
 def test_a_refused_pass_searches_the_moves_within_half_the_safety_margin(monkeypatch):
     """However late the pass rule's judgment ends (its rollouts on a large board), the
     moves' search ends by the budget plus half the clock's safety margin; with time left

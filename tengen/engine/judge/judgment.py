@@ -400,6 +400,10 @@ class Judge:
             self._rollouts = RolloutPolicy(load_weights(self._weights)[0], seed=self.cfg.seed)
         return self._rollouts
 
+    def knows(self, state) -> bool:
+        """Whether this position's judgment is remembered (a call would cost nothing)."""
+        return (state.size, state.komi, state.board.hash) in self._seen
+
     def __call__(self, state) -> Judgment:
         key = (state.size, state.komi, state.board.hash)
         if key not in self._seen:
