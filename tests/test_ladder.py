@@ -44,6 +44,8 @@ def test_rungs_give_every_game_its_seed_and_the_handicap_to_the_right_side(tmp_p
                                         / "katago.cfg").read_text()
     assert e.game.move_time == cfg.move_time == 2.0 and e.game.untimed == ()
     assert rung_config(cfg, RUNGS["pachi-equal-time"]).game.untimed == ()
+    untimed = LadderConfig(peers=cfg.peers, out=cfg.out, move_time=None)
+    assert rung_config(untimed, RUNGS["pachi-5k"]).game.untimed == ()  # no clock at all
     h = rung_config(cfg, RUNGS["gnugo10-h3"])
     assert h.game.handicap == 3 and h.engine_colour == "white"  # tengen gives the stones
 

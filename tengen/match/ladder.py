@@ -112,7 +112,8 @@ def rung_config(cfg: LadderConfig, rung: Rung) -> ArenaConfig:
     opponent = rung.opponent.format(peers=peers, out=out.resolve())
     game = GameConfig(size=cfg.size, komi=cfg.komi, handicap=rung.handicap,
                       move_time=cfg.move_time, move_timeout=max(60.0, 10 * (cfg.move_time or 6)),
-                      untimed=("opponent",) if rung.fixed_compute else ())
+                      # (without a clock nothing is timed: the config stays as it was)
+                      untimed=("opponent",) if rung.fixed_compute and cfg.move_time else ())
     return ArenaConfig(engine=cfg.engine, opponent=_seeded(opponent), games=cfg.games,
                        out=str(out), jobs=cfg.jobs, engine_colour=rung.engine_colour,
                        seed=cfg.seed, game=game)
