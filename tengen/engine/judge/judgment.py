@@ -400,12 +400,16 @@ class Judge:
             self._rollouts = RolloutPolicy(load_weights(self._weights)[0], seed=self.cfg.seed)
         return self._rollouts
 
+    @staticmethod
+    def _key(state) -> tuple:
+        return (state.size, state.komi, state.board.hash)
+
     def knows(self, state) -> bool:
         """Whether this position's judgment is remembered (a call would cost nothing)."""
-        return (state.size, state.komi, state.board.hash) in self._seen
+        return self._key(state) in self._seen
 
     def __call__(self, state) -> Judgment:
-        key = (state.size, state.komi, state.board.hash)
+        key = self._key(state)
         if key not in self._seen:
             if len(self._seen) >= self._memory:
                 self._seen.pop(next(iter(self._seen)))

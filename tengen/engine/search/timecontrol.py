@@ -44,6 +44,11 @@ def _byo_allowance(clock: Clock) -> float:
     return clock.byo_time if clock.periods > 0 else 0.0
 
 
+def _main_left(clock: Clock, pla: int, left: tuple | None) -> float:
+    """Main time left: what ``time_left`` said, else the settings less our own count."""
+    return left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+
+
 def margin(policy: TimePolicy, allowance: float) -> float:
     """Seconds kept back from a move allowed ``allowance`` seconds."""
     # never under 0.1 s (the pass rule's judgment after a search may need it), nor over
@@ -60,7 +65,7 @@ def saves_for_later(clock: Clock, pla: int) -> bool:
     left = clock.time_left.get(pla)
     if left is not None and left[1] > 0:  # in overtime
         return clock.byo_stones > 0 and left[1] > 1
-    main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+    main_left = _main_left(clock, pla, left)
     # out of main time with no time_left, each move gets a fixed share: nothing carries over
     return main_left > 0
 
@@ -78,7 +83,7 @@ def move_budget(clock: Clock, pla: int, empty_points: int, policy: TimePolicy) -
         else:  # Canadian: stones to play in the seconds left
             per = left[0] / left[1]
         return max(policy.floor, per * policy.fraction - margin(policy, per))
-    main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+    main_left = _main_left(clock, pla, left)
     byo = _byo_allowance(clock)
     if main_left <= 0:
         if byo <= 0:
@@ -101,7 +106,7 @@ def move_budget_max(clock: Clock, pla: int, empty_points: int, policy: TimePolic
     left = clock.time_left.get(pla)
     if left is not None and left[1] > 0:
         return budget
-    main_left = left[0] if left is not None else clock.main_time - clock.used.get(pla, 0.0)
+    main_left = _main_left(clock, pla, left)
     if main_left <= 0:
         return budget
     cap = main_left * 0.5 + _byo_allowance(clock) * policy.fraction
