@@ -9,11 +9,15 @@ usage: fake_gtp_engine.py MODE where MODE is
   slow     - wants time_left before every genmove (else answers an error), and thinks
              2.5 s on its 3rd genmove
   sleepy   - a fixed-compute peer: thinks 2.5 s on its 3rd genmove, whatever the clock
+  cold     - a first start that compiles its kernels: 2.5 s before it answers its first
+             command, then plays as 'sleepy' does not
 """
 import sys
 import time
 
 mode = sys.argv[1]
+if mode == "cold":
+    time.sleep(2.5)
 genmoves = 0
 told_time = None
 cols = "ABCDEFGHJ"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tengen.engine.sgf import read_sgf, result_margin
-from tengen.match.arena import (ArenaConfig, format_summary, game_commands, run_match,
-                                         summarize)
+from tengen.match.arena import (ArenaConfig, MatchError, format_summary, game_commands,
+                                run_match, summarize)
 from tengen.match.refereed_game import GameConfig
 from tengen.match.stats import elo_from_rate, match_stats, sprt, wilson_interval
 
@@ -25,7 +25,8 @@ def config(tmp_path, gnugo_cmd, **kw):
     # a fresh checkout's first genmove compiles every Numba kernel (bench_first_start.py):
     # on a busy machine that alone can take half a minute, so a hang here means 2 minutes
     game = GameConfig(size=9, komi=7.5, referee=gnugo_cmd, move_timeout=120)
-    for k in ("move_timeout", "max_moves", "handicap", "time", "move_time", "untimed"):
+    for k in ("move_timeout", "max_moves", "handicap", "time", "move_time", "untimed",
+              "setup_timeout"):
         if k in kw:
             setattr(game, k, kw.pop(k))
     return ArenaConfig(engine=kw.pop("engine", TENGEN), opponent=kw.pop("opponent", gnugo_cmd),
@@ -188,6 +189,18 @@ def test_a_fixed_compute_side_plays_off_the_clock(tmp_path, gnugo_cmd):
     rec = json.loads((tmp_path / "off" / "match" / "game-0000.json").read_text())
     assert max(rec["seconds"]["opponent"]) > 2.4 and "opponent" not in rec["time_left"]
     assert "engine" in rec["time_left"]  # the other side stays on the clock
+
+
+def test_a_slow_first_start_is_waited_for_before_the_clock_starts(tmp_path, gnugo_cmd):
+    # a fresh snapshot compiling its kernels beside other games answered nothing for 30 s
+    # and its games were forfeits; the setup commands now wait setup_timeout (120 s)
+    kw = dict(games=1, engine=f"{FAKE} cold", time="canadian 0 2 1", max_moves=8)
+    with pytest.raises(MatchError, match="failed before its first move"):
+        run_match(config(tmp_path / "short", gnugo_cmd, setup_timeout=1, **kw), progress=False)
+    s = run_match(config(tmp_path / "default", gnugo_cmd, **kw), progress=False)
+    assert s["failures"] == {} and s["games"] == 1
+    rec = json.loads((tmp_path / "default" / "match" / "game-0000.json").read_text())
+    assert rec["time_left"]["engine"] == [2, 1]  # its start was not charged to its clock
 
 
 def test_search_player_keeps_to_a_strict_clock(tmp_path, gnugo_cmd):

@@ -88,7 +88,7 @@ class MatchStopped(RuntimeError):
 
 # what may differ when a match is resumed: more games, other jobs or timeouts do not
 # change what a game is
-FREE = ("games", "jobs", "out", "game.move_timeout", "sprt")
+FREE = ("games", "jobs", "out", "game.move_timeout", "game.setup_timeout", "sprt")
 
 
 def _broken_command(res: GameResult, done: dict) -> bool:

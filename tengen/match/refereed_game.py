@@ -33,6 +33,9 @@ class GameConfig:
     move_time: float | None = None  # seconds per move: short for time "canadian 0 T 1"
     time: str | None = None  # a clock the match keeps, e.g. "byoyomi 600 30 5" (match_clock)
     move_timeout: float = 60.0  # without a clock, a genmove taking longer than this is a hang
+    # seconds for each command before the first move (name, boardsize, time settings): a
+    # first start that compiles and caches its kernels on a loaded machine is no hang
+    setup_timeout: float = 120.0
     # sides that play at fixed compute (a peer at fixed playouts): off the clock, told no
     # time settings, their seconds still recorded; move_timeout still catches a hang
     untimed: tuple[str, ...] = ()
@@ -80,17 +83,17 @@ def _color(pla: int) -> str:
     return "b" if pla == BLACK else "w"
 
 
-def _send(client: GtpClient, side: str, command: str, timeout: float = 30.0) -> str:
+def _send(client: GtpClient, side: str, command: str, timeout: float = 120.0) -> str:
     try:
         return client.send(command, timeout=timeout)
     except GtpClientError as e:
         raise _Fault(side, e.kind, f"{command.split()[0]}: {e}") from None
 
 
-def _engine_name(client: GtpClient, side: str) -> str:
-    name = _send(client, side, "name")
+def _engine_name(client: GtpClient, side: str, timeout: float) -> str:
+    name = _send(client, side, "name", timeout)
     try:
-        version = client.send("version", timeout=30)
+        version = client.send("version", timeout=timeout)
     except GtpClientError:
         version = ""
     return f"{name} {version}".strip()
@@ -104,14 +107,14 @@ def time_system(cfg: GameConfig) -> TimeSystem | None:
     return None
 
 
-def _announce_time(client: GtpClient, side: str, system: TimeSystem) -> bool:
+def _announce_time(client: GtpClient, side: str, system: TimeSystem, timeout: float) -> bool:
     """kgs-time_settings where the engine knows it (byo-yomi needs it), else
     time_settings; True when it was told in standard GTP."""
     try:
-        kgs = client.send("known_command kgs-time_settings", timeout=30).strip() == "true"
+        kgs = client.send("known_command kgs-time_settings", timeout=timeout).strip() == "true"
     except GtpClientError:
         kgs = False
-    _send(client, side, system.kgs_command() if kgs else system.gtp_command())
+    _send(client, side, system.kgs_command() if kgs else system.gtp_command(), timeout)
     return not kgs
 
 
@@ -143,13 +146,12 @@ def play_game(index: int, engine_cmd: str, opponent_cmd: str, cfg: GameConfig,
                     cmd, stderr_path=os.path.join(logs, f"game-{index:04d}-{side}.log"))
             except GtpClientError as e:
                 raise _Fault(side, "crash", str(e)) from None
-            res.names[side] = _engine_name(clients[side], side)
+            res.names[side] = _engine_name(clients[side], side, cfg.setup_timeout)
         for side, c in clients.items():
-            _send(c, side, f"boardsize {cfg.size}")
-            _send(c, side, "clear_board")
-            _send(c, side, f"komi {cfg.komi:g}")
+            for command in (f"boardsize {cfg.size}", "clear_board", f"komi {cfg.komi:g}"):
+                _send(c, side, command, cfg.setup_timeout)
             if system and side in clocks:
-                clocks[side].standard_gtp = _announce_time(c, side, system)
+                clocks[side].standard_gtp = _announce_time(c, side, system, cfg.setup_timeout)
         if cfg.handicap >= 2:
             _setup_handicap(state, clients, colors, cfg)
         _play_moves(state, clients, colors, cfg, res, comments, clocks, stop)
