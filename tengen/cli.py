@@ -118,7 +118,7 @@ def player_options(args: argparse.Namespace):
     return PlayerOptions(
         player=args.player, net=args.net, value_net=args.value_net,
         rollout_weights=args.rollout_weights, seed=args.seed, move_time=args.move_time,
-        visits=args.visits, lam=args.lam, c_puct=args.c_puct, c_puct_log=args.c_puct_log,
+        visits=args.visits, lam=args.lam, lam_late=args.lam_late, c_puct=args.c_puct, c_puct_log=args.c_puct_log,
         fpu=args.fpu, select=args.select, lcb_z=args.lcb_z, score_weight=args.score_weight,
         score_scale=args.score_scale, batch=args.batch, backend=args.backend,
         resign=args.resign, time_management=args.time_management)
@@ -129,7 +129,8 @@ def _plan_threads(args: argparse.Namespace):
     background load applies them to torch (importing torch here would delay the first
     answer by seconds)."""
     from tengen.nets.threads import plan_threads
-    plan = plan_threads(rollouts=args.player == "mcts" and args.lam > 0, override=args.threads,
+    rollouts = args.lam > 0 or (args.lam_late or 0) > 0
+    plan = plan_threads(rollouts=args.player == "mcts" and rollouts, override=args.threads,
                         passes=args.passes)
     if args.player != "random":
         print(f"tengen: {plan.describe()}", file=sys.stderr)
@@ -162,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simulations per move (a fixed budget; time still caps it)")
     g.add_argument("--lam", type=float, default=0.5,
                    help="leaf value mix: 0 value network only, 1 rollouts only")
+    g.add_argument("--lam-late", type=float, default=None,
+                   help="the mix late in the game: --lam while stones cover a quarter of "
+                   "the board, this from 55%% on, linear between (default: --lam throughout)")
     g.add_argument("--c-puct", type=float, default=1.5)
     g.add_argument("--fpu", choices=("average", "legacy"), default="average",
                    help="first-play urgency: the parent's running average less a reduction "

@@ -231,6 +231,40 @@ def test_lambda_selects_the_leaf_value(lam):
         assert values <= {-1.0, 0.0, 1.0} and values
 
 
+def test_the_late_mix_follows_how_full_the_board_is():
+    cfg = SearchConfig(lam=0.0, lam_late=1.0)  # stones on 25% -> 55% of the board
+    assert cfg.leaf_lam(361, 361) == 0.0 and cfg.leaf_lam(271, 361) == 0.0
+    assert cfg.leaf_lam(162, 361) == 1.0 and cfg.leaf_lam(0, 361) == 1.0
+    assert cfg.leaf_lam(220, 361) == pytest.approx((1 - 220 / 361 - 0.25) / 0.30)
+    assert SearchConfig(lam=0.5).leaf_lam(0, 361) == 0.5  # no late mix: lam throughout
+    assert SearchConfig(lam=0.0, lam_late=0.8).uses_rollouts()
+    # on an empty board the leaves take the network's value and no playout is run ...
+    ev = FakeEvaluator(lambda s: 0.37)
+    mcts = MCTS(ev, cfg, RolloutPolicy(seed=0))
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=40)
+    assert {round(c.value, 6) for c in mcts.root.children.values() if c.moves is not None} \
+        == {0.37}
+    assert mcts.stats["rollout_moves"] == 0
+    # ... on a board two thirds full (53 stones of 81), the rollouts' results (+-1, 0) alone
+    full = from_ascii("""
+        X X X X X X . . .
+        X . X X X X X . .
+        X X X X X X X X X
+        X X X X X X X X X
+        O O O O O O O O O
+        O . O O O O O . .
+        O O O O O O . . .
+        . . . . . . . . .
+        . . . . . . . . .
+    """)
+    mcts = MCTS(ev, cfg, RolloutPolicy(seed=0))
+    mcts.set_root(SimState.from_game(full))
+    mcts.search(visits=40)
+    values = {round(c.value, 6) for c in mcts.root.children.values() if c.moves is not None}
+    assert values and values <= {-1.0, 0.0, 1.0} and mcts.stats["rollout_moves"] > 0
+
+
 def test_tree_is_reused_between_moves():
     player = SearchPlayer(FakeEvaluator(material), SearchConfig(lam=0.0, visits=300))
     g = GameState(9)

@@ -11,6 +11,13 @@ game read as 0.4) shows as bands whose mean outcome lies far outside the band.
 
 Values are cached per net and folder set in ``--cache`` (default runs/value_on_records),
 so the tables can be redrawn without the forward passes.
+
+``--rollouts N`` adds the rollouts beside the nets, on every ``--every``-th position:
+each position's outcome read as 2p - 1 from N playouts (p: the side to move's win share),
+and the search's leaf mix (1 - lambda) * value + lambda * rollouts for a few lambdas, so
+the table says which evaluation knows the games tengen plays, by phase.
+
+    python tools/value_on_records.py benchmarks/results/ladder/pachi-5k --rollouts 32 --every 5
 """
 from __future__ import annotations
 
@@ -71,6 +78,36 @@ def values_for(net: str, rows, size: int = 19) -> np.ndarray:
     return predict_values(model, rows_planes(rows, size), len(rows), batch=256)
 
 
+def rollout_values(games: list[str], meta: np.ndarray, every: int, count: int,
+                   seed: int = 1, size: int = 19) -> tuple[np.ndarray, np.ndarray]:
+    """(row indices, 2p - 1) on the rows whose move number is a multiple of ``every``:
+    each game replayed as ``game_positions`` reads it, ``count`` playouts a position."""
+    from tqdm import tqdm
+
+    from tengen.engine.rollout.policy import RolloutPolicy
+    policy = RolloutPolicy(seed=seed)
+    wanted = {(int(g), int(m)): k for k, (m, _, g) in enumerate(meta) if m % every == 0}
+    index, values = [], []
+    bar = tqdm(total=len(wanted), desc="rollouts", unit="pos")
+    for gi, sgf in enumerate(games):
+        rec = read_sgf(sgf)
+        g = rec.to_game_state(upto=0, superko=False)
+        for i, m in enumerate(rec.moves):
+            k = wanted.get((gi, i + 1))
+            if k is not None:
+                g.to_play = m.pla
+                wins = 0
+                for _ in range(count):  # one by one: the win share, not the mean margin
+                    margin, _, _ = policy.run(g, 1)
+                    wins += (margin > 0) == (m.pla == BLACK)
+                index.append(k)
+                values.append(2 * wins / count - 1)
+                bar.update(1)
+            g.play(m.loc, m.pla)
+    bar.close()
+    return np.array(index, np.int64), np.array(values, np.float32)
+
+
 def calibration(v: np.ndarray, z: np.ndarray) -> list[dict]:
     out = []
     for lo, hi in zip(BANDS[:-1], BANDS[1:]):
@@ -97,17 +134,16 @@ def main() -> int:
     p.add_argument("--nets", nargs="+", default=["sl"], help="checkpoints or sl / rl")
     p.add_argument("--cache", default="runs/value_on_records")
     p.add_argument("--json", help="write the tables here")
+    p.add_argument("--rollouts", type=int, default=0, help="playouts a position (0: none)")
+    p.add_argument("--every", type=int, default=5, help="rollouts on every N-th move")
     args = p.parse_args()
     rows, meta, games = record_rows(args.folders)
     z = np.array([float(r[5]) for r in rows], np.float32)
-    key = hashlib.sha1("\n".join(games).encode()).hexdigest()[:10]
     print(f"{len(games)} decided games, {len(rows)} positions")
     report = {"games": len(games), "positions": len(rows), "nets": {}}
     for net in args.nets:
-        from tengen.nets import net_path
         # keyed by the checkpoint's bytes: "sl" names whichever net is shipped now
-        weights = hashlib.sha1(net_path(net).read_bytes()).hexdigest()[:8]
-        cache = Path(args.cache) / f"{Path(net).stem}-{weights}-{key}.npy"
+        cache = _cache_path(args, net, games)
         if cache.exists():
             v = np.load(cache)
         else:
@@ -130,9 +166,39 @@ def main() -> int:
         print("| predicted value | positions | mean value | mean outcome |\n|---|---|---|---|")
         for c in entry["calibration"]:
             print(f"| {c['band']} | {c['positions']} | {c['mean_value']} | {c['mean_outcome']} |")
+    if args.rollouts:
+        report["rollouts"] = rollout_table(args, games, meta, z, report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
     return 0
+
+
+def rollout_table(args, games, meta, z, report) -> dict:
+    """MSE by phase of the rollouts and of the search's mixes with the first net, on the
+    positions the rollouts read (tengen to move, and all)."""
+    idx, r = rollout_values(games, meta, args.every, args.rollouts)
+    v = np.load(_cache_path(args, args.nets[0], games))[idx]
+    zz, moves, mine = z[idx], meta[idx, 0], meta[idx, 1] == 1
+    table = {"positions": int(len(idx)), "playouts": args.rollouts, "every": args.every,
+             "net": args.nets[0], "rows": {}}
+    print(f"\n{len(idx)} positions, {args.rollouts} playouts each (MSE against the outcome)")
+    print("| evaluation | all | moves 1-50 | 51-150 | 151+ | tengen to move |\n|---|---|---|---|---|---|")
+    for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
+        x = (1 - lam) * v + lam * r
+        row = {"all": mse_by_phase(x, zz, moves), "tengen_to_move": mse_by_phase(x[mine], zz[mine], moves[mine])}
+        table["rows"][f"lambda={lam}"] = row
+        a = row["all"]
+        name = {0.0: "value net alone", 1.0: "rollouts alone"}.get(lam, f"mix, lambda {lam}")
+        print(f"| {name} | {a['mse']} | {a['moves_1_50']['mse']} | {a['moves_51_150']['mse']} | "
+              f"{a['moves_151_plus']['mse']} | {row['tengen_to_move']['mse']} |")
+    return table
+
+
+def _cache_path(args, net, games) -> Path:
+    from tengen.nets import net_path
+    key = hashlib.sha1("\n".join(games).encode()).hexdigest()[:10]
+    weights = hashlib.sha1(net_path(net).read_bytes()).hexdigest()[:8]
+    return Path(args.cache) / f"{Path(net).stem}-{weights}-{key}.npy"
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class PlayerOptions:
     move_time: float = 5.0  # seconds a move when no time was announced
     visits: int | None = None  # simulations a move (None: the clock decides)
     lam: float = 0.5  # leaf value mix: 0 value net only, 1 rollouts only
+    lam_late: float | None = None  # the mix late in the game (SearchConfig.lam_late)
     c_puct: float = 1.5
     c_puct_log: float = 0.0
     fpu: str = "average"  # or "legacy" (ablations)
@@ -49,7 +50,7 @@ class FileOptionError(UserError):
 def search_config(o: PlayerOptions):
     from tengen.engine.search.mcts import SearchConfig
     extra = {"fpu_reduction": 0.25} if o.fpu == "legacy" else {}
-    return SearchConfig(lam=o.lam, c_puct=o.c_puct, c_puct_log=o.c_puct_log, batch=o.batch,
+    return SearchConfig(lam=o.lam, lam_late=o.lam_late, c_puct=o.c_puct, c_puct_log=o.c_puct_log, batch=o.batch,
                         visits=o.visits, resign_threshold=o.resign, seed=o.seed,
                         in_flight=o.in_flight, score_weight=o.score_weight,
                         score_scale=o.score_scale, fpu=o.fpu, select=o.select, lcb_z=o.lcb_z,

@@ -43,7 +43,7 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
         kernels.wait()
     w, _ = load_weights(rollout_weights)
     player = SearchPlayer(evaluator, cfg,
-                          RolloutPolicy(w, seed=seed) if cfg.lam > 0 or cfg.score_weight > 0 else None,
+                          RolloutPolicy(w, seed=seed) if cfg.uses_rollouts() else None,
                           time_policy or TimePolicy(default_move_time=move_time),
                           judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)),
                           heads=NetHeads.of(evaluator))
@@ -68,7 +68,7 @@ def build_search_players(count: int, net: str, cfg: SearchConfig, **kw) -> list[
     seed = kw.get("seed", 0)
     return [first] + [
         SearchPlayer(first.mcts.evaluator, cfg,
-                     RolloutPolicy(w, seed=seed + 2 * k) if cfg.lam > 0 or cfg.score_weight > 0
+                     RolloutPolicy(w, seed=seed + 2 * k) if cfg.uses_rollouts()
                      else None, TimePolicy(), judge=first.judge, heads=first.heads)
         for k in range(1, count)]
 

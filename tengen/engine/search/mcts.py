@@ -40,6 +40,12 @@ from tengen.engine.search.state import SimState, terminal_value
 class SearchConfig:
     c_puct: float = 1.5
     lam: float = 0.5  # weight of the rollout result in a leaf's value
+    # the weight by the leaf's stage: lam while stones cover at most late_fill[0] of the
+    # board, lam_late from late_fill[1] on, linear between (None: lam throughout). On the
+    # games tengen plays the value net knows the opening and middle game best and can be
+    # confidently wrong late (a dead group read alive), where rollouts count it out
+    lam_late: float | None = None
+    late_fill: tuple[float, float] = (0.25, 0.55)
     batch: int = 8  # leaves per network call
     in_flight: int = 1  # batches out to the network at once (see the module's docstring)
     virtual_loss: float = 1.0  # losses each pending leaf counts for along its path
@@ -70,6 +76,18 @@ class SearchConfig:
     seed: int = 0  # moves drawn with a temperature (SearchPlayer)
     score_weight: float = 0.0  # weight of the score utility beside the win/loss value
     score_scale: float = 0.0  # points of margin the utility's atan spans (0: the size)
+
+
+    def uses_rollouts(self) -> bool:
+        return self.lam > 0 or (self.lam_late or 0.0) > 0 or self.score_weight > 0
+
+    def leaf_lam(self, empty: int, area: int) -> float:
+        """The rollouts' weight at a leaf with ``empty`` of ``area`` points empty."""
+        if self.lam_late is None:
+            return self.lam
+        lo, hi = self.late_fill
+        t = min(1.0, max(0.0, (1.0 - empty / area - lo) / (hi - lo)))
+        return self.lam + (self.lam_late - self.lam) * t
 
 
 class Evaluator(Protocol):
@@ -145,7 +163,7 @@ class MCTS:
         self.evaluator = evaluator
         self.cfg = cfg or SearchConfig()
         self.rollouts = rollouts  # RolloutPolicy, needed when lam > 0
-        if self.cfg.lam > 0 and rollouts is None:
+        if (self.cfg.lam > 0 or (self.cfg.lam_late or 0.0) > 0) and rollouts is None:
             raise ValueError("lam > 0 needs a rollout policy")
         if self.cfg.score_weight > 0 and rollouts is None:
             raise ValueError("the score utility reads rollouts' margins: it needs a "
@@ -158,8 +176,7 @@ class MCTS:
         self.allow_pass = True
         if self.cfg.in_flight < 1:
             raise ValueError(f"in_flight must be at least 1, not {self.cfg.in_flight}")
-        self._pool = ThreadPoolExecutor(1) if self.cfg.lam > 0 or self.cfg.score_weight > 0 \
-            else None
+        self._pool = ThreadPoolExecutor(1) if self.cfg.uses_rollouts() else None
         self._net_pool = ThreadPoolExecutor(self.cfg.in_flight) if self.cfg.in_flight > 1 \
             else None
         self.stats = {"nn_time": 0.0, "nn_calls": 0, "nn_positions": 0, "simulations": 0,
@@ -347,8 +364,10 @@ class MCTS:
         job)``.
         The network runs here, or on the network pool when batches are in flight."""
         states = [s for _, _, s in leaves]
+        area = states[0].size ** 2
+        lams = [self.cfg.leaf_lam(s.empty_count(), area) for s in states]
         rollouts = None
-        if self.cfg.lam > 0 or self.cfg.score_weight > 0:
+        if max(lams) > 0 or self.cfg.score_weight > 0:  # no playout a leaf would not use
             rollouts = self._pool.submit(self._rollout_values, [s.copy() for s in states])
         keys = [s.key() for s in states]
         results = [self._cached(k) for k in keys]
@@ -364,7 +383,7 @@ class MCTS:
                 except BaseException:
                     self._abandon(leaves)
                     raise
-        return keys, results, todo, job, rollouts
+        return keys, results, todo, job, rollouts, lams
 
     def _abandon(self, leaves) -> None:
         """Leaves whose evaluation failed: take back their virtual loss and pending marks,
@@ -375,8 +394,7 @@ class MCTS:
 
     def _finish(self, leaves, sent, applied_vl: bool = True) -> int:
         """Wait for what ``_send`` started, expand the leaves, back up their values."""
-        cfg = self.cfg
-        keys, results, todo, job, rollouts = sent
+        keys, results, todo, job, rollouts, lams = sent
         z = None
         try:
             if todo:
@@ -399,7 +417,7 @@ class MCTS:
             u, margin = 0.0, None
             if z is not None:
                 result, margin = z[k]
-                v = (1.0 - cfg.lam) * v + cfg.lam * result
+                v = (1.0 - lams[k]) * v + lams[k] * result
                 u = self.score_utility(margin, s.to_play)
                 self._margins[0] += margin
                 self._margins[1] += 1
