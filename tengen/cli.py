@@ -117,9 +117,10 @@ def player_options(args: argparse.Namespace):
     from tengen.players.build import PlayerOptions
     return PlayerOptions(
         player=args.player, net=args.net, value_net=args.value_net,
-        rollout_weights=args.rollout_weights, seed=args.seed, move_time=args.move_time,
-        visits=args.visits, lam=args.lam, lam_late=args.lam_late, c_puct=args.c_puct, c_puct_log=args.c_puct_log,
-        fpu=args.fpu, select=args.select, lcb_z=args.lcb_z, score_weight=args.score_weight,
+        rollout_weights=args.rollout_weights, rollout_ladders=args.rollout_ladders,
+        seed=args.seed, move_time=args.move_time, visits=args.visits, lam=args.lam,
+        lam_late=args.lam_late, c_puct=args.c_puct, c_puct_log=args.c_puct_log, fpu=args.fpu,
+        select=args.select, lcb_z=args.lcb_z, score_weight=args.score_weight,
         score_scale=args.score_scale, batch=args.batch, backend=args.backend,
         resign=args.resign, time_management=args.time_management)
 
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "from --net): a value network from tengen train-value")
     g.add_argument("--rollout-weights", default=None,
                    help="rollout policy weights (default: the shipped ones)")
+    g.add_argument("--rollout-ladders", action="store_true",
+                   help="rollouts read ladders: an escape into a working ladder is never "
+                   "played out (off by default: unmeasured in matches, and it costs time)")
     g.add_argument("--move-time", type=float, default=5.0,
                    help="seconds per move when the controller sends no time settings")
     g.add_argument("--visits", type=int, default=None,

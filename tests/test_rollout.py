@@ -118,8 +118,8 @@ def _rollout_checked(size, w, seed):
     init_state(b.B, b.meta, ew, gamma, rowsum, feats)
     pla, prev, passes, moves = BLACK, PASS, 0, 0
     while passes < 2 and moves < 3 * size * size:
-        loc = sample_move(b.B, b.meta, ew, pla, prev, rng, gamma, rowsum, pts, touched,
-                          saved)
+        loc = sample_move(b.B, b.meta, b.zob, ew, pla, prev, rng, gamma, rowsum, pts, touched,
+                          saved, ws.ladder_recs, ws.ladder_stack)
         play_and_update(b.B, b.meta, b.zob, ew, loc, pla, rec, gamma, rowsum, mark,
                         dirty, feats)
         fresh = Workspace(size)
@@ -172,8 +172,8 @@ def test_sampler_draws_from_the_softmax():
     draws = 40000
     counts = {}
     for _ in range(draws):
-        loc = sample_move(b.B, b.meta, ew, BLACK, prev, rng, gamma, rowsum, pts,
-                          touched, saved)
+        loc = sample_move(b.B, b.meta, b.zob, ew, BLACK, prev, rng, gamma, rowsum, pts,
+                          touched, saved, ws.ladder_recs, ws.ladder_stack)
         counts[loc] = counts.get(loc, 0) + 1
     assert set(counts) <= set(r.cands[:k].tolist())
     for i in range(k):
@@ -205,8 +205,8 @@ X . X O .
     ew = exp_weights(w)
     init_state(b.B, b.meta, ew, gamma, rowsum, feats)
     rng = new_rng(1)
-    seen = {sample_move(b.B, b.meta, ew, BLACK, gtp_to_loc("B4", 5), rng, gamma, rowsum,
-                        pts, touched, saved) for _ in range(2000)}
+    seen = {sample_move(b.B, b.meta, b.zob, ew, BLACK, gtp_to_loc("B4", 5), rng, gamma,
+                        rowsum, pts, touched, saved, ws.ladder_recs, ws.ladder_stack) for _ in range(2000)}
     assert ko not in seen and len(seen) > 5
     # the ko point was changed twice a draw (response weight, then excluded): it and
     # every other point get their own weights back

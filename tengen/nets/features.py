@@ -27,132 +27,15 @@ from numba import njit
 from tengen.engine.game import GameState
 
 from tengen.engine.board import (BLACK, BORDER, COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE,
-                            META_LEN, NEXT, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
-                            load_colors, new_record, play, undo)
+                            META_LEN, NROWS, R_CAPS, R_NCAP, SIZE, is_legal, is_own_eye,
+                            load_colors, play, undo)
+from tengen.engine.ladder import LADDER_DEPTH, ladder_captured, new_ladder_records
 from tengen.engine.numba_kernel import kernel
 
 NUM_PLANES = 49
 SENSIBLE_PLANE = 46  # the moves self-play samples from
 FEATURE_SET = "alphago48+color"
 MAX_AGE = 8
-LADDER_DEPTH = 60  # plies of ladder reading; a longer ladder is taken to fail
-
-
-# ------------------------------------------------------------------ ladders
-
-
-@kernel
-def _chain_libs2(B, w, head):
-    """The first two liberties of a chain (-1 where missing)."""
-    a = -1
-    b = -1
-    x = head
-    while True:
-        for nb in (x - w, x - 1, x + 1, x + w):
-            if B[COLOR, nb] == EMPTY and nb != a and nb != b:
-                if a < 0:
-                    a = nb
-                else:
-                    b = nb
-                    return a, b
-        x = B[NEXT, x]
-        if x == head:
-            break
-    return a, b
-
-
-@kernel
-def _single_lib(B, w, head):
-    a, _ = _chain_libs2(B, w, head)
-    return a
-
-
-@kernel
-def _ladder_candidates(B, meta, stone, defender_to_move, row):
-    """Moves to try at one node into ``row``; returns how many. The defender extends at
-    its liberty or captures an adjacent attacker chain in atari; the attacker takes
-    either of the two liberties."""
-    w = meta[M_SIZE] + 2
-    head = B[HEAD, stone]
-    if not defender_to_move:
-        a, b = _chain_libs2(B, w, head)
-        row[0] = a
-        row[1] = b
-        return 2
-    attacker = 3 - B[COLOR, stone]
-    row[0] = _single_lib(B, w, head)
-    k = 1
-    x = head
-    while True:
-        for nb in (x - w, x - 1, x + 1, x + w):
-            if k < row.shape[0] and B[COLOR, nb] == attacker and B[LIBS, B[HEAD, nb]] == 1:
-                row[k] = _single_lib(B, w, B[HEAD, nb])
-                k += 1
-        x = B[NEXT, x]
-        if x == head:
-            break
-    return k
-
-
-@njit(cache=True)
-def ladder_captured(B, meta, zob, stone, defender_to_move, recs):
-    """Is the chain through ``stone`` caught in a ladder? It has one liberty when the
-    defender is to move, two when the attacker is. Reads an AND-OR tree depth first with
-    an explicit stack (Numba's cache cannot hold recursive functions); ``recs`` holds one
-    undo record per ply and bounds the depth: a longer ladder is taken to fail."""
-    maxd = recs.shape[0]
-    cands = np.empty((maxd, 16), np.int64)
-    ncand = np.empty(maxd, np.int64)
-    nexti = np.zeros(maxd, np.int64)
-    defender = B[COLOR, stone]
-    attacker = 3 - defender
-    d = 0
-    is_def = defender_to_move
-    ncand[0] = _ladder_candidates(B, meta, stone, is_def, cands[0])
-    nexti[0] = 0
-    child_value = False
-    returning = False
-    while True:
-        is_def = (d % 2 == 0) == defender_to_move
-        value = -1  # -1: undecided; 0: not captured; 1: captured
-        if returning:
-            returning = False
-            undo(B, meta, zob, recs[d])
-            if is_def and not child_value:
-                value = 0  # the attacker found no capture after this defence
-            elif not is_def and child_value:
-                value = 1  # the defender could not escape after this attack
-        pushed = False
-        while value < 0 and nexti[d] < ncand[d]:
-            m = cands[d, nexti[d]]
-            nexti[d] += 1
-            mover = defender if is_def else attacker
-            if m <= 0 or not is_legal(B, meta, m, mover):
-                continue
-            play(B, meta, zob, m, mover, recs[d])
-            libs = B[LIBS, B[HEAD, stone]]
-            if is_def:
-                if libs >= 3 or (libs == 2 and d + 1 >= maxd):
-                    value = 0
-                elif libs == 2:
-                    pushed = True
-                    break
-            elif libs == 1 and d + 1 < maxd:
-                pushed = True
-                break
-            undo(B, meta, zob, recs[d])
-        if pushed:
-            d += 1
-            ncand[d] = _ladder_candidates(B, meta, stone, not is_def, cands[d])
-            nexti[d] = 0
-            continue
-        if value < 0:  # candidates exhausted
-            value = 1 if is_def else 0
-        if d == 0:
-            return value == 1
-        d -= 1
-        child_value = value == 1
-        returning = True
 
 
 # ------------------------------------------------------------------ planes
@@ -218,10 +101,6 @@ def compute_planes(B, meta, zob, pla, ages, out, recs):
                         break
             undo(B, meta, zob, recs[0])
     return out
-
-
-def new_ladder_records(size: int) -> np.ndarray:
-    return np.zeros((LADDER_DEPTH, new_record(size).shape[0]), np.int32)
 
 
 def ages_from_moves(size: int, moves, colors_padded: np.ndarray) -> np.ndarray:
@@ -307,4 +186,4 @@ def pack_position(state) -> tuple[np.ndarray, int, int]:
 
 
 __all__ = ["NUM_PLANES", "FEATURE_SET", "compute_planes", "state_planes", "batch_planes",
-           "pack_position", "ladder_captured", "new_ladder_records"]
+           "pack_position"]

@@ -21,6 +21,7 @@ class PlayerOptions:
     net: str | None = None  # checkpoint, or sl / rl (default: the shipped SL net)
     value_net: str | None = None  # leaf values from this net, priors from ``net``
     rollout_weights: str | None = None  # default: the shipped ones
+    rollout_ladders: bool = False  # rollouts never run into a working ladder
     seed: int = 0
     move_time: float = 5.0  # seconds a move when no time was announced
     visits: int | None = None  # simulations a move (None: the clock decides)
@@ -112,7 +113,8 @@ def build_player(o: PlayerOptions, judge=None):
         return build_search_player(str(path), search_config(o), o.rollout_weights,
                                    move_time=o.move_time, seed=o.seed, judge=judge,
                                    value_net=o.value_net, backend=o.backend,
-                                   torch_threads=o.torch_threads, time_policy=time_policy(o))
+                                   torch_threads=o.torch_threads, time_policy=time_policy(o),
+                                   rollout_ladders=o.rollout_ladders)
     if o.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts", stand_in=lambda: _stand_in(path),

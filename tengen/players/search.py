@@ -22,11 +22,13 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                         device: str = "cpu", judge: Judge | None = None,
                         value_net: str | None = None, backend: str = "torch",
                         torch_threads: int = 0,
-                        time_policy: TimePolicy | None = None) -> SearchPlayer:
+                        time_policy: TimePolicy | None = None,
+                        rollout_ladders: bool = False) -> SearchPlayer:
     """``value_net``: take leaf values from this network, priors from ``net``;
     ``backend``: ``EvaluatorConfig.backend``; ``torch_threads``: as the player set them
     (0: torch's own count), part of the load cache's key; ``time_policy``: how the clock
-    is spent (default: the adaptive one, ``move_time`` seconds a move without a clock)."""
+    is spent (default: the adaptive one, ``move_time`` seconds a move without a clock);
+    ``rollout_ladders``: the rollouts (the search's and the judge's) read ladders."""
     kernels = KernelPrecompile() if warm_up else None  # compiling beside the net's load
     if kernels is not None and kernels.compiling:
         warm_board()  # the kernels a GTP command runs, here first
@@ -42,10 +44,11 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
     if kernels is not None:
         kernels.wait()
     w, _ = load_weights(rollout_weights)
+    lad = rollout_ladders
     player = SearchPlayer(evaluator, cfg,
-                          RolloutPolicy(w, seed=seed) if cfg.uses_rollouts() else None,
+                          RolloutPolicy(w, seed=seed, ladders=lad) if cfg.uses_rollouts() else None,
                           time_policy or TimePolicy(default_move_time=move_time),
-                          judge=judge or Judge(RolloutPolicy(w, seed=seed + 1)),
+                          judge=judge or Judge(RolloutPolicy(w, seed=seed + 1, ladders=lad)),
                           heads=NetHeads.of(evaluator))
     if warm_up:  # load every kernel a move needs, and prime the network, now:
         g = GameState(9)  # a clock announced to GTP waits for this, not the first move
@@ -68,7 +71,9 @@ def build_search_players(count: int, net: str, cfg: SearchConfig, **kw) -> list[
     seed = kw.get("seed", 0)
     return [first] + [
         SearchPlayer(first.mcts.evaluator, cfg,
-                     RolloutPolicy(w, seed=seed + 2 * k) if cfg.uses_rollouts()
+                     RolloutPolicy(w, seed=seed + 2 * k,
+                                   ladders=kw.get("rollout_ladders", False))
+                     if cfg.uses_rollouts()
                      else None, TimePolicy(), judge=first.judge, heads=first.heads)
         for k in range(1, count)]
 

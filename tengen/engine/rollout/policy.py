@@ -23,6 +23,7 @@ from numba import njit
 
 from tengen.engine.board import (COLOR, EMPTY, HEAD, LIBS, M_KO, M_KO_PLA, M_SIZE, NEXT, PASS, R_CAPS,
                     R_NCAP, area_owner, area_score, new_record, play)
+from tengen.engine.ladder import escape_fails, new_ladder_records, new_ladder_stack
 from tengen.engine.numba_kernel import inline_kernel, kernel
 from tengen.engine.playout import new_rng, rand_below
 from tengen.engine.rollout.features import (MAXF, NDIAMOND, NWEIGHTS, diamond, diamond_code, near_index,
@@ -75,9 +76,10 @@ def exp_weights(w: np.ndarray) -> np.ndarray:
 
 
 class Workspace:
-    """Scratch arrays for rollouts on one board size (one per thread)."""
+    """Scratch arrays for rollouts on one board size (one per thread). ``ladders``: the
+    ladder reader's records, without which escapes into a working ladder are not read."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, ladders: bool = True):
         L = (size + 2) ** 2
         self.gamma = np.zeros((2, L), np.float64)
         self.rowsum = np.zeros((2, size + 2), np.float64)
@@ -89,6 +91,9 @@ class Workspace:
         self.saved = np.zeros(4 * NDIAMOND + 8, np.float64)  # their weights before
         self.owner = np.zeros(L, np.int32)
         self.rec = new_record(size)
+        # the ladder reader's undo records (none: ladders not read)
+        self.ladder_recs = new_ladder_records(size)[:None if ladders else 0]
+        self.ladder_stack = new_ladder_stack()  # ... and its search stack
 
     def arrays(self):
         return (self.gamma, self.rowsum, self.mark, self.dirty, self.feats,
@@ -284,11 +289,13 @@ def _set_gamma(gamma, rowsum, ci, q, g, wd):
 
 
 @kernel
-def sample_move(B, meta, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved):
+def sample_move(B, meta, zob, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved,
+                ladder_recs, ladder_stack):
     """One rollout move for ``pla``: response weights around ``prev`` for this draw, the
-    ko point rejected, PASS when no point is left. Every weight changed for the draw is
-    put back from ``saved`` afterwards (in reverse, so a point changed twice gets its
-    first value back)."""
+    ko point and escapes into a working ladder rejected (a rejected point is redrawn
+    without it), PASS when no point is left. Every weight changed for the draw is put
+    back from ``saved`` afterwards (in reverse, so a point changed twice gets its first
+    value back)."""
     ci = pla - 1
     wd = meta[M_SIZE] + 2
     nt = 0
@@ -308,7 +315,8 @@ def sample_move(B, meta, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved)
         q = _draw(rowsum, gamma, ci, wd, rng)
         if q < 0:
             break
-        if q == meta[M_KO] and pla == meta[M_KO_PLA]:
+        if (q == meta[M_KO] and pla == meta[M_KO_PLA]) or \
+                escape_fails(B, meta, zob, q, pla, ladder_recs, ladder_stack):
             touched[nt] = q
             saved[nt] = gamma[ci, q]
             nt += 1
@@ -323,13 +331,14 @@ def sample_move(B, meta, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved)
 
 @kernel
 def rollout(B, meta, zob, ew, pla, prev, passes, max_moves, rng, rec, gamma, rowsum,
-            mark, dirty, feats, pts, touched, saved):
+            mark, dirty, feats, pts, touched, saved, ladder_recs, ladder_stack):
     """Play the position out in place. Returns (black-minus-white area score without
     komi, moves played)."""
     init_state(B, meta, ew, gamma, rowsum, feats)
     moves = 0
     while passes < 2 and moves < max_moves:
-        loc = sample_move(B, meta, ew, pla, prev, rng, gamma, rowsum, pts, touched, saved)
+        loc = sample_move(B, meta, zob, ew, pla, prev, rng, gamma, rowsum, pts, touched,
+                          saved, ladder_recs, ladder_stack)
         play_and_update(B, meta, zob, ew, loc, pla, rec, gamma, rowsum, mark, dirty, feats)
         passes = passes + 1 if loc == PASS else 0
         prev = loc
@@ -340,7 +349,8 @@ def rollout(B, meta, zob, ew, pla, prev, passes, max_moves, rng, rec, gamma, row
 
 @njit(cache=True, nogil=True)  # runs beside the network in the search's worker thread
 def rollout_batch(B0, meta0, zob, ew, pla, prev, passes, count, rng, rec, gamma, rowsum,
-                  mark, dirty, feats, pts, touched, saved, owner, own_sum):
+                  mark, dirty, feats, pts, touched, saved, ladder_recs, ladder_stack, owner,
+                  own_sum):
     """``count`` rollouts from one position: summed scores, summed moves; ``own_sum``
     (per point) gains +1 for every rollout black owns it in and -1 for white."""
     n = meta0[M_SIZE]
@@ -350,7 +360,7 @@ def rollout_batch(B0, meta0, zob, ew, pla, prev, passes, count, rng, rec, gamma,
         B = B0.copy()
         meta = meta0.copy()
         s, m = rollout(B, meta, zob, ew, pla, prev, passes, 3 * n * n, rng, rec, gamma,
-                       rowsum, mark, dirty, feats, pts, touched, saved)
+                       rowsum, mark, dirty, feats, pts, touched, saved, ladder_recs, ladder_stack)
         total += s
         moves += m
         area_owner(B, meta, owner)
@@ -363,9 +373,12 @@ def rollout_batch(B0, meta0, zob, ew, pla, prev, passes, count, rng, rec, gamma,
 
 
 class RolloutPolicy:
-    """Rollouts from a ``GameState`` with the shipped (or given) weights."""
+    """Rollouts from a ``GameState`` with the shipped (or given) weights. ``ladders``: an
+    escape into a working ladder is never played (off by default until a match says it
+    plays better: the reading costs rollout time)."""
 
-    def __init__(self, weights: np.ndarray | None = None, seed: int = 0):
+    def __init__(self, weights: np.ndarray | None = None, seed: int = 0, ladders: bool = False):
+        self.ladders = ladders
         self.w = load_weights()[0] if weights is None else weights.astype(np.float32)
         self.ew = exp_weights(self.w)
         self.rng = new_rng(seed)
@@ -373,7 +386,7 @@ class RolloutPolicy:
 
     def workspace(self, size: int) -> Workspace:
         if size not in self._ws:
-            self._ws[size] = Workspace(size)
+            self._ws[size] = Workspace(size, self.ladders)
         return self._ws[size]
 
     def run(self, state, count: int = 1) -> tuple[float, np.ndarray, int]:
@@ -392,7 +405,8 @@ class RolloutPolicy:
         ws = self.workspace(size)
         own = np.zeros(B.shape[1], np.float64)
         total, moves = rollout_batch(B, meta, zob, self.ew, to_play, prev, passes, count,
-                                     self.rng, ws.rec, *ws.arrays(), ws.owner, own)
+                                     self.rng, ws.rec, *ws.arrays(), ws.ladder_recs,
+                                     ws.ladder_stack, ws.owner, own)
         return total / count - komi, own / count, moves
 
 
