@@ -166,16 +166,47 @@ def main() -> int:
         print("| predicted value | positions | mean value | mean outcome |\n|---|---|---|---|")
         for c in entry["calibration"]:
             print(f"| {c['band']} | {c['positions']} | {c['mean_value']} | {c['mean_outcome']} |")
+    report["late_by_result"] = late_by_result(np.load(_cache_path(args, args.nets[0], games)),
+                                              z, meta, args.nets[0])
     if args.rollouts:
-        report["rollouts"] = rollout_table(args, games, meta, z, report)
+        report["rollouts"] = rollout_table(args, rows, games, meta, z)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
     return 0
 
 
-def rollout_table(args, games, meta, z, report) -> dict:
+def late_by_result(v: np.ndarray, z: np.ndarray, meta: np.ndarray, net: str,
+                   after: int = 150) -> list[dict]:
+    """After move ``after``, the first net's mean value for tengen in the games it won and
+    in those it lost, on its turns and the opponent's: a net that reads lost games as won
+    says so here."""
+    mine = meta[:, 1] == 1
+    v_t, z_t = np.where(mine, v, -v), np.where(mine, z, -z)  # both for tengen
+    late = meta[:, 0] > after
+    out = []
+    print(f"\n{net} after move {after}, for tengen:\n| games | turn | positions | mean value | "
+          f"outcome | MSE |\n|---|---|---|---|---|---|")
+    for result, won in (("won", z_t > 0), ("lost", z_t < 0)):
+        for turn, sel_turn in (("tengen's", mine), ("the opponent's", ~mine)):
+            sel = late & won & sel_turn
+            if not sel.any():
+                continue
+            row = {"games": result, "turn": turn, "positions": int(sel.sum()),
+                   "mean_value": round(float(v_t[sel].mean()), 3),
+                   "mse": round(float(((v[sel] - z[sel]) ** 2).mean()), 3)}
+            out.append(row)
+            print(f"| {result} | {turn} | {row['positions']} | {row['mean_value']:+.2f} | "
+                  f"{'+1' if result == 'won' else '-1'} | {row['mse']} |")
+    return out
+
+
+FILL = ((0.0, 0.15), (0.15, 0.25), (0.25, 0.35), (0.35, 0.45), (0.45, 0.55), (0.55, 1.01))
+
+
+def rollout_table(args, rows, games, meta, z) -> dict:
     """MSE by phase of the rollouts and of the search's mixes with the first net, on the
-    positions the rollouts read (tengen to move, and all)."""
+    positions the rollouts read (tengen to move, and all); and by how full the board is,
+    the mix (lambda in tenths) that knows the outcome best there."""
     idx, r = rollout_values(games, meta, args.every, args.rollouts)
     v = np.load(_cache_path(args, args.nets[0], games))[idx]
     zz, moves, mine = z[idx], meta[idx, 0], meta[idx, 1] == 1
@@ -191,6 +222,26 @@ def rollout_table(args, games, meta, z, report) -> dict:
         name = {0.0: "value net alone", 1.0: "rollouts alone"}.get(lam, f"mix, lambda {lam}")
         print(f"| {name} | {a['mse']} | {a['moves_1_50']['mse']} | {a['moves_51_150']['mse']} | "
               f"{a['moves_151_plus']['mse']} | {row['tengen_to_move']['mse']} |")
+    area = rows[0][0].size
+    fill = np.array([np.count_nonzero(rows[k][0] & 3) / area for k in idx])
+    table["by_fill"] = []
+    print("\n| stones on the board | positions | games | moves | best lambda (MSE) | "
+          "value net alone | lambda 0.5 | rollouts alone |\n|---|---|---|---|---|---|---|---|")
+    for lo, hi in FILL:
+        sel = (fill >= lo) & (fill < hi)
+        if not sel.any():
+            continue
+        errs = {lam: float((((1 - lam) * v[sel] + lam * r[sel] - zz[sel]) ** 2).mean())
+                for lam in np.round(np.linspace(0, 1, 11), 1)}
+        best = min(errs, key=errs.get)
+        row = {"fill": [lo, min(hi, 1.0)], "positions": int(sel.sum()),
+               "games": len(set(meta[idx][sel, 2].tolist())),
+               "moves": [int(moves[sel].min()), int(moves[sel].max())], "best_lambda": best,
+               "mse": {str(k): round(e, 4) for k, e in errs.items()}}
+        table["by_fill"].append(row)
+        print(f"| {lo:.0%}-{min(hi, 1.0):.0%} | {row['positions']} | {row['games']} | "
+              f"{row['moves'][0]}-{row['moves'][1]} | {best} ({errs[best]:.3f}) | "
+              f"{errs[0.0]:.3f} | {errs[0.5]:.3f} | {errs[1.0]:.3f} |")
     return table
 
 
