@@ -41,10 +41,12 @@ def test_gtp_applies_the_plan_in_the_players_background_load():
     from tengen.players.build import PlayerOptions, build_player
     before = torch.get_num_threads()
     try:
-        for lam, threads in ((0.5, 0), (0.0, 0), (0.5, 2)):
-            args = argparse.Namespace(player="mcts", lam=lam, threads=threads, passes=0)
+        # a late mix needs the rollout thread even where the early mix is the network alone
+        for lam, late, threads in ((0.5, None, 0), (0.0, None, 0), (0.5, None, 2), (0.0, 1.0, 0)):
+            args = argparse.Namespace(player="mcts", lam=lam, lam_late=late, threads=threads,
+                                      passes=0)
             plan = _plan_threads(args)
-            assert plan == plan_threads(lam > 0, override=threads)
+            assert plan == plan_threads(lam > 0 or late is not None, override=threads)
             torch.set_num_threads(7)
             player = build_player(PlayerOptions(player="policy",
                                                 torch_threads=plan.torch_threads))
