@@ -249,7 +249,7 @@ def main() -> int:
     h.add_argument("--work", default="/tmp/gpu-loop-rehearsal")
     h.add_argument("--minutes", type=float, default=10.0)
     h.add_argument("--anchor", default="/usr/games/gnugo --mode gtp --level 1 --chinese-rules",
-                   help="the tiny loop's anchor engine")
+                   help="the tiny loop's anchor engine ('': no anchor matches)")
     a = ap.parse_args()
     return {"carry": carry, "run": run, "unpack": unpack, "rehearse": rehearse}[a.step](a)
 

@@ -73,10 +73,15 @@ def kernels_compiled():
     ``tengen gtp`` a test starts then searches from its first move. (On an empty cache
     its first moves would be the stand-in's: ``test_stand_in.py`` tests that on a cache
     of its own.)"""
+    import fcntl
     import subprocess
+    import tempfile
 
     from helpers import tengen_cmd
     from tengen.players.precompile import KernelPrecompile
-    if not KernelPrecompile.cached():
-        subprocess.run(tengen_cmd() + ["gtp", "--prepare"], check=True,
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=900)
+    # pytest-xdist's workers start together: one compiles, the others wait and read
+    with open(Path(tempfile.gettempdir()) / "tengen-tests-prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not KernelPrecompile.cached():
+            subprocess.run(tengen_cmd() + ["gtp", "--prepare"], check=True,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=900)

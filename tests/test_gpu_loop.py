@@ -12,8 +12,10 @@ SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "gpu_loop.py"
 
 
 def test_a_generation_made_elsewhere_joins_the_loop(tmp_path, gnugo_cmd):
+    # no anchor matches (test_train_loop plays them): the round trip is what is checked;
+    # GNU Go still referees the gates
     r = subprocess.run([sys.executable, str(SCRIPT), "rehearse", "--work", str(tmp_path / "gl"),
-                        "--anchor", gnugo_cmd],
+                        "--anchor", ""],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert "the same candidate as made here" in r.stdout

@@ -3,6 +3,7 @@
 import json
 import re
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +14,17 @@ from tengen.engine.sgf import iter_sgf_files, parse_sgf
 pytestmark = pytest.mark.slow
 
 
-def test_every_kgs_record_replays_or_is_explained(kgs_dir, tmp_path):
+@pytest.fixture(scope="module")
+def replayed(kgs_dir):
+    """Every archive replayed once (two processes); both checks below read it."""
     archives = sorted(str(p) for p in kgs_dir.glob("*.tar.gz"))
+    return archives, replay_paths(archives, jobs=2)
+
+
+def test_every_kgs_record_replays_or_is_explained(replayed, tmp_path):
+    archives, outcomes = replayed
     expected = sum(int(re.search(r"-19-(\d+)-", p).group(1)) for p in archives)
-    report = summarize(replay_paths(archives, jobs=2))
+    report = summarize(outcomes)
     (tmp_path / "replay.json").write_text(json.dumps(report, indent=1))
     brief = {k: v for k, v in report.items() if k != "failures"}
     print("\nKGS replay:", json.dumps(brief))
@@ -32,14 +40,19 @@ def test_every_kgs_record_replays_or_is_explained(kgs_dir, tmp_path):
         assert f["message"]
 
 
-def test_superko_failures_really_repeat_a_position(kgs_dir):
-    """The records rejected for superko are checked on colours, not hashes."""
-    archives = sorted(str(p) for p in kgs_dir.glob("*.tar.gz"))
-    outcomes = [o for o in replay_paths(archives[:3], jobs=2) if o.status == "superko"]
+def test_superko_failures_really_repeat_a_position(replayed):
+    """The records rejected for superko, in every archive, are checked on colours, not
+    hashes."""
+    archives, outcomes = replayed
+    outcomes = [o for o in outcomes if o.status == "superko"]
     assert outcomes, "the 2001-2003 archives hold games with a repeated position"
-    for o in outcomes:
-        data = dict(iter_sgf_files(next(a for a in archives if a.endswith(o.source))))[o.name]
-        rec = parse_sgf(data)
+    wanted = {(o.source, o.name): o for o in outcomes}
+    records = {(Path(a).name, name): data for a in archives
+               if any(src == Path(a).name for src, _ in wanted)
+               for name, data in iter_sgf_files(a) if (Path(a).name, name) in wanted}
+    assert records.keys() == wanted.keys()
+    for key, o in wanted.items():
+        rec = parse_sgf(records[key])
         g = rec.to_game_state(upto=0, superko=False)
         seen = [g.colors()]
         for m in rec.moves[: o.move]:
