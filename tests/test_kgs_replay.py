@@ -47,8 +47,8 @@ def test_superko_failures_really_repeat_a_position(replayed):
     outcomes = [o for o in outcomes if o.status == "superko"]
     assert outcomes, "the 2001-2003 archives hold games with a repeated position"
     wanted = {(o.source, o.name): o for o in outcomes}
-    records = {(Path(a).name, name): data for a in archives
-               if any(src == Path(a).name for src, _ in wanted)
+    sources = {src for src, _ in wanted}
+    records = {(Path(a).name, name): data for a in archives if Path(a).name in sources
                for name, data in iter_sgf_files(a) if (Path(a).name, name) in wanted}
     assert records.keys() == wanted.keys()
     for key, o in wanted.items():

@@ -73,20 +73,25 @@ def test_killed_in_every_stage_the_loop_ends_as_an_uninterrupted_one(tmp_path, g
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     # the uninterrupted run goes on beside the killed ones (the second core): the loop's
     # results do not depend on its timing, which is what the comparison checks
-    log = open(tmp_path / "straight.log", "w+")
-    first = subprocess.Popen(loop_command(tmp_path, straight, gnugo), stdout=subprocess.DEVNULL,
-                             stderr=log)
-    cmd = loop_command(tmp_path, killed, gnugo)
-    points = [killed / "gen-001" / "data" / "batch-000000" / "records.npz",
-              killed / "gen-001" / "train" / "latest.pt",  # training part-way
-              killed / "gen-001" / "gate" / "game-0000.json",  # the second gate game under way
-              killed / "gen-000" / "anchor" / "logs",  # generation 0's anchor game under way
-              killed / "gen-002" / "train" / "latest.pt"]
-    kills = sum(kill_when(cmd, p) for p in points)
-    assert kills >= 4  # a stage may end before the poll sees its file; most are cut
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert first.wait(timeout=900) == 0, (log.seek(0), log.read()[-3000:])[1]
+    with open(tmp_path / "straight.log", "w+") as log:
+        first = subprocess.Popen(loop_command(tmp_path, straight, gnugo),
+                                 stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            cmd = loop_command(tmp_path, killed, gnugo)
+            points = [killed / "gen-001" / "data" / "batch-000000" / "records.npz",
+                      killed / "gen-001" / "train" / "latest.pt",  # training part-way
+                      killed / "gen-001" / "gate" / "game-0000.json",  # 2nd gate game on
+                      killed / "gen-000" / "anchor" / "logs",  # gen 0 anchor game on
+                      killed / "gen-002" / "train" / "latest.pt"]
+            kills = sum(kill_when(cmd, p) for p in points)
+            assert kills >= 4  # a stage may end before the poll sees its file; most are cut
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+            assert r.returncode == 0, r.stderr[-3000:]
+            assert first.wait(timeout=900) == 0, (log.seek(0), log.read()[-3000:])[1]
+        finally:  # a failed check leaves no loop running behind the test
+            if first.poll() is None:
+                first.kill()
+                first.wait()
     a, b = outcome(straight), outcome(killed)
     assert a == b
     # a killed stage's cost is every run's: the markers say how many runs each took
