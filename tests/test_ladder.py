@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from tengen.match.ladder import (RUNGS, LadderConfig, estimate_rating, format_table,
-                                 run_ladder, rung_config)
+                                 rows_from, run_ladder, rung_config)
 
 
 def rated(name, rating, wins, losses):
@@ -48,6 +48,21 @@ def test_rungs_give_every_game_its_seed_and_the_handicap_to_the_right_side(tmp_p
     assert rung_config(untimed, RUNGS["pachi-5k"]).game.untimed == ()  # no clock at all
     h = rung_config(cfg, RUNGS["gnugo10-h3"])
     assert h.game.handicap == 3 and h.engine_colour == "white"  # tengen gives the stones
+
+
+def test_a_rung_stopped_before_its_first_game_has_no_row(tmp_path):
+    def summary(rung, **tally):
+        (tmp_path / rung).mkdir()
+        (tmp_path / rung / "summary.json").write_text(json.dumps(
+            {"games": 0, "wins": 0, "losses": 0, "draws": 0, "forfeits": 0, "win_rate": 0.5,
+             "wilson_low": 0.0, "wilson_high": 1.0, "elo": 0.0, "elo_low": 0.0,
+             "elo_high": 0.0, "seconds_per_move": {}, **tally}))
+    summary("katago-b6c96-v16", games=40, wins=1, losses=39, win_rate=0.025)
+    summary("katago-b6c96-v64")  # stopped as it began
+    summary("pachi-5k", forfeits=2)  # two forfeits: a row, so that they are seen
+    rows = {r["rung"]: r for r in rows_from(tmp_path)}
+    assert set(rows) == {"katago-b6c96-v16", "pachi-5k"}
+    assert rows["katago-b6c96-v16"]["wins"] == 1
 
 
 @pytest.mark.slow

@@ -154,12 +154,15 @@ def row(rung: Rung, s: dict) -> dict:
 
 
 def rows_from(out: Path) -> list[dict]:
-    """The table's rows from the rung folders already played (their summary.json)."""
+    """The table's rows from the rung folders already played (their summary.json); a
+    rung stopped before its first game ended has no row (not a 0.50 of no games)."""
     rows = []
     for name, rung in RUNGS.items():
         path = out / name / "summary.json"
         if path.exists():
-            rows.append(row(rung, json.loads(path.read_text())))
+            s = json.loads(path.read_text())
+            if s["games"] + s.get("forfeits", 0) > 0:
+                rows.append(row(rung, s))
     return rows
 
 
