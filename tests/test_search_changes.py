@@ -20,32 +20,37 @@ def load_script():
     return mod
 
 
-def searched(command: str):
+def options(command: str):
     argv = shlex.split(command.format(seed=7))
     assert argv[1:4] == ["-m", "tengen", "gtp"]
-    return search_config(player_options(build_parser().parse_args(argv[3:])))
+    return player_options(build_parser().parse_args(argv[3:]))
 
 
 def test_each_row_turns_exactly_its_rule_on_in_the_engine_and_off_in_the_opponent():
     sc = load_script()
-    default = searched(sc.base_command(400))
-    assert (default.visits, default.fpu, default.select) == (400, "average", "lcb")
-    assert default.c_puct_log == 0 and default.score_weight == 0
-    # what each rule changes in the search's configuration, rule on
+    default = options(sc.base_command(400))
+    search = search_config(default)
+    assert (search.visits, search.fpu, search.select) == (400, "average", "lcb")
+    assert search.c_puct_log == 0 and search.score_weight == 0 and search.lam == 0.5
+    # what each rule changes in the player's options, rule on
     on = {"fpu": {"fpu": "average"}, "lcb": {"select": "lcb"},
           "cpuct-log": {"c_puct_log": 0.45}, "score": {"score_weight": 0.3},
-          "lcb-z5": {"lcb_z": 5.0}}
+          "lcb-z5": {"lcb_z": 5.0}, "rollout-ladders": {"rollout_ladders": True},
+          "late-mix": {"lam": 0.0, "lam_late": 1.0}}
     assert set(on) == set(sc.CHANGES)
     for name, change in sc.CHANGES.items():
-        engine, opponent = (searched(c) for c in sc.commands(sc.base_command(400), change))
+        engine, opponent = (options(c) for c in sc.commands(sc.base_command(400), change))
         e, o = asdict(engine), asdict(opponent)
         differ = {k for k in e if e[k] != o[k]}
-        assert differ and differ <= set(on[name]) | {"fpu_reduction"}, (name, differ)
+        assert differ == set(on[name]), (name, differ)
         for k, v in on[name].items():
             assert e[k] == v and o[k] != v, name
         # a rule on by default is the default engine itself; one off by default, the opponent
         assert (e == asdict(default)) == change.default_on
         assert (o == asdict(default)) != change.default_on
+        # and the search the options make differs too, where the rule is the search's
+        if name != "rollout-ladders":
+            assert search_config(engine) != search_config(opponent), name
 
 
 def test_the_table_gives_a_sweep_its_lower_bound_only():
