@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
 from tengen.engine.board import BLACK
-from tengen.engine.move_log import MOVE_LINE
+from tengen.engine.move_log import MOVE_LINE, belief_winrate
 from tengen.engine.sgf import read_sgf
 from tengen.match.gtp_client import GtpClient, gnugo_command
-
-WINRATE = re.compile(r"winrate ([\d.]+)")
 
 
 def margin(count: str) -> float:
@@ -40,7 +37,10 @@ def last_summary(log: Path, number: int) -> tuple[str, float]:
     found = [m for m in MOVE_LINE.finditer(log.read_text()) if int(m.group(1)) == number]
     if not found:
         raise RuntimeError(f"no summary for move {number} in {log}")
-    return found[-1].group(3), float(WINRATE.search(found[-1].group(4)).group(1))
+    rate = belief_winrate(found[-1].group(4))
+    if rate is None:
+        raise RuntimeError(f"no win rate in the summary of move {number} in {log}")
+    return found[-1].group(3), rate
 
 
 def traced_side(sgf: Path, side: str) -> str | None:

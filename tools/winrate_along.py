@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 from pathlib import Path
 
 from tengen.engine.board import BLACK, WHITE
+from tengen.engine.move_log import belief_winrate
 from tengen.engine.sgf import SgfError, read_sgf
-
-WINRATE = re.compile(r"\bwinrate ([\d.]+)")
 
 
 def engine_winrates(sgf: Path) -> dict[int, float] | None:
@@ -32,9 +30,9 @@ def engine_winrates(sgf: Path) -> dict[int, float] | None:
     rec = read_sgf(sgf)
     out = {}
     for number, (move, comment) in enumerate(zip(rec.moves, rec.comments), start=1):
-        m = WINRATE.search(comment or "")
-        if m and move.pla == colour:
-            out[number] = float(m.group(1))
+        rate = belief_winrate(comment)
+        if rate is not None and move.pla == colour:
+            out[number] = rate
     return out
 
 
@@ -56,8 +54,8 @@ def summarise(curves: list[dict[int, float]], at: list[int], below: float) -> di
             q = statistics.quantiles(values, n=4)
             rows[move] = {"games": len(values), "median": statistics.median(values),
                           "q1": q[0], "q3": q[2]}
-    falls = [min(k for k, v in c.items() if v < below) for c in curves
-             if any(v < below for v in c.values())]
+    firsts = (min((k for k, v in c.items() if v < below), default=None) for c in curves)
+    falls = [k for k in firsts if k is not None]
     fall = {"games": len(curves), "fell": len(falls),
             "median": statistics.median(falls) if falls else None,
             "first": min(falls) if falls else None, "last": max(falls) if falls else None}

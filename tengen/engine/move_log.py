@@ -1,5 +1,6 @@
 """The one stderr line ``tengen gtp`` writes a move, and its reader (the arena puts what
-the engine believed into each move's SGF comment; game_trace.py reads it back).
+the engine believed into each move's SGF comment; game_trace.py and winrate_along.py read
+it back).
 
     tengen: move 41 B Q16 1.73 s winrate 0.612 top Q16 812 0.612, ... pv Q16 R17
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 
 MOVE_LINE = re.compile(r"^tengen: move (\d+) ([BW]) (\S+) [\d.]+ s (.+)$", re.M)
+_WINRATE = re.compile(r"\bwinrate ([\d.]+)")
 
 
 def format_move_line(number: int, colour: str, move: str, seconds: float,
@@ -22,4 +24,10 @@ def last_belief(text: str) -> str | None:
     return found[-1].group(4).strip() if found else None
 
 
-__all__ = ["MOVE_LINE", "format_move_line", "last_belief"]
+def belief_winrate(belief: str | None) -> float | None:
+    """The mover's win rate in a belief (a move line's tail, or an arena SGF comment)."""
+    m = _WINRATE.search(belief or "")
+    return float(m.group(1)) if m else None
+
+
+__all__ = ["MOVE_LINE", "format_move_line", "last_belief", "belief_winrate"]
