@@ -116,7 +116,7 @@ def player_options(args: argparse.Namespace):
     """``tengen gtp``'s options as the player builder's dataclass."""
     from tengen.players.build import PlayerOptions
     return PlayerOptions(
-        player=args.player, net=args.net, value_net=args.value_net,
+        player=args.player, net=args.net, value_net=args.value_net, value_mix=args.value_mix,
         rollout_weights=args.rollout_weights, rollout_ladders=args.rollout_ladders,
         seed=args.seed, move_time=args.move_time, visits=args.visits, lam=args.lam,
         lam_late=args.lam_late, c_puct=args.c_puct, c_puct_log=args.c_puct_log, fpu=args.fpu,
@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--value-net", default=None,
                    help="the search takes leaf values from this network (priors still "
                    "from --net): a value network from tengen train-value")
+    g.add_argument("--value-mix", type=float, default=1.0,
+                   help="with --value-net: its share of the leaf value, the rest from --net's "
+                   "own value output, which comes with the priors at no cost (default 1)")
     g.add_argument("--rollout-weights", default=None,
                    help="rollout policy weights (default: the shipped ones)")
     g.add_argument("--rollout-ladders", action="store_true",
@@ -341,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", default=None, help="value-data folder(s), comma-separated")
     ev.add_argument("--val-every", type=int, default=20, help="as train-value held it out")
     ev.add_argument("--all", action="store_true", help="every batch, not only held-out ones")
+    ev.add_argument("--value-mix", type=float, default=None,
+                    help="with two --net: also the search's mix of them (gtp --value-net "
+                    "SECOND --value-mix W): W of the second's value, the rest the first's")
     ev.add_argument("--kgs", default=None, help="KGS archive (e.g. KGS-2017_05)")
     ev.add_argument("--games", type=int, default=200, help="KGS games (0: all)")
     ev.add_argument("--device", default="cpu", help="cpu or cuda")
@@ -617,6 +623,14 @@ def _eval_value(args: argparse.Namespace) -> int:
         raise SystemExit("tengen eval-value: give --data, --kgs or both")
     names = args.net or [str(SHIPPED_NET)]
     models = {name: load_checkpoint(name)[0] for name in names}
+    if args.value_mix is not None:
+        from tengen.selfplay.value_eval import MixedValue
+        if len(names) != 2 or not 0.0 <= args.value_mix <= 1.0:
+            raise SystemExit("tengen eval-value: --value-mix W takes two --net (priors, "
+                             "value) and W in [0, 1]")
+        mixed = f"mix {args.value_mix}: {names[1]} into {names[0]}"
+        models[mixed] = MixedValue(models[names[0]], models[names[1]], args.value_mix)
+        names = names + [mixed]
     out = {name: {"net": name} for name in names}
     if args.data:
         for name, model in models.items():

@@ -85,6 +85,13 @@ def test_gtp_refuses_a_bad_net_at_start(tmp_path, flag):
     assert not (tmp_path / "PWNED").exists()
 
 
+def test_gtp_refuses_a_value_mix_without_a_value_net_or_outside_0_1(tmp_path):
+    r = gtp_start("--value-mix", "0.5")
+    assert r.returncode == 1 and r.stdout == "" and "needs --value-net" in r.stderr
+    r = gtp_start("--value-net", "sl", "--value-mix", "1.5")
+    assert r.returncode == 1 and "--value-mix 1.5" in r.stderr
+
+
 def test_gtp_refuses_bad_rollout_weights_at_start_even_for_random_play(tmp_path):
     bad = tmp_path / "w.npz"
     bad.write_bytes(b"PK\x03\x04 not a zip")

@@ -28,6 +28,7 @@ def loop_command(tmp_path: Path, out: Path, gnugo: str) -> list[str]:
             "--threads", "1", "--gate-visits", "8", "--gate-games", "2",
             "--promote-at", "0.5", "--anchor", gnugo, "--anchor-games", "1",
             "--anchor-visits", "8", "--jobs", "1", "--move-timeout", "120",
+            "--value-mix", "0.5",  # the candidates' values averaged with the priors net's
             # generation 2's data judged by generation 1's candidate, which resigns games
             "--resign", "0.45", "--resign-after", "2", "--played-out", "0.5",
             # one network pass at a time on the torch backend: the same moves each time
@@ -107,6 +108,11 @@ def test_killed_in_every_stage_the_loop_ends_as_an_uninterrupted_one(tmp_path, g
     assert "gen-000/anchor.json" in a["stages"]
     if promoted and promoted[0] == 1:
         assert a["stages"]["gen-002/train.json"]["start"] == "gen-001/candidate.pt"
+    # the candidates play with the mix, and a promoted one keeps it in later matches
+    arena = [json.loads((straight / f"gen-{g:03d}" / "gate" / "config.json").read_text())
+             for g in (1, 2)]
+    assert all("--value-mix 0.5" in c["engine"] for c in arena)
+    assert ("--value-mix 0.5" in arena[1]["opponent"]) == (promoted[:1] == [1])
     for g in (1, 2):  # every candidate, the promoted ones among them
         wa = read_checkpoint(str(straight / f"gen-{g:03d}" / "candidate.pt"))["model"]
         wb = read_checkpoint(str(killed / f"gen-{g:03d}" / "candidate.pt"))["model"]
@@ -150,3 +156,16 @@ def test_a_loop_refuses_a_priors_net_replaced_under_the_same_path(tmp_path):
     save_checkpoint(str(net), build_model("b1c8"))  # other weights, the same path
     with pytest.raises(FolderError, match="priors_id"):
         Loop(cfg, progress=False)
+
+
+def test_an_engine_with_a_value_net_takes_its_mix_and_the_priors_engine_none(tmp_path):
+    from tengen.loop.train_loop import Loop, TrainLoopConfig
+    net = tmp_path / "priors.pt"
+    torch.manual_seed(0)
+    save_checkpoint(str(net), build_model("b1c8"))
+    loop = Loop(TrainLoopConfig(out=str(tmp_path / "loop"), net=str(net), size=9,
+                                value_mix=0.5), progress=False)
+    cand = str(tmp_path / "loop" / "gen-001" / "candidate.pt")
+    assert f"--value-net {cand} --value-mix 0.5 " in loop.engine(cand, 400, 0.5)
+    assert "--value-mix" not in loop.engine(cand, 400, 1.0)
+    assert "--value-net" not in loop.engine(None, 400, 0.5)

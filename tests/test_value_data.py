@@ -144,13 +144,23 @@ def test_value_regression_learns_its_training_positions(tmp_path):
 
 def test_split_evaluator_takes_priors_from_one_net_and_values_from_the_other():
     from tengen.nets.evaluator import SplitEvaluator
+    from tengen.nets.evaluator import planes_of
+    from tengen.selfplay.value_eval import MixedValue
     torch.manual_seed(1)
-    a, b = SharedEvaluator(build_model("b1c8")), SharedEvaluator(build_model("b1c8"))
+    ma, mb = build_model("b1c8").eval(), build_model("b1c8").eval()
+    a, b = SharedEvaluator(ma), SharedEvaluator(mb)
     states = [GameState(9), GameState(9)]
     states[1].play(states[1].sensible_moves()[3])
     probs, values = SplitEvaluator(a, b).evaluate(states)
     assert np.allclose(probs, a.evaluate(states)[0]) and np.allclose(values, b.evaluate(states)[1])
     assert not np.allclose(values, a.evaluate(states)[1])
+    _, mixed = SplitEvaluator(a, b, mix=0.25).evaluate(states)
+    assert np.allclose(mixed, 0.25 * values + 0.75 * a.evaluate(states)[1], atol=1e-6)
+    with torch.no_grad():  # eval-value --value-mix reads the values the search reads
+        x = torch.from_numpy(planes_of(states)).float()
+        assert np.allclose(MixedValue(ma, mb, 0.25)(x)[1].numpy(), mixed, atol=1e-5)
+    with pytest.raises(ValueError, match="value mix"):
+        SplitEvaluator(a, b, mix=1.5)
 
 
 def test_gtp_search_with_a_value_net(tmp_path):
@@ -160,7 +170,7 @@ def test_gtp_search_with_a_value_net(tmp_path):
     save_checkpoint(policy, build_model("b1c8"))
     save_checkpoint(value, build_model("b1c8"))
     gtp = GtpClient(f"{sys.executable} -m tengen.cli gtp --net {policy} --value-net {value} "
-                    "--visits 16 --lam 0", default_timeout=300)
+                    "--value-mix 0.5 --visits 16 --lam 0", default_timeout=300)
     try:
         gtp.send("boardsize 9")
         gtp.send("clear_board")

@@ -8,7 +8,8 @@ its strength came from): the data are value-data games (the priors net plays to 
 U-1, move U is random, the net at ``rl_temperature`` plays to the end); the candidate is
 a separate value network trained on the last ``window`` generations' data, starting from
 the current best one; the search keeps the priors net for its priors and takes leaf
-values from the value net (``tengen gtp --value-net``).
+values from the value net (``tengen gtp --value-net``), or with ``value_mix`` < 1 the
+average of its values and the priors net's own (``--value-mix``).
 
 Every stage writes ``gen-NNN/<stage>.json`` atomically when it is over, and each stage
 resumes by itself (value-data by batch, training from ``latest.pt``, matches by game),
@@ -67,6 +68,9 @@ class TrainLoopConfig:
     device: str = "cpu"  # the learner's device: cpu, cuda or auto
     # (c) gate: candidate against the current best, the search at fixed visits
     gate_visits: int = 400
+    # the candidate's share of the search's leaf value, the rest the priors net's own
+    # (``tengen gtp --value-mix``); a promoted engine keeps the mix its gate played
+    value_mix: float = 1.0
     gate_games: int = 100  # the cap; the SPRT stops earlier
     gate_elo0: float = 0.0  # SPRT: H0 Elo
     gate_elo1: float = 35.0  # SPRT: H1 Elo (+35 is a 55% score)
@@ -97,7 +101,7 @@ FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_time
 # used (gen-NNN/data/config.json, gate.json), and a begun value-data run refuses others;
 # a gate's bounds and cap decide when it stops, never what a game plays
 PER_GENERATION = ("resign", "resign_after", "played_out", "kgs_train", "kgs_mix",
-                  "gate_games", "gate_elo0", "gate_elo1", "promote_at")
+                  "gate_games", "gate_elo0", "gate_elo1", "promote_at", "value_mix")
 
 
 class Loop:
@@ -184,12 +188,13 @@ class Loop:
                 "kgs_mix": c.kgs_mix, "kgs_train": c.kgs_train,
                 **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}
 
-    def gate(self, gen: int, best: str | None, candidate: str) -> dict:
+    def gate(self, gen: int, best: str | None, candidate: str, best_mix: float = 1.0) -> dict:
         from tengen.match.arena import ArenaConfig, run_match
         from tengen.match.refereed_game import GameConfig
         c = self.cfg
-        acfg = ArenaConfig(engine=self.engine(candidate, c.gate_visits),
-                           opponent=self.engine(best, c.gate_visits), games=c.gate_games,
+        acfg = ArenaConfig(engine=self.engine(candidate, c.gate_visits, c.value_mix),
+                           opponent=self.engine(best, c.gate_visits, best_mix),
+                           games=c.gate_games,
                            out=str(self.gen_dir(gen) / "gate"), jobs=c.jobs,
                            seed=c.seed * 100_000 + gen * 1000 + 1,
                            sprt=(c.gate_elo0, c.gate_elo1),
@@ -201,20 +206,20 @@ class Loop:
                                         and s["win_rate"] >= c.promote_at)
         return {"promoted": bool(promoted), "sprt": decision,
                 "sprt_bounds": [c.gate_elo0, c.gate_elo1], "cap": c.gate_games,
-                "promote_at": c.promote_at, **_tally(s)}
+                "promote_at": c.promote_at, "value_mix": c.value_mix, **_tally(s)}
 
-    def anchor(self, gen: int, best: str | None) -> dict:
+    def anchor(self, gen: int, best: str | None, best_mix: float = 1.0) -> dict:
         from tengen.match.arena import run_match
-        cfg = self.anchor_config(gen, best)
+        cfg = self.anchor_config(gen, best, best_mix)
         s = run_match(cfg, progress=self.progress)
         return {"anchor": self.cfg.anchor, **_tally(s)}
 
-    def anchor_config(self, gen: int, best: str | None):
+    def anchor_config(self, gen: int, best: str | None, best_mix: float = 1.0):
         from tengen.match.arena import ArenaConfig
         from tengen.match.ladder import RUNGS, LadderConfig, rung_config
         from tengen.match.refereed_game import GameConfig
         c = self.cfg
-        engine = self.engine(best, c.anchor_visits)
+        engine = self.engine(best, c.anchor_visits, best_mix)
         seed = c.seed * 100_000 + gen * 1000 + 501
         if c.anchor in RUNGS:
             lcfg = LadderConfig(peers=c.peers, out=str(self.gen_dir(gen) / "anchor"),
@@ -233,13 +238,15 @@ class Loop:
         from tengen.nets import SHIPPED_NET, net_path
         return os.path.abspath(net_path(self.cfg.net or SHIPPED_NET))
 
-    def engine(self, value_net: str | None, visits: int) -> str:
+    def engine(self, value_net: str | None, visits: int, mix: float = 1.0) -> str:
         """The search player people run, at fixed visits (the time cap far away)."""
         c = self.cfg
         parts = [sys.executable, "-m", "tengen", "gtp", "--net", self.priors_net(),
                  "--visits", str(visits), "--move-time", "100000", "--seed", "{seed}"]
         if value_net:
             parts += ["--value-net", os.path.abspath(value_net)]
+            if mix != 1.0:
+                parts += ["--value-mix", repr(mix)]
         return " ".join(shlex.quote(p) if p != "{seed}" else p for p in parts) + \
             (" " + c.engine_args if c.engine_args else "")
 
@@ -247,6 +254,7 @@ class Loop:
     def run(self) -> list[dict]:
         c = self.cfg
         best: str | None = None  # None: the priors net's own value head (the shipped engine)
+        best_mix = 1.0  # the value mix best's gate played it with
         candidate: str | None = None  # the last generation's, promoted or not
         rows: list[dict] = []
         for gen in range(1, c.generations + 1):
@@ -256,21 +264,21 @@ class Loop:
             if c.until == "train" and not (self.gen_dir(gen) / "gate.json").exists():
                 self.say(f"generation {gen}: candidate trained; stopping before its gate")
                 break
-            gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate))
+            gate = self.stage(gen, "gate", lambda: self.gate(gen, best, candidate, best_mix))
             if gen == 1:  # generation 0's anchor match waits for the first gate's verdict
                 rows.append(self.row(0, None, None, self.anchored(0, best), best))
             if gate["promoted"]:
-                best = candidate
-            anchor = self.anchored(gen, best) if gate["promoted"] else None
+                best, best_mix = candidate, gate.get("value_mix", 1.0)
+            anchor = self.anchored(gen, best, best_mix) if gate["promoted"] else None
             rows.append(self.row(gen, data, train, anchor, best, gate))
             self.write_report(rows)
         self.write_report(rows)
         return rows
 
-    def anchored(self, gen: int, best: str | None) -> dict | None:
+    def anchored(self, gen: int, best: str | None, best_mix: float = 1.0) -> dict | None:
         if not self.cfg.anchor:
             return None
-        return self.stage(gen, "anchor", lambda: self.anchor(gen, best))
+        return self.stage(gen, "anchor", lambda: self.anchor(gen, best, best_mix))
 
     def row(self, gen, data, train, anchor, best, gate=None) -> dict:
         stages = {"data": data, "train": train, "gate": gate, "anchor": anchor}

@@ -172,10 +172,16 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 class SplitEvaluator:
     """Priors from one network and values from another (AlphaGo's search: SL policy
-    priors, value-network values); the planes are computed once for both."""
+    priors, value-network values); the planes are computed once for both.
 
-    def __init__(self, policy: SharedEvaluator, value: SharedEvaluator):
-        self.policy, self.value = policy, value
+    ``mix`` < 1 averages the two networks' values, ``mix`` of the value network's:
+    the priors network's own value output comes with its priors at no cost, and two
+    value estimates trained on different games (KGS outcomes, self-play) err apart."""
+
+    def __init__(self, policy: SharedEvaluator, value: SharedEvaluator, mix: float = 1.0):
+        if not 0.0 <= mix <= 1.0:
+            raise ValueError(f"the value mix must lie in [0, 1], not {mix}")
+        self.policy, self.value, self.mix = policy, value, mix
 
     @property
     def heads(self):
@@ -184,8 +190,10 @@ class SplitEvaluator:
 
     def evaluate(self, states) -> tuple[np.ndarray, np.ndarray]:
         planes = planes_of(states)
-        probs, _ = self.policy.evaluate_planes(planes)
+        probs, own = self.policy.evaluate_planes(planes)
         _, values = self.value.evaluate_planes(planes)
+        if self.mix < 1.0:
+            values = (self.mix * values + (1.0 - self.mix) * own).astype(np.float32)
         return probs, values
 
     def close(self) -> None:

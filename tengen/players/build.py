@@ -20,6 +20,7 @@ class PlayerOptions:
     player: str = "mcts"  # mcts: tree search; policy: the network's move; random
     net: str | None = None  # checkpoint, or sl / rl (default: the shipped SL net)
     value_net: str | None = None  # leaf values from this net, priors from ``net``
+    value_mix: float = 1.0  # value_net's share of the leaf value; the rest ``net``'s own
     rollout_weights: str | None = None  # default: the shipped ones
     rollout_ladders: bool = False  # rollouts never run into a working ladder
     seed: int = 0
@@ -69,6 +70,9 @@ def check_files(o: PlayerOptions) -> None:
             raise FileOptionError(f"--rollout-weights: {e}") from None
     if o.player == "random":
         return
+    if o.value_mix != 1.0 and not (o.value_net and 0.0 <= o.value_mix <= 1.0):
+        raise FileOptionError(f"--value-mix {o.value_mix}: a share in [0, 1] of the "
+                              "--value-net's value (it needs --value-net)")
     for flag, given in (("--net", o.net), ("--value-net", o.value_net)):
         if not given:
             continue
@@ -114,7 +118,8 @@ def build_player(o: PlayerOptions, judge=None):
                                    move_time=o.move_time, seed=o.seed, judge=judge,
                                    value_net=o.value_net, backend=o.backend,
                                    torch_threads=o.torch_threads, time_policy=time_policy(o),
-                                   rollout_ladders=o.rollout_ladders)
+                                   rollout_ladders=o.rollout_ladders,
+                                   value_mix=o.value_mix)
     if o.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts", stand_in=lambda: _stand_in(path),

@@ -23,24 +23,26 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                         value_net: str | None = None, backend: str = "torch",
                         torch_threads: int = 0,
                         time_policy: TimePolicy | None = None,
-                        rollout_ladders: bool = False) -> SearchPlayer:
+                        rollout_ladders: bool = False, value_mix: float = 1.0) -> SearchPlayer:
     """``value_net``: take leaf values from this network, priors from ``net``;
     ``backend``: ``EvaluatorConfig.backend``; ``torch_threads``: as the player set them
     (0: torch's own count), part of the load cache's key; ``time_policy``: how the clock
     is spent (default: the adaptive one, ``move_time`` seconds a move without a clock);
-    ``rollout_ladders``: the rollouts (the search's and the judge's) read ladders."""
+    ``rollout_ladders``: the rollouts (the search's and the judge's) read ladders;
+    ``value_mix``: with ``value_net``, its share of the leaf value, the rest the priors
+    net's own (``SplitEvaluator``)."""
     kernels = KernelPrecompile() if warm_up else None  # compiling beside the net's load
     if kernels is not None and kernels.compiling:
         warm_board()  # the kernels a GTP command runs, here first
     ecfg = EvaluatorConfig(device=device, backend=backend, parallel=cfg.in_flight)
     if not value_net:
         evaluator = load_evaluator(net, ecfg, torch_threads)
-    else:  # each network's int8 is judged on the output the search takes from it
+    else:  # each network's int8 is judged on the outputs the search takes from it
+        priors_gate = Int8Gate() if value_mix < 1.0 else Int8Gate(max_value_diff=float("inf"))
         evaluator = SplitEvaluator(
-            load_evaluator(net, replace(ecfg, int8_gate=Int8Gate(max_value_diff=float("inf"))),
-                           torch_threads),
+            load_evaluator(net, replace(ecfg, int8_gate=priors_gate), torch_threads),
             load_evaluator(value_net, replace(ecfg, int8_gate=Int8Gate(min_same_top=0.0)),
-                           torch_threads))
+                           torch_threads), mix=value_mix)
     if kernels is not None:
         kernels.wait()
     w, _ = load_weights(rollout_weights)

@@ -26,6 +26,19 @@ from tengen.nets.accuracy import rows_planes as planes_of
 from tengen.selfplay.records import value_examples
 from tengen.selfplay.value_train import batch_files, concat, predict_values
 
+class MixedValue(torch.nn.Module):
+    """Two networks as the search with ``--value-net V --value-mix w`` reads them: the
+    first one's policy, ``w`` of the second one's value plus ``1 - w`` of the first one's."""
+
+    def __init__(self, priors: torch.nn.Module, value: torch.nn.Module, mix: float):
+        super().__init__()
+        self.priors, self.value, self.mix = priors, value, mix
+
+    def forward(self, x):
+        logits, own = self.priors(x)[:2]
+        return logits, self.mix * self.value(x)[1] + (1.0 - self.mix) * own
+
+
 PHASES = (("moves_1_50", 1, 50), ("moves_51_150", 51, 150), ("moves_151_plus", 151, 10**9))
 MOVE_BIN, LAST_BIN = 20, 300  # by_move: 20-move bins to move 300, then one bin for the rest
 
@@ -135,5 +148,5 @@ def eval_kgs(model, archive: str, games: int | None = 200, size: int = 19, devic
     return eval_kgs_many({"net": model}, archive, games, size, device, workers)["net"]
 
 
-__all__ = ["eval_selfplay", "eval_kgs", "eval_kgs_many", "kgs_rows", "rows_planes",
+__all__ = ["MixedValue", "eval_selfplay", "eval_kgs", "eval_kgs_many", "kgs_rows", "rows_planes",
            "mse_by_phase", "mse_by_move", "PHASES"]
