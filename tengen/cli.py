@@ -344,9 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", default=None, help="value-data folder(s), comma-separated")
     ev.add_argument("--val-every", type=int, default=20, help="as train-value held it out")
     ev.add_argument("--all", action="store_true", help="every batch, not only held-out ones")
-    ev.add_argument("--value-mix", type=float, default=None,
+    ev.add_argument("--value-mix", default=None,
                     help="with two --net: also the search's mix of them (gtp --value-net "
-                    "SECOND --value-mix W): W of the second's value, the rest the first's")
+                    "SECOND --value-mix W): W of the second's value, the rest the first's; "
+                    "several W comma-separated")
     ev.add_argument("--kgs", default=None, help="KGS archive (e.g. KGS-2017_05)")
     ev.add_argument("--games", type=int, default=200, help="KGS games (0: all)")
     ev.add_argument("--device", default="cpu", help="cpu or cuda")
@@ -625,12 +626,17 @@ def _eval_value(args: argparse.Namespace) -> int:
     models = {name: load_checkpoint(name)[0] for name in names}
     if args.value_mix is not None:
         from tengen.selfplay.value_eval import MixedValue
-        if len(names) != 2 or not 0.0 <= args.value_mix <= 1.0:
-            raise SystemExit("tengen eval-value: --value-mix W takes two --net (priors, "
-                             "value) and W in [0, 1]")
-        mixed = f"mix {args.value_mix}: {names[1]} into {names[0]}"
-        models[mixed] = MixedValue(models[names[0]], models[names[1]], args.value_mix)
-        names = names + [mixed]
+        try:
+            mixes = [float(w) for w in args.value_mix.split(",")]
+        except ValueError:
+            mixes = [-1.0]
+        if len(names) != 2 or not all(0.0 <= w <= 1.0 for w in mixes):
+            raise SystemExit("tengen eval-value: --value-mix W[,W...] takes two --net "
+                             "(priors, value) and each W in [0, 1]")
+        for w in mixes:
+            mixed = f"mix {w}: {names[1]} into {names[0]}"
+            models[mixed] = MixedValue(models[names[0]], models[names[1]], w)
+            names = names + [mixed]
     out = {name: {"net": name} for name in names}
     if args.data:
         for name, model in models.items():

@@ -1,6 +1,7 @@
 """Value data as AlphaGo made it: the SL policy before the random move U, the RL policy
 after it, the position after move U kept with the outcome for the side to move there;
 batches resume; value regression on them runs on the training core."""
+import json
 import shutil
 import sys
 
@@ -181,7 +182,7 @@ def test_gtp_search_with_a_value_net(tmp_path):
         gtp.close()
 
 
-def test_eval_value_by_phase(tmp_path):
+def test_eval_value_by_phase(tmp_path, capsys):
     from tengen.selfplay.value_eval import eval_selfplay, mse_by_move, mse_by_phase
     r = mse_by_phase(np.array([0.0, 0.5, 1.0, -1.0]), np.array([1.0, 1.0, -1.0, -1.0]),
                      np.array([1, 50, 51, 400]))
@@ -210,6 +211,21 @@ def test_eval_value_by_phase(tmp_path):
     assert held["after_u"]["positions"] == len(games) == u.sum()
     assert held["after_u"]["mse"] == pytest.approx(float(((v[u] - ex.z[u]) ** 2).mean()), abs=1e-4)
     assert sum(b[2] for b in held["by_move"]) == held["positions"]
+    # eval-value --value-mix: the mix's ends are the two nets, its middle between them
+    torch.manual_seed(1)
+    other = build_model("b1c8").eval()
+    paths = [str(tmp_path / "a.pt"), str(tmp_path / "b.pt")]
+    save_checkpoint(paths[0], model)
+    save_checkpoint(paths[1], other)
+    from tengen.cli import main
+    main(["eval-value", "--net", paths[0], "--net", paths[1], "--data", str(data),
+          "--val-every", "2", "--value-mix", "0,0.5,1"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    mse = {r["net"].split(":")[0]: r["selfplay"]["mse"] for r in lines}
+    assert mse["mix 0.0"] == pytest.approx(mse[paths[0]], abs=1e-4)
+    assert mse["mix 1.0"] == pytest.approx(mse[paths[1]], abs=1e-4)
+    assert mse[paths[0]] != pytest.approx(mse[paths[1]], abs=1e-3)
+    assert mse["mix 0.5"] != pytest.approx(mse["mix 0.0"], abs=1e-4)
 
 
 def test_positions_per_game_keeps_the_random_move_first(tmp_path):

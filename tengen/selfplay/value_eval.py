@@ -79,12 +79,20 @@ def eval_selfplay(model, data: str, val_every: int = 20, held_out_only: bool = T
     if not parts:
         return {"positions": 0, "mse": None}
     ex = concat(parts)
-    values = predict_values(model.to(device).eval(), lambda i, j: ex.unpack(np.arange(i, j)),
-                            len(ex), device)
+    values = _values(model.to(device).eval(), lambda i, j: ex.unpack(np.arange(i, j)),
+                     len(ex), device)
     u = ex.after_u  # AlphaGo's test positions: s_{U+1} alone, one a game
     return {**mse_by_phase(values, ex.z, ex.played + 1),
             "after_u": mse_by_phase(values[u], ex.z[u], ex.played[u] + 1),
             "by_move": mse_by_move(values, ex.z, ex.played + 1)}
+
+
+def _values(model, planes, n: int, device) -> np.ndarray:
+    """``predict_values``, which runs the value head alone, of each network of a mix."""
+    if isinstance(model, MixedValue):
+        return (model.mix * _values(model.value, planes, n, device)
+                + (1.0 - model.mix) * _values(model.priors, planes, n, device))
+    return predict_values(model, planes, n, device)
 
 
 def rows_planes(rows: list, size: int = 19):
