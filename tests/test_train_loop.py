@@ -169,3 +169,20 @@ def test_an_engine_with_a_value_net_takes_its_mix_and_the_priors_engine_none(tmp
     assert f"--value-net {cand} --value-mix 0.5 " in loop.engine(cand, 400, 0.5)
     assert "--value-mix" not in loop.engine(cand, 400, 1.0)
     assert "--value-net" not in loop.engine(None, 400, 0.5)
+
+
+def test_a_window_without_an_earlier_generations_data_narrows_and_says_so(tmp_path, capsys):
+    """A loop carried to a new machine without its data folders: generation 3 trains on
+    what is there and records what was not; its own data gone stops it."""
+    from tengen.loop.train_loop import Loop, TrainLoopConfig
+    net = tmp_path / "priors.pt"
+    save_checkpoint(str(net), build_model("b1c8"))
+    loop = Loop(TrainLoopConfig(out=str(tmp_path / "loop"), net=str(net), size=9, window=3))
+    for g in (1, 3):  # generation 2's data are gone
+        (tmp_path / "loop" / f"gen-{g:03d}" / "data" / "batch-000000").mkdir(parents=True)
+    have, missing = loop.window(3)
+    assert [Path(f).parent.name for f in have] == ["gen-001", "gen-003"]
+    assert [Path(f).parent.name for f in missing] == ["gen-002"]
+    assert "lacks" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="data.json"):
+        loop.window(2)  # generation 2's own data gone: nothing new to train on

@@ -169,7 +169,7 @@ class Loop:
     def train(self, gen: int, best: str | None) -> dict:
         from tengen.selfplay.value_train import ValueTrainConfig, train_value
         c = self.cfg
-        folders = [str(self.gen_dir(g) / "data") for g in range(max(1, gen - c.window + 1), gen + 1)]
+        folders, missing = self.window(gen)
         out = self.gen_dir(gen) / "train"
         tcfg = ValueTrainConfig(out=str(out), data=",".join(folders),
                                 net=best or self.priors_net(), steps=c.steps,
@@ -186,7 +186,28 @@ class Loop:
         return {"candidate": candidate.name, "data": [_rel(f, self.out) for f in folders],
                 "start": _rel(best, self.out) if best else "priors net", "step": meta["step"],
                 "kgs_mix": c.kgs_mix, "kgs_train": c.kgs_train,
+                **({"data_missing": [_rel(f, self.out) for f in missing]} if missing else {}),
                 **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}
+
+    def window(self, gen: int) -> tuple[list[str], list[str]]:
+        """(the data folders the candidate trains on, the window's folders that are gone).
+
+        A loop carried to another machine keeps its small files (stage files, nets, match
+        records) and may leave its data behind: an earlier generation's missing data only
+        narrow the window, said aloud and recorded in train.json; this generation's own
+        missing data stop the loop, since training without them would train on nothing new."""
+        folders = [str(self.gen_dir(g) / "data")
+                   for g in range(max(1, gen - self.cfg.window + 1), gen + 1)]
+        have = [f for f in folders if any(Path(f).glob("batch-*"))]
+        if folders[-1] not in have:
+            raise FileNotFoundError(
+                f"{folders[-1]} holds no value-data batches although generation {gen}'s data "
+                f"stage is over; delete {self.gen_dir(gen) / 'data.json'} to play them again")
+        missing = [f for f in folders if f not in have]
+        if missing:
+            self.say(f"generation {gen}: its window lacks {', '.join(missing)} (deleted or "
+                     f"not carried over); training on {len(have)} generation(s) of data")
+        return have, missing
 
     def gate(self, gen: int, best: str | None, candidate: str, best_mix: float = 1.0) -> dict:
         from tengen.match.arena import ArenaConfig, run_match
