@@ -186,3 +186,23 @@ def test_a_window_without_an_earlier_generations_data_narrows_and_says_so(tmp_pa
     assert "lacks" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match="data.json"):
         loop.window(2)  # generation 2's own data gone: nothing new to train on
+
+
+def test_until_data_stops_a_loop_before_its_training_and_a_rerun_goes_on(tmp_path, gnugo_cmd):
+    """``--until data`` plays a generation's data and stops (training wants the machine to
+    itself); the same command without it trains on those data, playing none again."""
+    torch.manual_seed(0)
+    save_checkpoint(str(tmp_path / "tiny.pt"), build_model("b1c8"))
+    out = tmp_path / "loop"
+    cmd = loop_command(tmp_path, out, gnugo_cmd)
+    cmd[cmd.index("--generations") + 1] = "1"
+    r = subprocess.run(cmd + ["--until", "data"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (out / "gen-001" / "data.json").exists()
+    assert not (out / "gen-001" / "train").exists() and "before its training" in r.stderr
+    played = json.loads((out / "gen-001" / "data.json").read_text())
+    r = subprocess.run(cmd + ["--until", "train"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (out / "gen-001" / "candidate.pt").exists()
+    assert json.loads((out / "gen-001" / "data.json").read_text()) == played
