@@ -59,7 +59,13 @@ done
 echo "build_peers: KataGo $KATAGO_TAG (Eigen CPU backend) ..."
 if [ -z "${KATAGO_SRC:-}" ]; then
     KATAGO_SRC=$PEERS/src/katago
-    checkout "$KATAGO_GIT" "$KATAGO_TAG" "$KATAGO_SRC"
+    # only cpp/ and the one test net: the repository's other test models are large, and a
+    # mirror may lack them (a full checkout then fails)
+    if [ ! -d "$KATAGO_SRC/.git" ]; then
+        git clone -q --no-checkout "$KATAGO_GIT" "$KATAGO_SRC"
+        git -C "$KATAGO_SRC" sparse-checkout set --no-cone /cpp/ '!/cpp/tests/models/' "/$NET"
+    fi
+    git -C "$KATAGO_SRC" checkout -q "$KATAGO_TAG"
 fi
 avx2=0
 grep -q avx2 /proc/cpuinfo 2> /dev/null && avx2=1
