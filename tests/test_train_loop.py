@@ -179,7 +179,9 @@ def test_a_window_without_an_earlier_generations_data_narrows_and_says_so(tmp_pa
     save_checkpoint(str(net), build_model("b1c8"))
     loop = Loop(TrainLoopConfig(out=str(tmp_path / "loop"), net=str(net), size=9, window=3))
     for g in (1, 3):  # generation 2's data are gone
-        (tmp_path / "loop" / f"gen-{g:03d}" / "data" / "batch-000000").mkdir(parents=True)
+        batch = tmp_path / "loop" / f"gen-{g:03d}" / "data" / "batch-000000"
+        batch.mkdir(parents=True)
+        (batch / "records.npz").touch()
     have, missing = loop.window(3)
     assert [Path(f).parent.name for f in have] == ["gen-001", "gen-003"]
     assert [Path(f).parent.name for f in missing] == ["gen-002"]
@@ -190,7 +192,7 @@ def test_a_window_without_an_earlier_generations_data_narrows_and_says_so(tmp_pa
 
 def test_until_data_stops_a_loop_before_its_training_and_a_rerun_goes_on(tmp_path, gnugo_cmd):
     """``--until data`` plays a generation's data and stops (training wants the machine to
-    itself); the same command without it trains on those data, playing none again."""
+    itself); the same command with ``--until train`` trains on those data, playing none again."""
     torch.manual_seed(0)
     save_checkpoint(str(tmp_path / "tiny.pt"), build_model("b1c8"))
     out = tmp_path / "loop"

@@ -198,9 +198,10 @@ class Loop:
         records) and may leave its data behind: an earlier generation's missing data only
         narrow the window, said aloud and recorded in train.json; this generation's own
         missing data stop the loop, since training without them would train on nothing new."""
+        from tengen.selfplay.value_train import batch_files  # what training will read
         folders = [str(self.gen_dir(g) / "data")
                    for g in range(max(1, gen - self.cfg.window + 1), gen + 1)]
-        have = [f for f in folders if any(Path(f).glob("batch-*"))]
+        have = [f for f in folders if batch_files(f)]
         if folders[-1] not in have:
             raise FileNotFoundError(
                 f"{folders[-1]} holds no value-data batches although generation {gen}'s data "
