@@ -136,22 +136,31 @@ def main() -> int:
     p.add_argument("--json", help="write the tables here")
     p.add_argument("--rollouts", type=int, default=0, help="playouts a position (0: none)")
     p.add_argument("--every", type=int, default=5, help="rollouts on every N-th move")
+    p.add_argument("--mix", default="", help="comma-separated weights w: also the leaf value "
+                   "(1 - w) * first net + w * second net, as tengen gtp --value-mix w reads it")
     args = p.parse_args()
+    if args.mix and len(args.nets) < 2:
+        p.error("--mix needs two --nets: the shipped one first, the value net second")
     rows, meta, games = record_rows(args.folders)
     z = np.array([float(r[5]) for r in rows], np.float32)
     print(f"{len(games)} decided games, {len(rows)} positions")
     report = {"games": len(games), "positions": len(rows), "nets": {}}
+    values = {}
     for net in args.nets:
         # keyed by the checkpoint's bytes: "sl" names whichever net is shipped now
         cache = _cache_path(args, net, games)
         if cache.exists():
-            v = np.load(cache)
+            values[net] = np.load(cache)
         else:
-            v = values_for(net, rows)
+            values[net] = values_for(net, rows)
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(".tmp.npy")
-            np.save(tmp, v)
+            np.save(tmp, values[net])
             tmp.replace(cache)
+    first, second = args.nets[0], args.nets[-1]
+    for w in (float(x) for x in args.mix.split(",") if x):
+        values[f"mix {w:g}"] = (1 - w) * values[first] + w * values[second]
+    for net, v in values.items():
         mine = meta[:, 1] == 1
         entry = {"all": mse_by_phase(v, z, meta[:, 0]),
                  "tengen_to_move": mse_by_phase(v[mine], z[mine], meta[mine, 0]),
@@ -160,7 +169,7 @@ def main() -> int:
         report["nets"][net] = entry
         print(f"\n{net}: MSE {entry['all']['mse']} (moves 1-50 {entry['all']['moves_1_50']['mse']}, "
               f"51-150 {entry['all']['moves_51_150']['mse']}, 151+ {entry['all']['moves_151_plus']['mse']}); "
-              f"tengen to move {entry['tengen_to_move']['mse']}, GNU Go to move "
+              f"tengen to move {entry['tengen_to_move']['mse']}, the opponent to move "
               f"{entry['gnugo_to_move']['mse']}; best scale a = {entry['best_scale'][0]} "
               f"-> MSE {entry['best_scale'][1]}")
         print("| predicted value | positions | mean value | mean outcome |\n|---|---|---|---|")
