@@ -167,6 +167,44 @@ def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     assert choice.policy[-1] == 0 and abs(choice.policy.sum() - 1) < 1e-9  # no refused pass
 
 
+class PassFavoured(FakeEvaluator):
+    """Value 0; a fifth of the prior on the pass and on each of four points, the rest of
+    the board near 0."""
+
+    def evaluate(self, states):
+        self.calls.append(len(states))
+        n = states[0].size
+        probs = np.full((len(states), n * n + 1), 1e-5)
+        probs[:, [9, 28, 47, 66]] = 0.2
+        probs[:, -1] = 0.2
+        return probs / probs.sum(axis=1, keepdims=True), np.zeros(len(states))
+
+
+def test_a_refused_pass_leaves_the_moves_first_play_urgency_alone():
+    """The opponent has passed and the tree's pass, a finished game it counts as won,
+    holds most of the root's visits; the pass rule refuses it and the moves are searched.
+    The pass's value must not lift every unvisited move above the visited ones (found by
+    review: the old rule spent half of the moves' search one visit at a time on moves of
+    prior 1e-5)."""
+    board = "\n".join([" ".join("X" * 9 + "." * 3 + "O" * 7)] * 19)
+    mcts = MCTS(PassFavoured(), SearchConfig(lam=0.0, batch=8))
+    s = SimState.from_game(from_ascii(board, komi=7.5))
+    s.passes = 1  # white has just passed: black's pass ends the game, a win
+    mcts.set_root(s)
+    mcts.search(visits=600)
+    root = mcts.root
+    ip = int(np.nonzero(root.moves == PASS)[0][0])
+    assert root.child_q(ip) > 0.9 and root.N[ip] > 300  # the setting the bug needs
+    before = root.N.copy()
+    mcts.allow_pass = False  # the pass rule refused it
+    mcts.search(visits=100)
+    new = root.N - before
+    low = root.prior < 1e-3
+    low[ip] = False
+    assert new[low].sum() <= 5, f"{new[low].sum():.0f} of {new.sum():.0f} visits on moves of prior 1e-5"
+    assert mcts.first_play_value(root) < 0.0  # the moves' own average (0) less a reduction
+
+
 def test_a_pass_to_judge_leaves_the_judgment_its_time_within_the_budget(monkeypatch):
     """The pass rule judges the search's pass by rollouts after the search: on a slow
     machine that took 0.7 s here (0.38 s past a 1.5 s budget in a real game). Once a

@@ -247,6 +247,51 @@ def test_positions_per_game_keeps_the_random_move_first(tmp_path):
     assert sorted(every.played[every.after_u].tolist()) == sorted(one.played.tolist())
 
 
+def test_positions_before_a_move_are_drawn_from_the_whole_continuation(tmp_path):
+    """``before`` M draws positions afresh from each game's moves after U, those with
+    fewer than M moves played, rather than from the ones kept (mostly near-finished
+    boards); the position after U comes first, and every label is the mover's outcome."""
+    torch.manual_seed(0)
+    net = build_model("b1c8").eval()
+    data = tmp_path / "vd"
+    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=12, games=8,
+                             positions_per_game=2, keep_sgf=False), net, progress=False)
+    path = str(data / "batch-000000" / "records.npz")
+    with np.load(path) as d:
+        u = d["u"].astype(int)
+    games, _ = load_records(path)
+    before = 20
+    span = [max(0, min(len(g.moves), before) - int(k)) for g, k in zip(games, u)]
+    assert sum(span) > 2 * len(games)  # more positions there than were kept
+    every = value_examples(path, 0, before)
+    assert len(every) == sum(span)  # each game's moves U .. M-1, none after M
+    assert every.played.max() < before and every.after_u.sum() == sum(s > 0 for s in span)
+    for k, g in enumerate(games):
+        mine = every.played[sum(span[:k]):sum(span[:k + 1])]
+        assert mine.tolist() == list(range(u[k], u[k] + span[k]))
+        assert (every.z[sum(span[:k]):sum(span[:k + 1])]
+                == [g.outcome(g.moves[i].pla) for i in mine]).all()
+    three = value_examples(path, 3, before)
+    assert len(three) == sum(min(3, s) for s in span)
+    assert three.after_u.sum() == sum(s > 0 for s in span)  # U's position always kept
+    assert set(three.played.tolist()) <= set(every.played.tolist())
+    assert np.array_equal(three.played, value_examples(path, 3, before).played)
+
+
+def test_training_holds_out_positions_drawn_as_its_training_ones(tmp_path):
+    """With ``positions_before`` the held-out batches are read by the same rule, so the
+    checkpoint kept is the best on the positions trained for; without it, every kept one."""
+    from tengen.selfplay.value_train import load_split
+    data, _ = tiny_value_data(tmp_path, 40)
+    plain = load_split(ValueTrainConfig(data=str(data), val_every=5))
+    drawn = load_split(ValueTrainConfig(data=str(data), val_every=5, positions_before=15,
+                                        positions_per_game=2))
+    assert plain[1].played.max() >= 15 and plain[0].played.max() >= 15
+    for part in drawn:
+        assert part.played.max() < 15 and len(part) > 0
+    assert len(drawn[1]) != len(plain[1])
+
+
 def test_head_only_training_leaves_the_policy_untouched(tmp_path):
     data, start = tiny_value_data(tmp_path, 16)
     cfg = ValueTrainConfig(out=str(tmp_path / "value"), data=str(data), net=start,

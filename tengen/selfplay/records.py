@@ -111,22 +111,33 @@ def learner_examples(games: list[FinishedGame], size: int, komi: float,
         and (fraction >= 1 or rng.random() < fraction)))
 
 
-def value_examples(path: str, per_game: int = 0) -> Examples:
+def value_examples(path: str, per_game: int = 0, before: int = 0) -> Examples:
     """The positions a value-data batch kept (``keep``: moves played before each), with
     the outcome for the side to move there. ``per_game`` K > 0 keeps at most K a game:
     the position after the random move U always, then K-1 of the others drawn at random
-    (seeded by the game's number, so every reader picks the same)."""
+    (seeded by the game's number, so every reader picks the same).
+
+    ``before`` M > 0 draws the positions afresh from the whole continuation rather than
+    from those kept: every position after U with fewer than M moves played (U's own
+    first), K of them a game with ``per_game``. The kept positions are drawn uniformly
+    after U, and played-out games last 430 moves, so most of them are near-finished boards
+    that the games the engine plays (resigned near move 290) never reach."""
     games, info = load_records(path)
     with np.load(path) as d:
         keep, offsets, u = d["keep"], d["keep_offsets"], d["u"]
         resigned = d["resigned"] if "resigned" in d.files else np.zeros(len(u), bool)
     wanted = []
     for k in range(len(games)):
-        kept = keep[offsets[k]:offsets[k + 1]].tolist()
+        if before:
+            kept = list(range(int(u[k]), min(len(games[k].moves), before)))
+        else:
+            kept = keep[offsets[k]:offsets[k + 1]].tolist()
         if per_game and len(kept) > per_game:
             rest = [m for m in kept if m != u[k]]
-            pick = np.random.default_rng(k).choice(len(rest), per_game - 1, replace=False)
-            kept = [int(u[k])] + [rest[i] for i in pick]
+            first = [int(u[k])] if len(rest) < len(kept) else []
+            pick = np.random.default_rng(k).choice(len(rest), per_game - len(first),
+                                                   replace=False)
+            kept = first + [rest[i] for i in pick]
         wanted.append(set(kept))
     ex = _positions(games, int(info["size"]), float(info["komi"]),
                     lambda k, i, m: i in wanted[k])

@@ -42,6 +42,9 @@ class ValueTrainConfig(LoopConfig):
     kgs_train: str = ""  # shard folder of KGS training positions (e.g. runs/shards/train)
     kgs_mix: float = 0.0  # self-play training: this share of every batch from kgs_train
     positions_per_game: int = 0  # at most K self-play positions a game (0 = all kept)
+    # > 0: positions drawn afresh from each game's continuation, those with fewer moves
+    # played than this (the kept ones are mostly near-finished boards; records.value_examples)
+    positions_before: int = 0
     ownership_weight: float = 1.0  # the final-ownership target's weight (self-play data; 0 = none)
     score_weight: float = 1.0  # the final-margin target's weight (self-play data; 0 = none)
     train_blocks: int = -1  # -1 = the whole network; N = the value head and the last N blocks on a frozen trunk (0: the policy is untouched)

@@ -45,24 +45,27 @@ def batch_files(data: str) -> list[Path]:
     return files
 
 
-def read_batch(path: Path, per_game: int = 0) -> Examples:
+def read_batch(path: Path, per_game: int = 0, before: int = 0) -> Examples:
     if path.name == "examples.npz":  # positions written as they are (KGS finals)
         from tengen.selfplay.kgs_finals import load_examples
         return load_examples(str(path))
-    return value_examples(str(path), per_game)
+    return value_examples(str(path), per_game, before)
 
 
 def load_split(cfg: ValueTrainConfig) -> tuple[Examples, Examples]:
     """(train, held out): every ``val_every``-th batch of each folder is held out, all its
-    positions (the same for every ``positions_per_game``)."""
+    positions (the same for every ``positions_per_game``). With ``positions_before`` the
+    held-out positions are drawn as the training ones are, so that the checkpoint kept
+    is the best on the phase trained for."""
     train, val = [], []
+    before = cfg.positions_before
     for path in batch_files(cfg.data):
         number = int(path.parent.name.split("-")[1])
         held = number % cfg.val_every == cfg.val_every - 1
         if held:
-            val.append(read_batch(path))
+            val.append(read_batch(path, cfg.positions_per_game if before else 0, before))
         elif cfg.train_on == "selfplay":
-            train.append(read_batch(path, cfg.positions_per_game))
+            train.append(read_batch(path, cfg.positions_per_game, before))
     if cfg.train_on == "kgs":
         return None, concat(val) if val else None
     if not train or not val:

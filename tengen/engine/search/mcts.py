@@ -213,10 +213,16 @@ class MCTS:
         cfg = self.cfg
         if cfg.fpu == "legacy":
             return node.value - cfg.fpu_reduction
-        n = node.N
-        average = (node.net_value + node.W.sum()) / (1.0 + n.sum())
+        n, w, prior = node.N, node.W, node.prior
+        if node is self.root and not self.allow_pass and len(node.moves) > 1:
+            # a pass the pass rule refused says nothing of the moves left: its visits (a
+            # finished game's exact count, often most of the root's) would lift every
+            # unvisited move above the visited ones
+            keep = node.moves != PASS
+            n, w, prior = n[keep], w[keep], prior[keep]
+        average = (node.net_value + w.sum()) / (1.0 + n.sum())
         reduction = cfg.root_fpu_reduction if node is self.root else cfg.fpu_reduction
-        return average - reduction * math.sqrt(float(node.prior[n > 0].sum()))
+        return average - reduction * math.sqrt(float(prior[n > 0].sum()))
 
     def c_explore(self, total: float) -> float:
         c = self.cfg
