@@ -140,9 +140,10 @@ def test_lcb_widens_with_the_spread_of_the_values():
 
 
 def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
-    """Canadian byo-yomi of 3 s a move: the search prefers a pass the rule refuses, and the
-    moves are searched again. The whole move must fit the period (the old code started a
-    second full budget: 3.9 s). The clock advances 10 ms each time it is read."""
+    """Canadian byo-yomi of 3 s a move: the search prefers a pass the rule refuses. The
+    whole move must fit the period (the old code started a second full budget: 3.9 s),
+    and the moves get the budget the pass does not use. The clock advances 10 ms each time
+    it is read."""
     import tengen.engine.search.mcts as mcts_module
     tick = TickingClock(start=1000.0)
 
@@ -159,11 +160,15 @@ def test_a_refused_pass_does_not_get_a_second_budget(monkeypatch):
     clock = Clock(main_time=0.0, byo_time=3.0, byo_stones=1, move_start=1000.0)
     monkeypatch.setattr(mcts_module.time, "monotonic", tick)
     choice = player.choose(g, BLACK, clock)
-    assert len(searches) == 2  # the pass was chosen, refused, and the moves searched
+    # the pass, ranked first, was judged during the search and refused there: the rest of
+    # the one budget went to the moves (judged after the search, the moves got 64 visits
+    # past its deadline and the pass 833)
+    assert len(searches) == 1 and not player.mcts.allow_pass
     assert choice.loc != PASS and g.is_legal(choice.loc, BLACK)
     assert tick.now - 1000.0 < 3.0 - 0.3, f"the move took {tick.now - 1000.0:.2f} s of 3 s"
     root = player.mcts.root
-    assert root.N[root.moves != PASS].sum() > 8  # the moves had a search of their own
+    moves = root.N[root.moves != PASS].sum()
+    assert moves > 500 and moves > 10 * root.N[root.moves == PASS].sum()
     assert choice.policy[-1] == 0 and abs(choice.policy.sum() - 1) < 1e-9  # no refused pass
 
 
