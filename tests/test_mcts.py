@@ -206,6 +206,37 @@ def test_a_failed_network_call_leaves_the_tree_searchable(in_flight):
     _check_tree(mcts.root)
 
 
+@pytest.mark.parametrize("where", ["key", "is_over"])
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_a_failure_while_gathering_or_sending_leaves_the_tree_searchable(
+        monkeypatch, in_flight, where):
+    """Not only the network can fail: a position's cache key (read before the batch is
+    sent) or its end-of-game test (while gathering) raising once must strand no leaf with
+    its virtual loss (found by review: eight leaves stayed pending, in a tree later moves
+    reuse)."""
+    mcts = MCTS(SlowFake(material), SearchConfig(lam=0.0, batch=4, in_flight=in_flight))
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=40)
+    original = getattr(SimState, where)
+    calls = [0]
+
+    def flaky(self):
+        calls[0] += 1
+        if calls[0] == 7:
+            raise RuntimeError("flaky")
+        return original(self)
+    monkeypatch.setattr(SimState, where, flaky)
+    with pytest.raises(RuntimeError, match="flaky"):
+        mcts.search(visits=100)
+    monkeypatch.setattr(SimState, where, original)
+    _check_tree(mcts.root)
+    before = mcts.root.N.sum()
+    mcts.search(visits=40)
+    mcts.close()
+    assert mcts.root.N.sum() >= before + 40 - 4
+    _check_tree(mcts.root)
+
+
 def test_network_results_are_cached_by_position():
     ev = FakeEvaluator()
     mcts = MCTS(ev, SearchConfig(lam=0.0))

@@ -349,8 +349,13 @@ class MCTS:
         done = 0
         for _ in range(self.cfg.batch):
             path, node, s = self._descend()
-            if node.terminal is None and s.is_over():
-                node.terminal, node.terminal_margin = self.finished_game(s)
+            try:
+                if node.terminal is None and s.is_over():
+                    node.terminal, node.terminal_margin = self.finished_game(s)
+            except BaseException:  # no virtual loss or pending leaf outlives a failure
+                self._undo_virtual_loss(path)
+                self._abandon(leaves)
+                raise
             if node.terminal is not None:
                 self._backup(path, node.terminal,
                              utility=self.score_utility(node.terminal_margin, s.to_play),
@@ -369,26 +374,26 @@ class MCTS:
         """Start the leaves' evaluation: ``(cache keys, cached results, network job, rollout
         job)``.
         The network runs here, or on the network pool when batches are in flight."""
-        states = [s for _, _, s in leaves]
-        area = states[0].size ** 2
-        lams = [self.cfg.leaf_lam(s.empty_count(), area) for s in states]
-        rollouts = None
-        if max(lams) > 0 or self.cfg.score_weight > 0:  # no playout a leaf would not use
-            rollouts = self._pool.submit(self._rollout_values, [s.copy() for s in states])
-        keys = [s.key() for s in states]
-        results = [self._cached(k) for k in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
-        job = None
-        if todo:
-            batch = [states[i] for i in todo]
-            if self._net_pool is not None:
-                job = self._net_pool.submit(_timed, self.evaluator.evaluate, batch)
-            else:
-                try:
+        try:  # whatever fails here, the leaves are abandoned: none stays pending
+            states = [s for _, _, s in leaves]
+            area = states[0].size ** 2
+            lams = [self.cfg.leaf_lam(s.empty_count(), area) for s in states]
+            rollouts = None
+            if max(lams) > 0 or self.cfg.score_weight > 0:  # no playout a leaf would not use
+                rollouts = self._pool.submit(self._rollout_values, [s.copy() for s in states])
+            keys = [s.key() for s in states]
+            results = [self._cached(k) for k in keys]
+            todo = [i for i, r in enumerate(results) if r is None]
+            job = None
+            if todo:
+                batch = [states[i] for i in todo]
+                if self._net_pool is not None:
+                    job = self._net_pool.submit(_timed, self.evaluator.evaluate, batch)
+                else:
                     job = _timed(self.evaluator.evaluate, batch)
-                except BaseException:
-                    self._abandon(leaves)
-                    raise
+        except BaseException:
+            self._abandon(leaves)
+            raise
         return keys, results, todo, job, rollouts, lams
 
     def _abandon(self, leaves) -> None:
