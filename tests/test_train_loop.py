@@ -171,6 +171,35 @@ def test_an_engine_with_a_value_net_takes_its_mix_and_the_priors_engine_none(tmp
     assert "--value-net" not in loop.engine(None, 400, 0.5)
 
 
+def test_training_positions_by_move_reach_the_trainer_and_may_change_between_generations(
+        tmp_path, monkeypatch):
+    """``--train-before`` / ``--train-per-game`` are passed to train-value, recorded in the
+    generation's train.json, and, like the KGS mix, may change for generations whose
+    training is not over."""
+    import tengen.selfplay.value_train as value_train
+    from tengen.loop.train_loop import Loop, TrainLoopConfig
+    net = tmp_path / "priors.pt"
+    save_checkpoint(str(net), build_model("b1c8"))
+    seen = []
+
+    def fake_train(tcfg, progress=True):
+        seen.append((tcfg.positions_before, tcfg.positions_per_game))
+        Path(tcfg.out).mkdir(parents=True, exist_ok=True)
+        save_checkpoint(str(Path(tcfg.out) / "best.pt"), build_model("b1c8"), {"step": 3})
+    monkeypatch.setattr(value_train, "train_value", fake_train)
+    out = tmp_path / "loop"
+    batch = out / "gen-001" / "data" / "batch-000000"
+    batch.mkdir(parents=True)
+    (batch / "records.npz").touch()
+    plain = Loop(TrainLoopConfig(out=str(out), net=str(net), size=9), progress=False)
+    assert "train_before" not in plain.train(1, None) and seen[-1] == (0, 0)
+    drawn = Loop(TrainLoopConfig(out=str(out), net=str(net), size=9, train_before=300,
+                                 train_per_game=16), progress=False)  # not refused
+    record = drawn.train(1, None)
+    assert seen[-1] == (300, 16)
+    assert (record["train_before"], record["train_per_game"]) == (300, 16)
+
+
 def test_a_window_without_an_earlier_generations_data_narrows_and_says_so(tmp_path, capsys):
     """A loop carried to a new machine without its data folders: generation 3 trains on
     what is there and records what was not; its own data gone stops it."""

@@ -65,6 +65,11 @@ class TrainLoopConfig:
     threads: int = 0  # torch threads in training (0 = torch's default)
     kgs_train: str = ""  # a KGS shard folder (build-data) ...
     kgs_mix: float = 0.0  # ... whose positions make this share of every training batch
+    # > 0: training positions drawn afresh from each game's continuation before this move
+    # (train-value --positions-before), ``train_per_game`` of them a game (0: all); the
+    # data's kept positions are mostly near-finished boards the engine's games never reach
+    train_before: int = 0
+    train_per_game: int = 0
     device: str = "cpu"  # the learner's device: cpu, cuda or auto
     # (c) gate: candidate against the current best, the search at fixed visits
     gate_visits: int = 400
@@ -103,6 +108,7 @@ FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_time
 # used (gen-NNN/data/config.json, gate.json), and a begun value-data run refuses others;
 # a gate's bounds and cap decide when it stops, never what a game plays
 PER_GENERATION = ("resign", "resign_after", "played_out", "kgs_train", "kgs_mix",
+                  "train_before", "train_per_game",
                   "gate_games", "gate_elo0", "gate_elo1", "promote_at", "value_mix")
 
 
@@ -179,7 +185,9 @@ class Loop:
                                 val_every=c.val_every, eval_every=c.eval_every,
                                 checkpoint_every=c.checkpoint_every, threads=c.threads,
                                 seed=c.seed * 1000 + gen, device=c.device,
-                                kgs_train=c.kgs_train, kgs_mix=c.kgs_mix)
+                                kgs_train=c.kgs_train, kgs_mix=c.kgs_mix,
+                                positions_before=c.train_before,
+                                positions_per_game=c.train_per_game)
         train_value(tcfg, progress=self.progress)
         from tengen.nets.checkpoint import read_checkpoint
         meta = read_checkpoint(str(out / "best.pt"))["meta"]  # also when the run was over
@@ -188,6 +196,8 @@ class Loop:
         return {"candidate": candidate.name, "data": [_rel(f, self.out) for f in folders],
                 "start": _rel(best, self.out) if best else "priors net", "step": meta["step"],
                 "kgs_mix": c.kgs_mix, "kgs_train": c.kgs_train,
+                **({"train_before": c.train_before, "train_per_game": c.train_per_game}
+                   if c.train_before or c.train_per_game else {}),
                 **({"data_missing": [_rel(f, self.out) for f in missing]} if missing else {}),
                 **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}
 
