@@ -312,6 +312,24 @@ def test_tree_is_reused_between_moves():
     assert player.mcts.root.visits == 0
 
 
+def test_moves_that_do_not_alternate_start_a_new_tree():
+    """A GUI setting up a position sends `play b` twice in a row: the node the tree would
+    walk to (black's move, then the same point as white's) is another position, with the
+    other side to move, and must not be searched from (found by review)."""
+    player = SearchPlayer(FakeEvaluator(material), SearchConfig(lam=0.0, visits=300))
+    g = GameState(9)
+    loc = player.choose(g, BLACK, Clock()).loc
+    node = player.mcts.root.children[int(np.nonzero(player.mcts.root.moves == loc)[0][0])]
+    reply = int(node.moves[int(np.argmax(node.N))])
+    assert node.children[int(np.argmax(node.N))].visits > 0  # the walk would find a node
+    g.play(loc, BLACK)
+    g.play(reply, BLACK)  # black again, where the tree holds white's reply
+    player._set_root(g, WHITE)
+    assert player.mcts.root.visits == 0
+    player.mcts.search(visits=20)  # and the fresh tree searches white's moves
+    assert player.mcts.root.visits > 0
+
+
 def test_never_passes_a_lost_count_and_passes_a_won_one():
     lost = from_ascii(LOST, komi=0.5)
     # two simulations, both into the pass the prior likes: too few to see it refuted

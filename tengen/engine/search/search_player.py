@@ -41,7 +41,7 @@ class SearchPlayer(Player):
         self._judged_seconds = 0.0  # the longest recent judgment, decaying (judge_seconds)
         self.resign = ResignRule(self.cfg.resign_threshold, self.cfg.resign_min_moves)
         self.rng = np.random.default_rng(self.cfg.seed)  # for moves drawn with a temperature
-        self._root_key = None  # (size, komi, setup, moves) the tree's root stands for
+        self._root_key = None  # (size, komi, setup, moves, its player) the root stands for
         self._root_game = None  # the GameState the root stands for, when its side moves
         self.heads = heads  # the net's ownership and score outputs (nets.heads.NetHeads)
 
@@ -56,12 +56,18 @@ class SearchPlayer(Player):
         played = None
         if self._root_key is not None and self._root_key[0] == key and key[3]:
             old = self._root_key[1]
-            if moves[:len(old)] == old:
-                played = [loc for _, loc in moves[len(old):]]
+            # the tree's edges alternate colours from its root's player: moves since then
+            # that do not (two `play b` in a row, a GUI setting up a position) lead to
+            # another position than the node they would walk to
+            later = moves[len(old):]
+            side = self._root_key[2]
+            if moves[:len(old)] == old and all(p == (side if k % 2 == 0 else 3 - side)
+                                               for k, (p, _) in enumerate(later)):
+                played = [loc for _, loc in later]
         self.mcts.set_root(s, played, allow_pass)
         if len(moves) <= 1:  # a new game (handicap stones, or white's first move too)
             self.mcts.score_center = 0.0
-        self._root_key = (key, moves)
+        self._root_key = (key, moves, pla)
         self._root_game = state if pla == state.to_play else None
         return s
 
