@@ -237,6 +237,46 @@ def test_a_failure_while_gathering_or_sending_leaves_the_tree_searchable(
     _check_tree(mcts.root)
 
 
+def test_stop_tests_read_the_root_as_it_will_be_once_every_batch_lands():
+    """With two batches out, a stop test runs while one is in flight: the move it sees
+    must be the one the tree gives once that batch lands, not one its virtual loss made
+    (found by review: 10% of the checks saw another move)."""
+    mcts = MCTS(FakeEvaluator(material), SearchConfig(lam=0.0, batch=8, in_flight=2))
+    out = {}
+    send, finish = mcts._send, mcts._finish
+
+    def sending(leaves):
+        for path, node, _ in leaves:
+            out[id(node)] = path
+        return send(leaves)
+
+    def finishing(leaves, sent, applied_vl=True):
+        for _, node, _ in leaves:
+            out.pop(id(node), None)
+        return finish(leaves, sent, applied_vl)
+    mcts._send, mcts._finish = sending, finishing
+    checks = []
+
+    def stop():
+        root = mcts.root
+        if root.moves is None or root.N.sum() < 50:
+            return False
+        n, w = root.N.copy(), root.W.copy()
+        for path in out.values():  # take the leaves still out off by hand
+            if path:
+                n[path[0][1]] -= 1
+                w[path[0][1]] += 1
+        landed_n, landed_w = mcts.landed()
+        checks.append((bool(out), np.array_equal(landed_n, n) and np.array_equal(landed_w, w)))
+        return False
+    mcts.set_root(SimState.from_game(GameState(9)))
+    mcts.search(visits=600, stop=stop)
+    assert sum(busy for busy, _ in checks) > 10  # batches were out during the checks
+    assert all(same for _, same in checks)
+    assert not mcts._root_out.any()  # every virtual loss landed
+    mcts.close()
+
+
 def test_network_results_are_cached_by_position():
     ev = FakeEvaluator()
     mcts = MCTS(ev, SearchConfig(lam=0.0))

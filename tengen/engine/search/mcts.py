@@ -173,6 +173,7 @@ class MCTS:
         self.cache: OrderedDict = OrderedDict()
         self.root: Node | None = None
         self.root_state: SimState | None = None
+        self._root_out = None  # virtual losses out on each root edge (see landed())
         self.allow_pass = True
         if self.cfg.in_flight < 1:
             raise ValueError(f"in_flight must be at least 1, not {self.cfg.in_flight}")
@@ -200,6 +201,7 @@ class MCTS:
             node = node.children.get(int(hits[0])) if len(hits) else None
         self.root = node if node is not None else Node()
         self.root.pending = False
+        self._root_out = None  # virtual losses out on each root edge (see landed())
         self.root_state = state
         self.own_sum = np.zeros(state.B.shape[1], np.float64)  # see ownership()
         self.own_count = 0
@@ -255,6 +257,10 @@ class MCTS:
             i = self._select(node)
             node.N[i] += vl
             node.W[i] -= vl
+            if not path:  # the root's edge: what landed() takes back until it lands
+                if self._root_out is None:
+                    self._root_out = np.zeros(len(node.moves), np.float64)
+                self._root_out[i] += vl
             path.append((node, i))
             s.play(int(node.moves[i]))
             child = node.children.get(i)
@@ -266,6 +272,8 @@ class MCTS:
     def _backup(self, path, value: float, applied_vl: bool = True,
                 utility: float = 0.0, margin: float | None = None) -> None:
         vl = self.cfg.virtual_loss if applied_vl else 0.0
+        if vl and path:
+            self._root_out[path[0][1]] -= vl
         v, u = value, utility
         for node, i in reversed(path):
             v, u = -v, -u  # the edge's value is for the player who chose it
@@ -288,6 +296,8 @@ class MCTS:
 
     def _undo_virtual_loss(self, path) -> None:
         vl = self.cfg.virtual_loss
+        if path:
+            self._root_out[path[0][1]] -= vl
         for node, i in path:
             node.N[i] -= vl
             node.W[i] += vl
@@ -514,25 +524,35 @@ class MCTS:
 
     # ------------------------------------------------------------------ results
 
+    def landed(self) -> tuple[np.ndarray, np.ndarray]:
+        """The root's visits and value sums without the virtual loss of leaves still out:
+        what the tree says once every batch lands. The time policy's stop tests run
+        while a batch is out (two by default), and read the root through this."""
+        root = self.root
+        if self._root_out is None or not self._root_out.any():
+            return root.N, root.W
+        return root.N - self._root_out, root.W + self._root_out
+
     def lcbs(self, node: Node | None = None) -> np.ndarray:
         """Each child's lower confidence bound on its value (the chooser's view, [-1, 1]);
         -inf where unvisited. The spread has a prior of two pseudo-visits at variance 0.5,
         so a child of two lucky visits is not sure of itself."""
         node = node or self.root
-        n = node.N
+        n, w = self.landed() if node is self.root else (node.N, node.W)
         with np.errstate(divide="ignore", invalid="ignore"):
-            q = node.W / np.maximum(n, 1e-9)
+            q = w / np.maximum(n, 1e-9)
             var = (np.maximum(node.S - n * q * q, 0.0) + 2 * 0.5) / (n + 2.0)
             lcb = q - self.cfg.lcb_z * np.sqrt(var / np.maximum(n, 1e-9))
         return np.where(n > 0, lcb, -np.inf)
 
     def best_index(self, exclude_pass: bool = False) -> int:
         root = self.root
-        n = root.N.copy()
+        n, w = self.landed()
+        n = n.copy()
         exclude_pass = exclude_pass or not self.allow_pass
         if exclude_pass:
             n[root.moves == PASS] = -1.0
-        q = np.where(n > 0, root.W / np.maximum(n, 1e-9), -2.0)
+        q = np.where(n > 0, w / np.maximum(n, 1e-9), -2.0)
         order = np.lexsort((-root.prior, -q, -n))  # visits, then value, then prior
         if exclude_pass and len(order) and root.moves[order[0]] == PASS:
             return -1  # only the pass is left

@@ -165,7 +165,8 @@ class SearchPlayer(Player):
         root = self.mcts.root
         if root.N is None or len(root.N) < 2:
             return None
-        n = root.N if self.mcts.allow_pass else np.where(root.moves == PASS, -1.0, root.N)
+        landed, _ = self.mcts.landed()  # a batch is out while the stop tests run
+        n = landed if self.mcts.allow_pass else np.where(root.moves == PASS, -1.0, landed)
         i = int(np.argmax(n))
         return i, float(n[i]), float(np.partition(n, -2)[-2])
 
