@@ -1,7 +1,9 @@
 """What several test modules share (not a test module: tests import this, never each
 other)."""
+import importlib.util
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -10,6 +12,18 @@ def tengen_cmd() -> list[str]:
     """The ``tengen`` command as installed, or the module where it is not on PATH."""
     exe = shutil.which("tengen")
     return [exe] if exe else [sys.executable, "-m", "tengen.cli"]
+
+
+def load_script(relative: str):
+    """A script of the repository (``tools/x.py``, ``benchmarks/...``) as a module, by its
+    path from the repository's root; registered in ``sys.modules`` under its file's stem,
+    since dataclasses look their module up."""
+    path = Path(__file__).resolve().parents[1] / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def batch_contents(folder) -> dict:

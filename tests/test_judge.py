@@ -240,14 +240,10 @@ def test_pass_alive_and_seki_points():
 def test_score_agreement_reads_finished_records(tmp_path, capsys):
     """The measuring script: only games that ended with two passes count, and a referee
     result that differs from tengen's count is listed."""
-    import importlib.util
     import json
-    from pathlib import Path
 
-    script = Path(__file__).resolve().parent.parent / "tools" / "score_agreement.py"
-    spec = importlib.util.spec_from_file_location("score_agreement", script)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    from helpers import load_script
+    mod = load_script("tools/score_agreement.py")
     for name, result, passes in (("right", "W+12.5", 2), ("wrong", "B+1.5", 2),
                                  ("resigned", "W+R", 0), ("unfinished", "W+12.5", 1)):
         g = from_ascii(DEAD_INSIDE, to_play=BLACK)

@@ -1,22 +1,16 @@
 """tools/resign_replay.py replays the resignation rule at other thresholds on the win
 rates tengen wrote into a match's records: where a side would have resigned, whether it
 went on to win (a false resignation), and the moves that would not have been played."""
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from tengen.engine.game import GameState
 
-SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "resign_replay.py"
+from helpers import load_script
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("resign_replay", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("tools/resign_replay.py")
 
 
 def record(folder: Path, index: int, black: list[float], white: list[float], winner: str):

@@ -1,23 +1,16 @@
 """benchmarks/strength/search_changes.py: each row's engine plays with the rule on and its
 opponent with it off, both otherwise the same command, as tengen's own parser reads them."""
-import importlib.util
 import shlex
-import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from tengen.cli import build_parser, player_options
 from tengen.players.build import search_config
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "strength" / "search_changes.py"
+import helpers
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("search_changes", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # its dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
+    return helpers.load_script("benchmarks/strength/search_changes.py")
 
 
 def options(command: str):

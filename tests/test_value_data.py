@@ -228,13 +228,19 @@ def test_eval_value_by_phase(tmp_path, capsys):
     assert mse["mix 0.5"] != pytest.approx(mse["mix 0.0"], abs=1e-4)
 
 
-def test_positions_per_game_keeps_the_random_move_first(tmp_path):
+def one_batch(tmp_path, max_u: int, positions_per_game: int) -> str:
+    """One 7x7 value-data batch of 8 games by a fresh b1c8: its records' path."""
     torch.manual_seed(0)
     net = build_model("b1c8").eval()
     data = tmp_path / "vd"
-    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=20, games=8,
-                             positions_per_game=4, keep_sgf=False), net, progress=False)
-    path = str(data / "batch-000000" / "records.npz")
+    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=max_u, games=8,
+                             positions_per_game=positions_per_game, keep_sgf=False), net,
+             progress=False)
+    return str(data / "batch-000000" / "records.npz")
+
+
+def test_positions_per_game_keeps_the_random_move_first(tmp_path):
+    path = one_batch(tmp_path, max_u=20, positions_per_game=4)
     with np.load(path) as d:
         u = d["u"]
     games, _ = load_records(path)
@@ -251,12 +257,7 @@ def test_positions_before_a_move_are_drawn_from_the_whole_continuation(tmp_path)
     """``before`` M draws positions afresh from each game's moves after U, those with
     fewer than M moves played, rather than from the ones kept (mostly near-finished
     boards); the position after U comes first, and every label is the mover's outcome."""
-    torch.manual_seed(0)
-    net = build_model("b1c8").eval()
-    data = tmp_path / "vd"
-    generate(ValueDataConfig(out=str(data), size=7, batch=8, max_u=12, games=8,
-                             positions_per_game=2, keep_sgf=False), net, progress=False)
-    path = str(data / "batch-000000" / "records.npz")
+    path = one_batch(tmp_path, max_u=12, positions_per_game=2)
     with np.load(path) as d:
         u = d["u"].astype(int)
     games, _ = load_records(path)

@@ -1,21 +1,15 @@
 """tools/winrate_along.py reads tengen's own win rate from the arena's move comments, for
 tengen's colour only, and finds where it first fell below the threshold."""
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from tengen.engine.game import GameState
 
-SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "winrate_along.py"
+from helpers import load_script
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("winrate_along", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("tools/winrate_along.py")
 
 
 def record(folder: Path, index: int, engine_black: bool, rates: list[float]) -> None:
