@@ -315,6 +315,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="play on a Ray cluster: auto, ray://host:port or local")
     vd.set_defaults(func=_value_data)
 
+    sd = sub.add_parser("search-data", help="AlphaGo Zero's data: the search plays itself; "
+                        "visit counts of its full searches and the outcomes (rerun to resume)")
+    from tengen.selfplay.zero_config import SearchDataConfig, ZeroTrainConfig
+    _add_config_flags(sd, SearchDataConfig)
+    sd.add_argument("--net", default=None, help="the search's network (default: the shipped one)")
+    sd.add_argument("--backend", choices=("torch", "onnx", "int8"), default="int8",
+                    help="the network's runtime in the workers")
+    sd.add_argument("--workers", type=int, default=0,
+                    help="worker processes, one search each; 0 = one per core")
+    sd.add_argument("--ray", default="",
+                    help="play on a Ray cluster: auto, ray://host:port or local")
+    sd.set_defaults(func=_search_data)
+
+    tz = sub.add_parser("train-zero", help="a net trained on search data: the visit counts "
+                        "as its policy target, the outcomes as its value target")
+    _add_config_flags(tz, ZeroTrainConfig)
+    tz.set_defaults(func=_train_zero)
+
     tv = sub.add_parser("train-value", help="value regression on value-data positions")
     from tengen.selfplay.value_config import ValueTrainConfig
     _add_config_flags(tv, ValueTrainConfig)
@@ -574,6 +592,31 @@ def _value_data(args: argparse.Namespace) -> int:
         print(json.dumps(generate(cfg, sl, rl, workers, judge=judge)))
     finally:
         workers.close()
+    return 0
+
+
+def _search_data(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.nets import SHIPPED_NET, net_path
+    from tengen.selfplay.search_data import generate
+    from tengen.selfplay.workers import make_workers
+    from tengen.selfplay.zero_config import SearchDataConfig
+    cfg = _config_from_args(SearchDataConfig, args)
+    workers = make_workers(args.ray, args.workers, backend=args.backend)
+    try:
+        print(json.dumps(generate(cfg, str(net_path(args.net or SHIPPED_NET)), workers)))
+    finally:
+        workers.close()
+    return 0
+
+
+def _train_zero(args: argparse.Namespace) -> int:
+    import json
+
+    from tengen.selfplay.zero_config import ZeroTrainConfig
+    from tengen.selfplay.zero_train import train_zero
+    print(json.dumps(train_zero(_config_from_args(ZeroTrainConfig, args))))
     return 0
 
 

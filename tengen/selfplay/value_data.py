@@ -193,7 +193,8 @@ def _batch_games(path: Path) -> int:
 
 
 def resignation_report(out: Path) -> dict:
-    """Resignation over every batch written: games resigned, the played-out games in
+    """Resignation over every batch written (value data, or search data whose "U" is
+    the first move): games resigned, the played-out games in
     which the rule fired and how many of those the side it fired against won (its false
     positives), the moves played a game, and the share of the moves after U that the
     played-out games played after the rule had fired (what resigning them would save)."""
@@ -206,7 +207,8 @@ def resignation_report(out: Path) -> dict:
                 continue
             played_out = (d["would_resign"] > 0) & ~d["resigned"]
             lengths = np.diff(d["offsets"])
-            after_u += int((lengths - d["u"])[~d["resigned"]].sum())
+            u = d["u"] if "u" in d.files else 0  # search data: no random move
+            after_u += int((lengths - u)[~d["resigned"]].sum())
             after_firing += int((lengths - d["would_resign"])[played_out].sum())
             resigned += int(d["resigned"].sum())
             fired += int(played_out.sum())
