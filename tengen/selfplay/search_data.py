@@ -47,7 +47,9 @@ class SearchGame:
     resigned: bool = False
     would_resign: int = 0  # moves played when the rule fired (0: never)
     resign_loser: int = 0  # the colour it fired against
-    full_visits: int = 0  # simulations the full searches ran (the cost of the targets)
+    # network evaluations the full searches ran (the cost of the targets; finished games
+    # met inside the tree cost none and are not counted)
+    full_visits: int = 0
     fast_visits: int = 0
 
 
