@@ -237,3 +237,37 @@ def test_until_data_stops_a_loop_before_its_training_and_a_rerun_goes_on(tmp_pat
     assert r.returncode == 0, r.stderr[-3000:]
     assert (out / "gen-001" / "candidate.pt").exists()
     assert json.loads((out / "gen-001" / "data.json").read_text()) == played
+
+
+def test_route_zero_plays_the_search_trains_one_net_and_gates_it_whole(tmp_path, gnugo_cmd):
+    """``--route zero``: the data are the search's own games with visit-count targets,
+    the candidate is the whole net trained on them, and the gate's engine runs it as its
+    only net (priors and values), against the priors net."""
+    from tengen.loop.train_loop import Loop, TrainLoopConfig
+    torch.manual_seed(0)
+    save_checkpoint(str(tmp_path / "tiny.pt"), build_model("b1c8"))
+    out = tmp_path / "loop"
+    cfg = TrainLoopConfig(out=str(out), route="zero", generations=1,
+                          net=str(tmp_path / "tiny.pt"), size=9, games=4, data_batch=1,
+                          full_visits=8, fast_visits=2, full_share=0.5, workers=1,
+                          backend="torch", steps=4, batch_size=8, val_every=2, eval_every=2,
+                          checkpoint_every=2, threads=1, gate_visits=8, gate_games=2,
+                          jobs=1, move_timeout=120,
+                          engine_args="--resign 0.03 --threads 1 --passes 1 --backend torch")
+    loop = Loop(cfg, progress=False)
+    loop.run()
+    data = json.loads((out / "gen-001" / "data.json").read_text())
+    assert data["games"] == 4 and data["targets"] > 0
+    train = json.loads((out / "gen-001" / "train.json").read_text())
+    assert train["route"] == "zero" and "val_top1" in train and "val_mse" in train
+    cand = out / "gen-001" / "candidate.pt"
+    start, trained = (read_checkpoint(str(p))["model"] for p in (tmp_path / "tiny.pt", cand))
+    assert any(not torch.equal(start[k], trained[k]) for k in start)
+    assert read_checkpoint(str(cand))["meta"]["route"] == "zero"
+    gate = json.loads((out / "gen-001" / "gate.json").read_text())
+    assert gate["games"] == 2
+    engine = loop.engine(str(cand), 8)
+    assert f"--net {cand} " in engine and "--value-net" not in engine
+    assert f"--net {tmp_path / 'tiny.pt'} " in loop.engine(None, 8)
+    summary = json.loads((out / "gen-001" / "gate" / "summary.json").read_text())
+    assert str(cand) in summary["engine_command"]

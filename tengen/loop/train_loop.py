@@ -11,6 +11,11 @@ the current best one; the search keeps the priors net for its priors and takes l
 values from the value net (``tengen gtp --value-net``), or with ``value_mix`` < 1 the
 average of its values and the priors net's own (``--value-mix``).
 
+``route zero`` is AlphaGo Zero's instead: the best engine's search plays itself
+(``search_data``: playout cap randomization, the full searches' visit counts kept), one
+network learns those visit counts and the outcomes (``zero_train``), starting from the
+best one, and the candidate replaces the whole network (priors and values) in the search.
+
 Every stage writes ``gen-NNN/<stage>.json`` atomically when it is over, and each stage
 resumes by itself (value-data by batch, training from ``latest.pt``, matches by game),
 so a rerun after ``kill -9`` at any point continues where it was. Which net is best
@@ -41,6 +46,9 @@ class TrainLoopConfig:
     size: int = 19
     komi: float = 7.5
     seed: int = 1
+    # "value": AlphaGo's route (a value net beside the priors net); "zero": AlphaGo Zero's
+    # (the search plays itself and one net learns its visit counts and outcomes)
+    route: str = "value"
     # (a) data: AlphaGo's value-data games
     games: int = 4096  # value-data games a generation
     data_batch: int = 64  # games stepped together (one file)
@@ -54,6 +62,12 @@ class TrainLoopConfig:
     resign: float = 0.0  # a data game stops once the last candidate gives a side less (0: never)
     resign_after: int = 6  # ... for this many plies in a row
     played_out: float = 0.1  # ... except this fraction, played on to measure false resignations
+    # route zero's games (playout cap randomization): a move's search is a full one (its
+    # visit counts a training target) with probability full_share, else a fast one
+    full_visits: int = 200
+    fast_visits: int = 40
+    full_share: float = 0.25
+    zero_value_weight: float = 0.25  # the value loss's weight beside the policy's
     # (b) training of the candidate value net
     steps: int = 1500
     batch_size: int = 64
@@ -98,6 +112,8 @@ class TrainLoopConfig:
     def __post_init__(self):
         if self.until not in ("", "data", "train"):
             raise ValueError(f"--until {self.until!r}: '' (every stage), 'data' or 'train'")
+        if self.route not in ("value", "zero"):
+            raise ValueError(f"--route {self.route!r}: 'value' or 'zero'")
 
 
 # what may change between reruns of one loop without changing what it produces (peers:
@@ -108,6 +124,7 @@ FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_time
 # used (gen-NNN/data/config.json, gate.json), and a begun value-data run refuses others;
 # a gate's bounds and cap decide when it stops, never what a game plays
 PER_GENERATION = ("resign", "resign_after", "played_out", "kgs_train", "kgs_mix",
+                  "full_visits", "fast_visits", "full_share", "zero_value_weight",
                   "train_before", "train_per_game",
                   "gate_games", "gate_elo0", "gate_elo1", "promote_at", "value_mix")
 
@@ -151,7 +168,7 @@ class Loop:
         d.mkdir(exist_ok=True)
         return d
 
-    def data(self, gen: int, judge_net: str | None) -> dict:
+    def data(self, gen: int, judge_net: str | None, best: str | None = None) -> dict:
         """Value-data games; ``judge_net``: the last generation's candidate, whose values
         decide resignation (trained on such games, it is the one calibrated on them:
         1.1% false resignations at 0.05 where the priors net's own value output gave
@@ -160,6 +177,8 @@ class Loop:
         from tengen.selfplay.value_data import ValueDataConfig, generate
         from tengen.selfplay.workers import make_workers
         c = self.cfg
+        if c.route == "zero":
+            return self.search_data(gen, best)
         vcfg = ValueDataConfig(out=str(self.gen_dir(gen) / "data"), games=c.games,
                                batch=c.data_batch, size=c.size, komi=c.komi, max_u=c.max_u,
                                positions_per_game=c.positions_per_game,
@@ -174,11 +193,31 @@ class Loop:
         finally:
             workers.close()
 
+    def search_data(self, gen: int, best: str | None) -> dict:
+        """Route zero: the best engine's search against itself."""
+        from tengen.selfplay.search_data import generate
+        from tengen.selfplay.workers import make_workers
+        from tengen.selfplay.zero_config import SearchDataConfig
+        c = self.cfg
+        scfg = SearchDataConfig(out=str(self.gen_dir(gen) / "data"), games=c.games,
+                                batch=c.data_batch, size=c.size, komi=c.komi,
+                                full_visits=c.full_visits, fast_visits=c.fast_visits,
+                                full_share=c.full_share, resign=c.resign,
+                                resign_after=c.resign_after, played_out=c.played_out,
+                                seed=c.seed * 1000 + gen)
+        workers = make_workers(c.ray, c.workers, backend=c.backend)
+        try:
+            return generate(scfg, best or self.priors_net(), workers, progress=self.progress)
+        finally:
+            workers.close()
+
     def train(self, gen: int, best: str | None) -> dict:
         from tengen.selfplay.value_train import ValueTrainConfig, train_value
         c = self.cfg
         folders, missing = self.window(gen)
         out = self.gen_dir(gen) / "train"
+        if c.route == "zero":
+            return self.train_zero(gen, best, folders, missing)
         tcfg = ValueTrainConfig(out=str(out), data=",".join(folders),
                                 net=best or self.priors_net(), steps=c.steps,
                                 batch_size=c.batch_size, lr=c.lr, warmup_steps=c.warmup_steps,
@@ -200,6 +239,34 @@ class Loop:
                    if c.train_before or c.train_per_game else {}),
                 **({"data_missing": [_rel(f, self.out) for f in missing]} if missing else {}),
                 **{k: meta[k] for k in ("val_mse", "val_mse_u") if k in meta}}
+
+    def train_zero(self, gen: int, best: str | None, folders: list[str],
+                   missing: list[str]) -> dict:
+        """Route zero: the whole net, from the best one, on the window's search data."""
+        from tengen.nets.checkpoint import read_checkpoint
+        from tengen.selfplay.zero_config import ZeroTrainConfig
+        from tengen.selfplay.zero_train import train_zero
+        c = self.cfg
+        out = self.gen_dir(gen) / "train"
+        train_zero(ZeroTrainConfig(out=str(out), data=",".join(folders),
+                                   net=best or self.priors_net(), steps=c.steps,
+                                   batch_size=c.batch_size, lr=c.lr,
+                                   warmup_steps=c.warmup_steps, val_every=c.val_every,
+                                   eval_every=c.eval_every, checkpoint_every=c.checkpoint_every,
+                                   threads=c.threads, seed=c.seed * 1000 + gen,
+                                   device=c.device, kgs_train=c.kgs_train, kgs_mix=c.kgs_mix,
+                                   value_weight=c.zero_value_weight),
+                   progress=self.progress)
+        meta = read_checkpoint(str(out / "best.pt"))["meta"]
+        candidate = self.gen_dir(gen) / "candidate.pt"
+        write_bytes(candidate, (out / "best.pt").read_bytes())
+        return {"candidate": candidate.name, "route": "zero",
+                "data": [_rel(f, self.out) for f in folders],
+                "start": _rel(best, self.out) if best else "priors net", "step": meta["step"],
+                "kgs_mix": c.kgs_mix, "kgs_train": c.kgs_train,
+                **({"data_missing": [_rel(f, self.out) for f in missing]} if missing else {}),
+                **{k: meta[k] for k in ("val_loss", "val_policy_ce", "val_top1", "val_mse")
+                   if k in meta}}
 
     def window(self, gen: int) -> tuple[list[str], list[str]]:
         """(the data folders the candidate trains on, the window's folders that are gone).
@@ -273,11 +340,15 @@ class Loop:
         return os.path.abspath(net_path(self.cfg.net or SHIPPED_NET))
 
     def engine(self, value_net: str | None, visits: int, mix: float = 1.0) -> str:
-        """The search player people run, at fixed visits (the time cap far away)."""
+        """The search player people run, at fixed visits (the time cap far away).
+        ``value_net``: route zero's whole net (priors and values), else the value net
+        beside the priors net (None: the priors net alone)."""
         c = self.cfg
-        parts = [sys.executable, "-m", "tengen", "gtp", "--net", self.priors_net(),
+        zero = c.route == "zero" and value_net
+        parts = [sys.executable, "-m", "tengen", "gtp",
+                 "--net", os.path.abspath(value_net) if zero else self.priors_net(),
                  "--visits", str(visits), "--move-time", "100000", "--seed", "{seed}"]
-        if value_net:
+        if value_net and not zero:
             parts += ["--value-net", os.path.abspath(value_net)]
             if mix != 1.0:
                 parts += ["--value-mix", repr(mix)]
@@ -292,7 +363,7 @@ class Loop:
         candidate: str | None = None  # the last generation's, promoted or not
         rows: list[dict] = []
         for gen in range(1, c.generations + 1):
-            data = self.stage(gen, "data", lambda: self.data(gen, candidate))
+            data = self.stage(gen, "data", lambda: self.data(gen, candidate, best))
             if c.until == "data" and not (self.gen_dir(gen) / "train.json").exists():
                 self.say(f"generation {gen}: data played; stopping before its training")
                 break
