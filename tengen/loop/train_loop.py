@@ -48,7 +48,7 @@ class TrainLoopConfig:
     seed: int = 1
     # "value": AlphaGo's route (a value net beside the priors net); "zero": AlphaGo Zero's
     # (the search plays itself and one net learns its visit counts and outcomes)
-    route: str = "value"
+    route: str = "value"  # value (AlphaGo's) or zero (AlphaGo Zero's)
     # (a) data: AlphaGo's value-data games
     games: int = 4096  # value-data games a generation
     data_batch: int = 64  # games stepped together (one file)
@@ -64,10 +64,10 @@ class TrainLoopConfig:
     played_out: float = 0.1  # ... except this fraction, played on to measure false resignations
     # route zero's games (playout cap randomization): a move's search is a full one (its
     # visit counts a training target) with probability full_share, else a fast one
-    full_visits: int = 200
-    fast_visits: int = 40
-    full_share: float = 0.25
-    zero_value_weight: float = 0.25  # the value loss's weight beside the policy's
+    full_visits: int = 200  # route zero: a full search's visits (its move a target)
+    fast_visits: int = 40  # route zero: a fast search's visits (its move only played)
+    full_share: float = 0.25  # route zero: the chance that a move gets a full search
+    zero_value_weight: float = 0.25  # route zero: the value loss's weight beside the policy's
     # (b) training of the candidate value net
     steps: int = 1500
     batch_size: int = 64
