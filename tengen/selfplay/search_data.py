@@ -68,6 +68,8 @@ def _player(net_bytes: bytes, cfg: SearchDataConfig, backend: str):
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             tmp.write_bytes(net_bytes)
             os.replace(tmp, path)
+            import atexit
+            atexit.register(path.unlink, missing_ok=True)  # the worker's own copy
         scfg = SearchConfig(lam=cfg.lam, visits=cfg.fast_visits, resign_threshold=0.0)
         # visits bound every search; the clock is kept out of the way
         _PLAYER[key] = build_search_player(str(path), scfg, backend=backend,
