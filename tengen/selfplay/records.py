@@ -71,7 +71,7 @@ class Examples:
         return bits.reshape(-1, NUM_PLANES, n, n)
 
 
-def _positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Examples:
+def replay_positions(games: list[FinishedGame], size: int, komi: float, wanted) -> Examples:
     """Replay each game; keep the position before move i (0-based) where
     ``wanted(game_number, i, move)``, with the move played there and the game's outcome
     for the side that played it."""
@@ -106,7 +106,7 @@ def learner_examples(games: list[FinishedGame], size: int, komi: float,
                      fraction: float = 1.0, rng=None) -> Examples:
     """The learner's moves (not its passes, which only come when nothing is left), each
     kept with probability ``fraction``, with the game's outcome for the learner."""
-    return _positions(games, size, komi, lambda k, i, m: (
+    return replay_positions(games, size, komi, lambda k, i, m: (
         m.pla == games[k].learner and m.loc != PASS
         and (fraction >= 1 or rng.random() < fraction)))
 
@@ -139,7 +139,7 @@ def value_examples(path: str, per_game: int = 0, before: int = 0) -> Examples:
                                                    replace=False)
             kept = first + [rest[i] for i in pick]
         wanted.append(set(kept))
-    ex = _positions(games, int(info["size"]), float(info["komi"]),
+    ex = replay_positions(games, int(info["size"]), float(info["komi"]),
                     lambda k, i, m: i in wanted[k])
     ex.after_u = np.array([m == u[k] for k in range(len(games)) for m in sorted(wanted[k])],
                           bool)
@@ -150,4 +150,5 @@ def value_examples(path: str, per_game: int = 0, before: int = 0) -> Examples:
     return ex
 
 
-__all__ = ["save_records", "load_records", "Examples", "learner_examples", "value_examples"]
+__all__ = ["save_records", "load_records", "Examples", "replay_positions", "learner_examples",
+           "value_examples"]

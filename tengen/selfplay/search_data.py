@@ -230,13 +230,13 @@ def search_data_report(out: Path) -> dict:
 def search_examples(path: str):
     """The target positions of a search-data batch: ``(Examples, policies)``, the
     policies ``(N, n*n + 1)`` float32 visit shares in the same order."""
-    from tengen.selfplay.records import _positions, load_records
+    from tengen.selfplay.records import load_records, replay_positions
     games, info = load_records(path)
     with np.load(path) as d:
         target, offsets, policy = d["target"], d["target_offsets"], d["policy"]
         resigned = d["resigned"]
     wanted = [set(target[offsets[k]:offsets[k + 1]].tolist()) for k in range(len(games))]
-    ex = _positions(games, int(info["size"]), float(info["komi"]),
+    ex = replay_positions(games, int(info["size"]), float(info["komi"]),
                     lambda k, i, m: i in wanted[k])
     ex.owner_known = np.array([not resigned[k] and games[k].ended
                                for k in range(len(games)) for _ in wanted[k]], bool)
