@@ -257,6 +257,25 @@ def test_sprt_arithmetic():
         sprt(1, 1, 100, 0)
 
 
+def test_a_decision_taken_stands_when_a_game_in_flight_comes_in_after_it():
+    from tengen.match.arena import ArenaConfig, _decided, sequential_test
+
+    def game(winner, failure=None):
+        return {"winner": winner, "reason": "resign", "failure": failure}
+    # nine losses accept H0 at [0, +100]; the tenth game, in flight then, is a win
+    results = [game("opponent")] * 9 + [game("engine")]
+    t = sequential_test(results, (0, 100))
+    assert t["decision"] == "H0" and t["decided_after"] == 9
+    assert t["llr"] > t["lower"]  # the ratio of every game counted is back inside
+    assert sprt(1, 9, 0, 100)["decision"] is None  # what the summary used to write
+    # a rerun of the match finds it decided and plays nothing more
+    assert _decided(ArenaConfig(sprt=(0, 100)), dict(enumerate(results)))
+    # forfeits by a crash are not games of the test; undecided, there is no decided_after
+    crashed = [game("engine", "crash")] * 5 + [game("opponent")] * 8
+    assert "decided_after" not in sequential_test(crashed, (0, 100))
+    assert sequential_test(crashed, (0, 100))["decision"] is None
+
+
 def test_stats():
     lo, hi = wilson_interval(15, 20)
     assert 0.53 < lo < 0.54 and 0.88 < hi < 0.89  # textbook values for 15/20

@@ -125,7 +125,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
         return play_game(i, *game_commands(cfg, i), cfg.game, str(out), black, stop)
 
     broken = None
-    queue = iter([] if _decided(cfg, summarize(list(done.values()))) else todo)
+    queue = iter([] if _decided(cfg, done) else todo)
     with _stop_on_signals(stop), ThreadPoolExecutor(max(1, cfg.jobs)) as pool:
         # at most `jobs` games are submitted at a time, so that a stop (a signal, a broken
         # command, a decided SPRT) starts no game the pool has already queued
@@ -149,7 +149,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
                 if bar:
                     bar.set_postfix(w=s["wins"], l=s["losses"], fail=sum(s["failures"].values()))
                     bar.update(1)
-                if _decided(cfg, s):
+                if _decided(cfg, done):
                     queue = iter([])  # decided: games in flight finish and count
             if not stop.is_set():
                 pending |= {pool.submit(one, i)
@@ -165,7 +165,7 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     results = [done[i] for i in sorted(done) if i < cfg.games]
     summary = summarize(results)
     if cfg.sprt:
-        summary["sprt"] = _sprt_of(summary, cfg.sprt)
+        summary["sprt"] = sequential_test(results, cfg.sprt)
     summary["engine_command"], summary["opponent_command"] = cfg.engine, cfg.opponent
     summary["size"], summary["komi"], summary["handicap"] = cfg.game.size, cfg.game.komi, cfg.game.handicap
     write_text(out / "summary.json", json.dumps(summary, indent=1))
@@ -177,13 +177,32 @@ def run_match(cfg: ArenaConfig, progress: bool = True) -> dict:
     return summary
 
 
-def _decided(cfg: ArenaConfig, s: dict) -> bool:
-    """The match's SPRT (if any) has accepted a hypothesis on the summary ``s``."""
-    return bool(cfg.sprt) and _sprt_of(s, cfg.sprt)["decision"] is not None
+def _decided(cfg: ArenaConfig, done: dict[int, dict]) -> bool:
+    """The match's SPRT (if any) has accepted a hypothesis on the games ``done``."""
+    return (bool(cfg.sprt)
+            and sequential_test([done[i] for i in sorted(done)], cfg.sprt)["decision"] is not None)
 
 
-def _sprt_of(s: dict, bounds) -> dict:
-    return sprt(s["wins"] + s["draws"] / 2, s["losses"] + s["draws"] / 2, *bounds)
+def sequential_test(results: list[dict], bounds) -> dict:
+    """Wald's SPRT on the counted games taken in game order: its decision is the first
+    bound crossed (``decided_after``: that many counted games), which games finished after
+    it (in flight when it crossed) cannot take back; the log-likelihood ratio is every
+    counted game's. Without it a gate stopped on H0 by 4 of 16 was written undecided once
+    the game in flight came in a win (5 of 17: LLR -2.71 of -2.94), and a rerun would have
+    played on."""
+    counted = [r for r in results
+               if (r["winner"] in SIDES or r["reason"] == "score") and _counts(r)]
+    wins = losses = 0.0
+    crossed = None
+    for n, r in enumerate(counted, 1):
+        won = 1.0 if r["winner"] == "engine" else 0.0 if r["winner"] == "opponent" else 0.5
+        wins, losses = wins + won, losses + 1 - won
+        if crossed is None and sprt(wins, losses, *bounds)["decision"] is not None:
+            crossed = (sprt(wins, losses, *bounds)["decision"], n)
+    total = sprt(wins, losses, *bounds)
+    if crossed is None:
+        return total
+    return {**total, "decision": crossed[0], "decided_after": crossed[1]}
 
 
 def _discard(out: Path, res: GameResult) -> None:
@@ -330,6 +349,8 @@ def format_summary(s: dict) -> str:
         verdict = {"H1": f"H1 accepted: Elo above {t['elo0']:+g} (error 5%)",
                    "H0": f"H0 accepted: Elo below {t['elo1']:+g} (error 5%)",
                    None: "undecided"}[t["decision"]]
+        if "decided_after" in t:  # games in flight then came in after it
+            verdict += f", after {t['decided_after']} games"
         lines.append(f"SPRT [{t['elo0']:+g}, {t['elo1']:+g}]: LLR {t['llr']:+.2f} in "
                      f"[{t['lower']:+.2f}, {t['upper']:+.2f}]: {verdict}")
     if any(s["forfeit_wins"].values()):
