@@ -59,7 +59,7 @@ _PLAYER: dict = {}  # per worker process: (net digest, settings) -> search playe
 def _player(net_bytes: bytes, cfg: SearchDataConfig, backend: str):
     from tengen.engine.search.mcts import SearchConfig
     from tengen.players.search import build_search_player
-    digest = hashlib.sha256(net_bytes).hexdigest()[:16]
+    digest = net_digest(net_bytes)
     key = (digest, cfg.lam, backend)
     if key not in _PLAYER:
         _PLAYER.clear()
