@@ -17,7 +17,7 @@ from tengen.selfplay.search_data import (SearchGame, _Resign, generate, play_sea
                                          search_examples, write_batch)
 from tengen.selfplay.zero_config import SearchDataConfig, ZeroTrainConfig
 from tengen.selfplay.zero_train import ZeroTask, symmetric_policy, train_zero
-from helpers import tiny_search_players
+from helpers import load_script, tiny_search_players
 
 
 def test_a_search_game_keeps_the_full_searches_visit_shares_and_its_outcome():
@@ -144,3 +144,18 @@ def test_train_zero_learns_visit_shares_beside_kgs_moves(tmp_path, shards):
     assert "loss_kgs_policy" in log and (tmp_path / "run/best.pt").exists()
     meta = read_checkpoint(str(tmp_path / "run/best.pt"))["meta"]
     assert meta["route"] == "zero" and json.dumps(meta["train_config"])
+    # the batch norms' running statistics are the starting net's: a fine-tuning in train
+    # mode moved them to the self-play batches' and the held-out cross-entropy rose
+    start = {k: v for k, v in load_checkpoint(str(net))[0].state_dict().items()
+             if "running_" in k}
+    trained = load_checkpoint(str(tmp_path / "run/best.pt"))[0].state_dict()
+    assert start and all(torch.equal(v, trained[k]) for k, v in start.items())
+    # the learnt rule (the last move's point) holds in every orientation: the tool that
+    # reads the targets by symmetry turns planes and shares together
+    tool = load_script("tools/targets_by_symmetry.py")
+    idx = np.arange(min(64, len(task.train)))
+    model = load_checkpoint(str(tmp_path / "run/best.pt"))[0]
+    ces = tool.cross_entropies(model, task.train, task.train_pi, idx, train_mode=False)
+    untrained = tool.cross_entropies(load_checkpoint(str(net))[0], task.train, task.train_pi,
+                                     idx, train_mode=False)
+    assert max(ces) < min(untrained) - 0.5 and max(ces) - min(ces) < 0.2
