@@ -118,7 +118,7 @@ def player_options(args: argparse.Namespace):
     return PlayerOptions(
         player=args.player, net=args.net, value_net=args.value_net, value_mix=args.value_mix,
         rollout_weights=args.rollout_weights, rollout_ladders=args.rollout_ladders,
-        seed=args.seed, move_time=args.move_time, visits=args.visits, lam=args.lam,
+        random_symmetry=args.random_symmetry, seed=args.seed, move_time=args.move_time, visits=args.visits, lam=args.lam,
         lam_late=args.lam_late, c_puct=args.c_puct, c_puct_log=args.c_puct_log, fpu=args.fpu,
         select=args.select, lcb_z=args.lcb_z, score_weight=args.score_weight,
         score_scale=args.score_scale, batch=args.batch, backend=args.backend,
@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--rollout-ladders", action="store_true",
                    help="rollouts read ladders: an escape into a working ladder is never "
                    "played out (off by default: unmeasured in matches, and it costs time)")
+    g.add_argument("--random-symmetry", action="store_true",
+                   help="each network pass sees the board in one of its 8 symmetries, drawn "
+                   "at random, as AlphaGo's search did (off by default: unmeasured in matches)")
     g.add_argument("--move-time", type=float, default=5.0,
                    help="seconds per move when the controller sends no time settings")
     g.add_argument("--visits", type=int, default=None,

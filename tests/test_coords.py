@@ -36,7 +36,7 @@ def test_bad_gtp_vertices(bad):
 def test_network_index_round_trip_and_symmetries():
     import numpy as np
     from tengen.engine.coords import (apply_symmetry, index_to_loc, loc_to_index,
-                                      locs_to_indices, symmetry_maps)
+                                      locs_to_indices, symmetry_maps, undo_symmetry)
     for size in (2, 9, 19):
         locs = all_locs(size) + [PASS]
         idx = [loc_to_index(loc, size) for loc in locs]
@@ -49,3 +49,4 @@ def test_network_index_round_trip_and_symmetries():
             moved = apply_symmetry(grid, k).ravel()
             assert all(moved[m[i]] == i for i in range(size * size))
             assert m[-1] == size * size
+            assert np.array_equal(undo_symmetry(apply_symmetry(grid, k), k), grid)

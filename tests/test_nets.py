@@ -198,6 +198,39 @@ def test_shared_evaluator_gathers_threads_into_one_forward_pass():
         ev.evaluate(positions[:1])
 
 
+def test_random_symmetry_turns_each_pass_and_its_answer_back():
+    """With ``random_symmetry`` every answer is the network's on one symmetry of the
+    board, its probabilities moved back point by point (by the index maps, not the
+    inverse the evaluator uses), and the symmetries drawn vary; without it, the board
+    as it stands."""
+    from tengen.engine.coords import apply_symmetry, symmetry_maps
+    from tengen.nets.evaluator import EvaluatorConfig, SharedEvaluator
+    torch.manual_seed(0)
+    model = build_model("b1c8").eval()
+    g = GameState(9)
+    for v in ("E5", "C3", "G7", "D4"):
+        g.play(gtp_to_loc(v, 9))
+    planes = state_planes(g)
+    maps = symmetry_maps(9)
+    expected = []
+    for k in range(8):
+        with torch.no_grad():
+            out = torch.softmax(model(torch.from_numpy(
+                np.ascontiguousarray(apply_symmetry(planes, k))[None]).float())[0][0], 0).numpy()
+        expected.append(out[maps[k]])  # the original point i sits at maps[k][i]
+    assert not np.allclose(expected[0], expected[1], atol=1e-4)  # the net is not symmetric
+    ev = SharedEvaluator(model, EvaluatorConfig(random_symmetry=True, seed=3))
+    seen = set()
+    for _ in range(40):
+        probs = ev.evaluate([g])[0][0]
+        matches = [k for k in range(8) if np.allclose(probs, expected[k], atol=1e-5)]
+        assert len(matches) == 1
+        seen.add(matches[0])
+    assert len(seen) >= 6
+    plain = SharedEvaluator(model, EvaluatorConfig())
+    np.testing.assert_allclose(plain.evaluate([g])[0][0], expected[0], atol=1e-5)
+
+
 @pytest.mark.parametrize("parallel", [1, 2])
 def test_shared_evaluator_runs_parallel_passes_at_once(parallel):
     """``parallel`` callers run forward passes at the same time (a search with two

@@ -29,7 +29,7 @@ def test_each_row_turns_exactly_its_rule_on_in_the_engine_and_off_in_the_opponen
     on = {"fpu": {"fpu": "average"}, "lcb": {"select": "lcb"},
           "cpuct-log": {"c_puct_log": 0.45}, "score": {"score_weight": 0.3},
           "lcb-z5": {"lcb_z": 5.0}, "rollout-ladders": {"rollout_ladders": True},
-          "late-mix": {"lam": 0.0, "lam_late": 1.0}}
+          "late-mix": {"lam": 0.0, "lam_late": 1.0}, "symmetry": {"random_symmetry": True}}
     assert set(on) == set(sc.CHANGES)
     for name, change in sc.CHANGES.items():
         engine, opponent = (options(c) for c in sc.commands(sc.base_command(400), change))
@@ -42,7 +42,7 @@ def test_each_row_turns_exactly_its_rule_on_in_the_engine_and_off_in_the_opponen
         assert (e == asdict(default)) == change.default_on
         assert (o == asdict(default)) != change.default_on
         # and the search the options make differs too, where the rule is the search's
-        if name != "rollout-ladders":
+        if name not in ("rollout-ladders", "symmetry"):  # the rollouts', the network's
             assert search_config(engine) != search_config(opponent), name
 
 

@@ -9,7 +9,7 @@ selection) is measured by turning it off in the opponent; a rule that is off by 
 / ``search_changes.md`` into --out; rerun the same command to resume.
 
     python benchmarks/strength/search_changes.py --out runs/search_changes \\
-        --changes fpu,lcb,cpuct-log,score,rollout-ladders,late-mix --visits 400 --jobs 2
+        --changes fpu,lcb,cpuct-log,score,rollout-ladders,late-mix,symmetry --visits 400 --jobs 2
 """
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ CHANGES = {
     "rollout-ladders": Change("--rollout-ladders", False,
                               "the rollouts refuse an escape into a working ladder (read by the "
                               "planes' ladder reader), so a leaf's rollout sees a ladder"),
+    "symmetry": Change("--random-symmetry", False,
+                       "each network pass in one of the board's 8 symmetries, drawn at random "
+                       "(AlphaGo's search): the tree averages the net's orientation quirks"),
     "late-mix": Change("--lam 0 --lam-late 1", False,
                        "the value network alone early (lambda 0), the rollouts from 55% of the "
                        "board filled (lambda 1), linear between; off: lambda 0.5 throughout"),

@@ -123,3 +123,9 @@ def apply_symmetry(planes: np.ndarray, k: int) -> np.ndarray:
     """Symmetry ``k`` of an array whose last two axes are the board."""
     t = np.rot90(planes, k % 4, axes=(-2, -1))
     return t[..., ::-1] if k >= 4 else t
+
+
+def undo_symmetry(planes: np.ndarray, k: int) -> np.ndarray:
+    """The inverse of ``apply_symmetry(planes, k)``."""
+    t = planes[..., ::-1] if k >= 4 else planes
+    return np.rot90(t, -(k % 4), axes=(-2, -1))

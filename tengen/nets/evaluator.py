@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tengen.engine.coords import apply_symmetry, undo_symmetry
 from tengen.nets.backends import Router, build_router
 from tengen.nets.features import NUM_PLANES, state_planes
 from tengen.nets.heads import TorchHeads
@@ -36,6 +37,11 @@ class EvaluatorConfig:
     # missing or disagrees; int8 only where it passes ``int8_gate``)
     backend: str = "torch"
     int8_gate: Int8Gate = field(default_factory=Int8Gate)
+    # each forward pass sees the boards in one of the 8 symmetries, drawn at random, and
+    # its move probabilities are turned back (AlphaGo, Leela Zero): a search then spreads
+    # over the net's orientation quirks instead of following one orientation's
+    random_symmetry: bool = False
+    seed: int = 0  # of the symmetries' draws
 
 
 class _Request:
@@ -79,6 +85,8 @@ class SharedEvaluator:
         self._passes = threading.Semaphore(self.cfg.parallel)
         self._closed = False
         self.stats = {"forward_passes": 0, "positions": 0}
+        self._symmetries = np.random.default_rng(self.cfg.seed) if self.cfg.random_symmetry \
+            else None
 
     @property
     def routes(self) -> dict[int, str]:
@@ -144,8 +152,17 @@ class SharedEvaluator:
     def _run(self, batch: list[_Request]) -> None:
         try:
             planes = np.concatenate([r.planes for r in batch])
+            k = 0
+            if self._symmetries is not None:
+                with self._queue_lock:  # passes may draw at once
+                    k = int(self._symmetries.integers(8))
+                planes = np.ascontiguousarray(apply_symmetry(planes, k))
             logits, values = self.router.forward(planes)
             probs = _softmax(logits)
+            if k:
+                n = planes.shape[-1]
+                board = undo_symmetry(probs[:, :n * n].reshape(-1, n, n), k)
+                probs = np.concatenate([board.reshape(-1, n * n), probs[:, n * n:]], axis=1)
             values = values.astype(np.float32)
             with self._queue_lock:  # passes may finish at once
                 self.stats["forward_passes"] += 1

@@ -23,6 +23,7 @@ class PlayerOptions:
     value_mix: float = 1.0  # value_net's share of the leaf value; the rest ``net``'s own
     rollout_weights: str | None = None  # default: the shipped ones
     rollout_ladders: bool = False  # rollouts never run into a working ladder
+    random_symmetry: bool = False  # each network pass in a random board symmetry
     seed: int = 0
     move_time: float = 5.0  # seconds a move when no time was announced
     visits: int | None = None  # simulations a move (None: the clock decides)
@@ -119,7 +120,7 @@ def build_player(o: PlayerOptions, judge=None):
                                    value_net=o.value_net, backend=o.backend,
                                    torch_threads=o.torch_threads, time_policy=time_policy(o),
                                    rollout_ladders=o.rollout_ladders,
-                                   value_mix=o.value_mix)
+                                   value_mix=o.value_mix, random_symmetry=o.random_symmetry)
     if o.player == "policy":
         return BackgroundPlayer(load_policy, name="policy")
     return BackgroundPlayer(load_search, name="mcts", stand_in=lambda: _stand_in(path),

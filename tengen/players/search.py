@@ -23,18 +23,21 @@ def build_search_player(net: str, cfg: SearchConfig, rollout_weights: str | None
                         value_net: str | None = None, backend: str = "torch",
                         torch_threads: int = 0,
                         time_policy: TimePolicy | None = None,
-                        rollout_ladders: bool = False, value_mix: float = 1.0) -> SearchPlayer:
+                        rollout_ladders: bool = False, value_mix: float = 1.0,
+                        random_symmetry: bool = False) -> SearchPlayer:
     """``value_net``: take leaf values from this network, priors from ``net``;
     ``backend``: ``EvaluatorConfig.backend``; ``torch_threads``: as the player set them
     (0: torch's own count), part of the load cache's key; ``time_policy``: how the clock
     is spent (default: the adaptive one, ``move_time`` seconds a move without a clock);
     ``rollout_ladders``: the rollouts (the search's and the judge's) read ladders;
     ``value_mix``: with ``value_net``, its share of the leaf value, the rest the priors
-    net's own (``SplitEvaluator``)."""
+    net's own (``SplitEvaluator``); ``random_symmetry``: each network pass in a symmetry
+    drawn at random (``EvaluatorConfig``)."""
     kernels = KernelPrecompile() if warm_up else None  # compiling beside the net's load
     if kernels is not None and kernels.compiling:
         warm_board()  # the kernels a GTP command runs, here first
-    ecfg = EvaluatorConfig(device=device, backend=backend, parallel=cfg.in_flight)
+    ecfg = EvaluatorConfig(device=device, backend=backend, parallel=cfg.in_flight,
+                           random_symmetry=random_symmetry, seed=seed)
     if not value_net:
         evaluator = load_evaluator(net, ecfg, torch_threads)
     else:  # each network's int8 is judged on the outputs the search takes from it
