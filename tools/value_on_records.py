@@ -17,7 +17,7 @@ each position's outcome read as 2p - 1 from N playouts (p: the side to move's wi
 and the search's leaf mix (1 - lambda) * value + lambda * rollouts for a few lambdas, so
 the table says which evaluation knows the games tengen plays, by phase.
 
-    python tools/value_on_records.py benchmarks/results/ladder/pachi-5k --rollouts 32 --every 5
+    python tools/value_on_records.py benchmarks/results/time_policy/pachi-5k-after --rollouts 32 --every 5
 """
 from __future__ import annotations
 
