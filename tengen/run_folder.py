@@ -25,8 +25,9 @@ def _flat(d: dict, prefix: str = "") -> dict:
 
 
 def _differs(key: str, old: dict, new: dict) -> bool:
-    # a setting added since the folder's run, left off (None or empty), changes nothing
-    if key not in old and new.get(key) in (None, []):
+    # a setting added since the folder's run, left off (None, False or empty), changes
+    # nothing
+    if key not in old and (new.get(key) in (None, []) or new.get(key) is False):
         return False
     return old.get(key) != new.get(key)
 

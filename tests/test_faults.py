@@ -152,6 +152,12 @@ def test_a_setting_added_since_a_folder_was_claimed_refuses_only_when_on(tmp_pat
     with pytest.raises(FolderError, match="untimed"):  # turned on: another run
         claim(old, {"games": 2, "game": {"komi": 7.5, "untimed": ("opponent",)}}, (),
               "match", True)
+    # a switch added since: off resumes, on is another run; a number is never "off"
+    claim(old, {"games": 2, "game": {"komi": 7.5}, "symmetry": False}, (), "match", True)
+    claim(old, {"games": 2, "game": {"komi": 7.5}}, (), "match", started=False)
+    for on in (True, 0):
+        with pytest.raises(FolderError, match="symmetry"):
+            claim(old, {"games": 2, "game": {"komi": 7.5}, "symmetry": on}, (), "match", True)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -80,6 +80,25 @@ def test_batches_resume_and_other_settings_are_refused(tmp_path):
     with pytest.raises((UserError, ValueError)):
         generate(SearchDataConfig(**{**cfg.__dict__, "full_visits": 9}), str(net),
                  progress=False)
+    # a flag added since a folder's run resumes it while off, and is refused once on
+    saved = json.loads((tmp_path / "data/config.json").read_text())
+    del saved["random_symmetry"]
+    (tmp_path / "data/config.json").write_text(json.dumps(saved))
+    assert generate(cfg, str(net), progress=False)["games"] == 2
+    with pytest.raises((UserError, ValueError)):
+        generate(SearchDataConfig(**{**cfg.__dict__, "random_symmetry": True}), str(net),
+                 progress=False)
+
+
+def test_search_data_plays_with_random_symmetries_when_asked(tmp_path):
+    from tengen.selfplay.search_data import _player
+    torch.manual_seed(0)
+    raw = tmp_path / "net.pt"
+    save_checkpoint(str(raw), build_model("b1c8"))
+    for flag in (False, True):
+        cfg = SearchDataConfig(size=7, random_symmetry=flag)
+        player = _player(raw.read_bytes(), cfg, "torch")
+        assert player.mcts.evaluator.cfg.random_symmetry is flag
 
 
 def _fake_batches(folder, size: int, batches: int, rng):

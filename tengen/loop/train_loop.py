@@ -68,6 +68,7 @@ class TrainLoopConfig:
     fast_visits: int = 40  # route zero: a fast search's visits (its move only played)
     full_share: float = 0.25  # route zero: the chance that a move gets a full search
     zero_value_weight: float = 0.25  # route zero: the value loss's weight beside the policy's
+    zero_symmetry: bool = False  # route zero: the data's searches in random symmetries
     # (b) training of the candidate value net
     steps: int = 1500
     batch_size: int = 64
@@ -125,6 +126,7 @@ FREE = ("generations", "workers", "ray", "jobs", "threads", "device", "move_time
 # a gate's bounds and cap decide when it stops, never what a game plays
 PER_GENERATION = ("resign", "resign_after", "played_out", "kgs_train", "kgs_mix",
                   "full_visits", "fast_visits", "full_share", "zero_value_weight",
+                  "zero_symmetry",
                   "train_before", "train_per_game",
                   "gate_games", "gate_elo0", "gate_elo1", "promote_at", "value_mix")
 
@@ -204,7 +206,7 @@ class Loop:
                                 full_visits=c.full_visits, fast_visits=c.fast_visits,
                                 full_share=c.full_share, resign=c.resign,
                                 resign_after=c.resign_after, played_out=c.played_out,
-                                seed=c.seed * 1000 + gen)
+                                random_symmetry=c.zero_symmetry, seed=c.seed * 1000 + gen)
         workers = make_workers(c.ray, c.workers, backend=c.backend)
         try:
             return generate(scfg, best or self.priors_net(), workers, progress=self.progress)

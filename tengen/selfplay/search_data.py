@@ -60,7 +60,7 @@ def _player(net_bytes: bytes, cfg: SearchDataConfig, backend: str):
     from tengen.engine.search.mcts import SearchConfig
     from tengen.players.search import build_search_player
     digest = net_digest(net_bytes)
-    key = (digest, cfg.lam, backend)
+    key = (digest, cfg.lam, backend, cfg.random_symmetry)
     if key not in _PLAYER:
         _PLAYER.clear()
         path = Path(tempfile.gettempdir()) / f"tengen-search-data-{digest}-{os.getpid()}.pt"
@@ -73,7 +73,8 @@ def _player(net_bytes: bytes, cfg: SearchDataConfig, backend: str):
         scfg = SearchConfig(lam=cfg.lam, visits=cfg.fast_visits, resign_threshold=0.0)
         # visits bound every search; the clock is kept out of the way
         _PLAYER[key] = build_search_player(str(path), scfg, backend=backend,
-                                           move_time=100_000.0)
+                                           move_time=100_000.0,
+                                           random_symmetry=cfg.random_symmetry)
     return _PLAYER[key]
 
 

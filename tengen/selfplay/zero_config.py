@@ -33,6 +33,10 @@ class SearchDataConfig:
     played_out: float = 0.1
     seed: int = 1
     keep_sgf: bool = True
+    # each network pass in a random board symmetry (the engine's --random-symmetry): the
+    # visit shares then do not follow one orientation's quirks, which no training with
+    # random symmetries can learn (docs/experiments/zero-route.md)
+    random_symmetry: bool = False
 
     def __post_init__(self):
         if not 0 < self.full_share <= 1:
