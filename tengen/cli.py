@@ -118,8 +118,9 @@ def player_options(args: argparse.Namespace):
     return PlayerOptions(
         player=args.player, net=args.net, value_net=args.value_net, value_mix=args.value_mix,
         rollout_weights=args.rollout_weights, rollout_ladders=args.rollout_ladders,
-        random_symmetry=args.random_symmetry, seed=args.seed, move_time=args.move_time, visits=args.visits, lam=args.lam,
-        lam_late=args.lam_late, c_puct=args.c_puct, c_puct_log=args.c_puct_log, fpu=args.fpu,
+        random_symmetry=args.random_symmetry, seed=args.seed, move_time=args.move_time,
+        visits=args.visits, lam=args.lam, lam_late=args.lam_late, c_puct=args.c_puct,
+        c_puct_log=args.c_puct_log, fpu=args.fpu,
         select=args.select, lcb_z=args.lcb_z, score_weight=args.score_weight,
         score_scale=args.score_scale, batch=args.batch, backend=args.backend,
         resign=args.resign, time_management=args.time_management)
