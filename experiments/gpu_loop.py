@@ -136,8 +136,13 @@ def run(a) -> int:
         over["kgs_train"] = str(work / "kgs" / "train")
     args = []
     for k, v in {**cfg, **over}.items():
-        if k not in RECORDED_ONLY:
-            args += [f"--{k.replace('_', '-')}", str(v)]
+        flag = k.replace('_', '-')
+        if k in RECORDED_ONLY:
+            continue
+        if isinstance(v, bool):  # a switch: --flag or --no-flag, no value
+            args.append(f"--{flag}" if v else f"--no-{flag}")
+        else:
+            args += [f"--{flag}", str(v)]
     cmd = [sys.executable, "-m", "tengen.cli", "train-loop", *args]
     log(" ".join(cmd[2:]))
     with open(work / "train-loop.log", "w") as lf:
